@@ -1,0 +1,211 @@
+"""Diagonal (Z-only) Hamiltonians: the cost operators QAOA works with.
+
+A :class:`DiagonalHamiltonian` is a constant plus a weighted sum of products of Pauli Z
+operators. It converts to and from Qiskit's ``SparsePauliOp`` and gives the full diagonal
+(the energy of every computational basis state), which is all a QAOA simulator needs.
+
+Bit convention: as in Qiskit, basis-state index ``k`` has qubit ``q`` in state ``(k >> q) & 1``,
+and Z on that qubit has eigenvalue ``+1`` for bit 0, ``-1`` for bit 1.
+
+Example:
+    >>> h = DiagonalHamiltonian(3, {(0, 1): 0.5, (1, 2): 0.5})
+    >>> h.diagonal()[:2].tolist()
+    [1.0, 0.0]
+    >>> DiagonalHamiltonian.from_sparse_pauli_op(h.to_sparse_pauli_op()) == h
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+# A full diagonal for more qubits than this is refused (2**30 float64 = 8 GiB).
+MAX_DIAGONAL_QUBITS = 30
+
+
+class DiagonalHamiltonian:
+    """``constant + sum_k coeff_k * prod_{q in qubits_k} Z_q`` on ``num_qubits`` qubits.
+
+    Args:
+        num_qubits: number of qubits n.
+        terms: mapping from a tuple of distinct qubit indices to a real coefficient.
+            Indices are sorted and duplicate keys merged; zero coefficients are dropped.
+        constant: the identity coefficient.
+    """
+
+    def __init__(
+        self,
+        num_qubits: int,
+        terms: Mapping[tuple[int, ...], float] | None = None,
+        constant: float = 0.0,
+    ) -> None:
+        if int(num_qubits) != num_qubits or num_qubits < 1:
+            raise ValueError(f"num_qubits must be a positive integer, got {num_qubits!r}")
+        self.num_qubits = int(num_qubits)
+        merged: dict[tuple[int, ...], float] = {}
+        for qubits, coeff in (terms or {}).items():
+            key = tuple(sorted(int(q) for q in qubits))
+            if len(set(key)) != len(key):
+                raise ValueError(f"term {qubits} repeats a qubit (Z_q Z_q = I); fold it first")
+            if key and (key[0] < 0 or key[-1] >= self.num_qubits):
+                raise ValueError(f"term {qubits} acts outside qubits 0..{self.num_qubits - 1}")
+            if not np.isfinite(coeff):
+                raise ValueError(f"term {qubits} has a non-finite coefficient {coeff}")
+            if not key:
+                constant += float(coeff)
+                continue
+            merged[key] = merged.get(key, 0.0) + float(coeff)
+        self.terms: dict[tuple[int, ...], float] = {k: v for k, v in merged.items() if v != 0.0}
+        if not np.isfinite(constant):
+            raise ValueError(f"constant must be finite, got {constant}")
+        self.constant = float(constant)
+
+    # -- structure -------------------------------------------------------------------------
+    @cached_property
+    def linear(self) -> np.ndarray:
+        """Coefficients h_q of the single-Z terms, shape (n,)."""
+        h = np.zeros(self.num_qubits)
+        for key, c in self.terms.items():
+            if len(key) == 1:
+                h[key[0]] = c
+        return h
+
+    @cached_property
+    def quadratic(self) -> np.ndarray:
+        """Symmetric coupling matrix J with ``sum_{i<j} J_ij Z_i Z_j``, shape (n, n), zero diagonal."""
+        j = np.zeros((self.num_qubits, self.num_qubits))
+        for key, c in self.terms.items():
+            if len(key) == 2:
+                j[key[0], key[1]] = j[key[1], key[0]] = c
+        return j
+
+    @property
+    def max_order(self) -> int:
+        """Largest number of Z factors in one term (0 for a constant)."""
+        return max((len(k) for k in self.terms), default=0)
+
+    @property
+    def num_terms(self) -> int:
+        return len(self.terms)
+
+    def coefficient_norm(self) -> float:
+        """Root of the sum of squared non-constant coefficients: the spread of energies over
+        uniformly random bit strings (their standard deviation)."""
+        return float(np.sqrt(sum(c * c for c in self.terms.values())))
+
+    # -- energies --------------------------------------------------------------------------
+    def diagonal(self) -> np.ndarray:
+        """Energy of every basis state, shape (2**n,), float64. Cached; do not modify it."""
+        return self._diagonal
+
+    @cached_property
+    def _diagonal(self) -> np.ndarray:
+        n = self.num_qubits
+        if n > MAX_DIAGONAL_QUBITS:
+            raise MemoryError(
+                f"a full diagonal of {n} qubits needs {2**n * 8 / 2**30:.0f} GiB; for p = 1 "
+                "Max-Cut/Ising energies use qlstm_optimizer.sim.analytic_p1_energy instead"
+            )
+        index = np.arange(2**n, dtype=np.int64)
+        # spins[:, q] = +1 for bit 0, -1 for bit 1 (the Z eigenvalue of qubit q).
+        spins = (1 - 2 * ((index[:, None] >> np.arange(n)) & 1)).astype(np.float64)
+        diag = np.full(2**n, self.constant)
+        diag += spins @ self.linear
+        # sum_{i<j} J_ij s_i s_j = 1/2 s^T J s  (J symmetric with zero diagonal).
+        diag += 0.5 * np.einsum("ki,ki->k", spins @ self.quadratic, spins)
+        for key, c in self.terms.items():
+            if len(key) > 2:
+                diag += c * np.prod(spins[:, list(key)], axis=1)
+        diag.setflags(write=False)
+        return diag
+
+    def energy_of_bits(self, bits: np.ndarray) -> np.ndarray:
+        """Energy of bit strings ``bits`` of shape (..., n) with entries 0/1 (qubit q at [..., q])."""
+        spins = 1.0 - 2.0 * np.asarray(bits, dtype=np.float64)
+        e = self.constant + spins @ self.linear
+        e = e + 0.5 * np.einsum("...i,...i->...", spins @ self.quadratic, spins)
+        for key, c in self.terms.items():
+            if len(key) > 2:
+                e = e + c * np.prod(spins[..., list(key)], axis=-1)
+        return e
+
+    def ground_energy(self) -> float:
+        """Exact minimum energy by enumerating all 2**n basis states."""
+        return float(self.diagonal().min())
+
+    # -- Qiskit conversion -----------------------------------------------------------------
+    def to_sparse_pauli_op(self) -> Any:
+        """The same operator as a ``qiskit.quantum_info.SparsePauliOp`` (identity term included
+        when the constant is non-zero)."""
+        from qiskit.quantum_info import SparsePauliOp
+
+        sparse = [("Z" * len(k), list(k), c) for k, c in self.terms.items()]
+        if self.constant != 0.0 or not sparse:
+            sparse.append(("", [], self.constant))
+        return SparsePauliOp.from_sparse_list(sparse, num_qubits=self.num_qubits).simplify(atol=0)
+
+    @classmethod
+    def from_sparse_pauli_op(cls, op: Any) -> DiagonalHamiltonian:
+        """Build from a ``SparsePauliOp`` made only of I and Z.
+
+        Raises:
+            ValueError: naming the first term with an X or Y factor, or a complex coefficient.
+        """
+        num_qubits = op.num_qubits
+        terms: dict[tuple[int, ...], float] = {}
+        constant = 0.0
+        for pauli, coeff in zip(op.paulis, op.coeffs):
+            label = pauli.to_label()
+            if np.any(pauli.x):
+                raise ValueError(
+                    f"term {label!r} is not diagonal: QAOA cost Hamiltonians must contain only "
+                    "I and Z factors"
+                )
+            if abs(np.imag(coeff)) > 1e-12:
+                raise ValueError(f"term {label!r} has a complex coefficient {coeff}")
+            qubits = tuple(int(q) for q in np.flatnonzero(pauli.z))
+            if not qubits:
+                constant += float(np.real(coeff))
+            else:
+                terms[qubits] = terms.get(qubits, 0.0) + float(np.real(coeff))
+        return cls(num_qubits, terms, constant)
+
+    # -- misc -------------------------------------------------------------------------------
+    def without_constant(self) -> DiagonalHamiltonian:
+        """The same terms with constant 0 (so the uniform superposition has energy 0)."""
+        return DiagonalHamiltonian(self.num_qubits, self.terms, 0.0)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DiagonalHamiltonian):
+            return NotImplemented
+        return (
+            self.num_qubits == other.num_qubits
+            and self.constant == other.constant
+            and self.terms == other.terms
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.num_qubits, self.constant, frozenset(self.terms.items())))
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(num_qubits={self.num_qubits}, num_terms={self.num_terms}, "
+            f"constant={self.constant:g})"
+        )
+
+
+def as_hamiltonian(obj: Any) -> DiagonalHamiltonian:
+    """Coerce a :class:`DiagonalHamiltonian` (or a problem built on it) or a Qiskit
+    ``SparsePauliOp`` to a :class:`DiagonalHamiltonian`."""
+    if isinstance(obj, DiagonalHamiltonian):
+        return obj
+    if type(obj).__name__ == "SparsePauliOp":
+        return DiagonalHamiltonian.from_sparse_pauli_op(obj)
+    raise TypeError(
+        f"expected a DiagonalHamiltonian, a problem from qlstm_optimizer.problems or a Qiskit "
+        f"SparsePauliOp, got {type(obj).__name__}"
+    )
