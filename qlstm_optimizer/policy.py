@@ -1,0 +1,275 @@
+"""The frozen learned-optimizer rollout (ask/tell) that every adapter shares.
+
+A run has two stages:
+
+1. **Learned steps.** The sequence model proposes ``horizon`` points. The first comes from the
+   model's start (an anchor angle set, moved by the model's first output); each later one is a
+   bounded move away from the best point so far, decided from the cost features of everything
+   evaluated (see :mod:`qlstm_optimizer.features`).
+2. **Refine (optional).** With budget left, a local optimizer (COBYLA or Nelder-Mead) continues from
+   the best point. Every evaluation of both stages counts against ``maxfev``; the result is always the
+   best point actually evaluated.
+
+Example:
+    >>> from qlstm_optimizer.models import init_numpy_model
+    >>> from qlstm_optimizer.problems import erdos_renyi
+    >>> from qlstm_optimizer.sim import qaoa_energy
+    >>> problem = erdos_renyi(8, 0.5, seed=1)
+    >>> model = init_numpy_model("lstm", p=1, seed=0)
+    >>> spec = PolicySpec(p=1, anchor=[-0.39, -0.62])
+    >>> result = run_policy(lambda x: qaoa_energy(problem, x), model, spec, maxfev=12)
+    >>> result.nfev
+    12
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize
+
+from . import features as F
+
+REFINE_METHODS = ("cobyla", "nelder-mead")
+
+
+class NonFiniteEnergyError(ValueError):
+    """The objective returned NaN or inf."""
+
+
+class _BudgetExhausted(Exception):
+    """Internal: stops a refine optimizer exactly at the evaluation budget."""
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    """How a model's outputs become QAOA parameters; stored in each model card.
+
+    Args:
+        p: QAOA depth (the model proposes 2p parameters).
+        anchor: start the model moves from, in Qiskit order ``[betas, gammas]``.
+        beta_step, gamma_step: largest move per learned step, in radians.
+        horizon: number of learned proposals (the unroll length used in training).
+        refine_step: initial step of the refine optimizer (COBYLA ``rhobeg``, simplex size).
+    """
+
+    p: int
+    anchor: Sequence[float]
+    beta_step: float = 0.3
+    gamma_step: float = 0.3
+    horizon: int = 10
+    refine_step: float = 0.1
+
+    def __post_init__(self) -> None:
+        anchor = np.asarray(self.anchor, dtype=float)
+        if anchor.shape != (2 * self.p,):
+            raise ValueError(f"anchor must have 2p = {2 * self.p} entries, got {anchor.shape}")
+        object.__setattr__(self, "anchor", tuple(float(a) for a in anchor))
+
+    @property
+    def steps(self) -> np.ndarray:
+        return F.step_sizes(self.p, self.beta_step, self.gamma_step)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["anchor"] = list(self.anchor)
+        return d
+
+
+@dataclass
+class PolicyResult:
+    x: np.ndarray
+    fun: float
+    nfev: int
+    nit: int
+    history_x: list[np.ndarray] = field(default_factory=list)
+    history_fun: list[float] = field(default_factory=list)
+    message: str = ""
+
+
+def check_bounds(bounds: Any, size: int) -> np.ndarray | None:
+    """Bounds as a (size, 2) float array with ``None`` -> +-inf, or None when absent.
+
+    Raises:
+        ValueError: wrong shape, or a lower bound above its upper bound.
+    """
+    if bounds is None:
+        return None
+    if hasattr(bounds, "lb") and hasattr(bounds, "ub"):  # scipy.optimize.Bounds
+        lb = np.broadcast_to(np.asarray(bounds.lb, float), (size,))
+        ub = np.broadcast_to(np.asarray(bounds.ub, float), (size,))
+        return np.stack([lb, ub], axis=1)
+    rows = list(bounds)
+    if len(rows) != size or any(np.ndim(r) != 1 or len(r) != 2 for r in rows):
+        raise ValueError(f"bounds must be {size} (low, high) pairs, one per parameter, got {bounds!r}")
+    arr = np.array(
+        [[-np.inf if lo is None else lo, np.inf if hi is None else hi] for lo, hi in rows], float
+    )
+    if np.any(arr[:, 0] > arr[:, 1]):
+        raise ValueError(f"a lower bound exceeds its upper bound: {bounds!r}")
+    return arr
+
+
+def project(x: np.ndarray, bounds: np.ndarray | None, p: int) -> np.ndarray:
+    """Move x into the box. Betas are shifted by multiples of pi first, which leaves every QAOA
+    energy unchanged (exp(-i pi sum X) is a global phase); anything still outside is clipped."""
+    if bounds is None:
+        return x
+    x = x.copy()
+    lo, hi = bounds[:, 0], bounds[:, 1]
+    for i in range(p):
+        if hi[i] - lo[i] >= np.pi and not lo[i] <= x[i] <= hi[i]:
+            x[i] = lo[i] + np.mod(x[i] - lo[i], np.pi) if np.isfinite(lo[i]) else x[i]
+            if x[i] > hi[i]:
+                x[i] -= np.pi
+    return np.clip(x, lo, hi)
+
+
+class Rollout:
+    """One learned-optimizer run as an ask/tell loop (the model is never updated).
+
+    ``ask()`` returns the next point to evaluate (None once the learned horizon is used up);
+    ``tell(energy)`` reports its energy.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        spec: PolicySpec,
+        *,
+        energy_scale: float | None = None,
+        energy_offset: float = 0.0,
+        bounds: np.ndarray | None = None,
+        exploration_noise: float = 0.0,
+        seed: int | None = None,
+    ) -> None:
+        if model.config["p"] != spec.p:
+            raise ValueError(f"model depth {model.config['p']} != policy depth {spec.p}")
+        self.model, self.spec = model, spec
+        self.fixed_scale = energy_scale
+        self.offset = float(energy_offset)
+        self.bounds = bounds
+        self.noise = float(exploration_noise)
+        self.rng = np.random.default_rng(seed)
+        self.state = model.initial_state(1)
+        self.step = 0
+        self.best_x: np.ndarray | None = None
+        self.best_energy = np.inf  # relative to the offset
+        self.scale: np.ndarray | None = None
+        anchor = np.asarray(spec.anchor)[None, :]
+        raw, self.state = model.step(F.initial_features(1), anchor, self.state)
+        self._pending: np.ndarray | None = self._propose(raw, anchor)
+
+    def _propose(self, raw: np.ndarray, center: np.ndarray) -> np.ndarray:
+        x = F.decode_proposal(raw, center, self.spec.steps)[0]
+        if self.noise:
+            x = x + self.noise * self.spec.steps * self.rng.standard_normal(x.shape)
+        return project(x, self.bounds, self.spec.p)
+
+    def ask(self) -> np.ndarray | None:
+        return None if self._pending is None else self._pending.copy()
+
+    def tell(self, energy: float) -> None:
+        if self._pending is None:
+            raise RuntimeError("tell() without a pending ask(): the learned horizon is used up")
+        x = self._pending
+        e = float(energy) - self.offset
+        self.step += 1
+        if self.scale is None:
+            first = np.array([e if self.fixed_scale is None else self.fixed_scale])
+            self.scale = F.energy_scale(first)
+        best_before = e if self.best_x is None else self.best_energy
+        if e < self.best_energy:
+            self.best_energy, self.best_x = e, x.copy()
+        if self.step >= self.spec.horizon:
+            self._pending = None
+            return
+        feats = F.cost_features(
+            np.array([e]), np.array([best_before]), self.scale, self.step, self.spec.horizon
+        )
+        raw, self.state = self.model.step(feats, x[None, :], self.state)
+        self._pending = self._propose(raw, self.best_x[None, :])
+
+
+def run_policy(
+    fun: Callable[[np.ndarray], float],
+    model: Any,
+    spec: PolicySpec,
+    *,
+    maxfev: int | None = None,
+    refine: str | None = "cobyla",
+    bounds: Any = None,
+    energy_scale: float | None = None,
+    energy_offset: float = 0.0,
+    exploration_noise: float = 0.0,
+    seed: int | None = None,
+    callback: Callable[[np.ndarray, float], None] | None = None,
+) -> PolicyResult:
+    """Minimise ``fun`` with the learned steps, then (optionally) refine, within ``maxfev``.
+
+    Raises:
+        NonFiniteEnergyError: ``fun`` returned NaN or inf (the point is named in the message).
+        ValueError: bad ``maxfev``, ``refine`` or ``bounds``.
+    """
+    size = 2 * spec.p
+    maxfev = spec.horizon if maxfev is None else int(maxfev)
+    if maxfev < 1:
+        raise ValueError(f"maxfev must be at least 1, got {maxfev}")
+    if refine is not None and refine.lower() not in REFINE_METHODS:
+        raise ValueError(f"refine must be one of {REFINE_METHODS} or None, got {refine!r}")
+    box = check_bounds(bounds, size)
+    result = PolicyResult(x=np.asarray(spec.anchor), fun=np.inf, nfev=0, nit=0)
+
+    def evaluate(x: np.ndarray) -> float:
+        if result.nfev >= maxfev:
+            raise _BudgetExhausted
+        x = np.array(x, dtype=float)
+        value = fun(x)
+        energy = float(np.real(value))
+        result.nfev += 1
+        if not np.isfinite(energy):
+            raise NonFiniteEnergyError(
+                f"the objective returned {energy} at x = {x.tolist()} (evaluation {result.nfev})"
+            )
+        result.history_x.append(x)
+        result.history_fun.append(energy)
+        if energy < result.fun:
+            result.x, result.fun = x, energy
+        if callback is not None:
+            callback(x, energy)
+        return energy
+
+    rollout = Rollout(
+        model, spec, energy_scale=energy_scale, energy_offset=energy_offset, bounds=box,
+        exploration_noise=exploration_noise, seed=seed,
+    )
+    while result.nfev < maxfev and (x := rollout.ask()) is not None:
+        rollout.tell(evaluate(x))
+        result.nit += 1
+    remaining = maxfev - result.nfev
+    if refine is not None and remaining > 0:
+        before = result.nfev
+        _refine(evaluate, result.x, refine.lower(), remaining, spec.refine_step, box)
+        result.nit += result.nfev - before  # one refine iteration = one evaluation
+    result.message = f"learned steps then {refine or 'no'} refine; {result.nfev} evaluations"
+    return result
+
+
+def _refine(evaluate: Callable, x_best: np.ndarray, method: str, budget: int,
+            step: float, box: np.ndarray | None) -> None:
+    """Run a local optimizer from ``x_best`` until it converges or the budget runs out."""
+    scipy_bounds = None if box is None else [tuple(b) for b in box]
+    if method == "cobyla":
+        scipy_method = "COBYLA"
+        options: dict[str, Any] = {"maxiter": budget, "rhobeg": step, "tol": 1e-6}
+    else:
+        scipy_method = "Nelder-Mead"
+        simplex = np.vstack([x_best] + [x_best + step * e for e in np.eye(len(x_best))])
+        options = {"maxfev": budget, "initial_simplex": simplex, "xatol": 1e-6, "fatol": 1e-9}
+    try:
+        minimize(evaluate, x_best, method=scipy_method, bounds=scipy_bounds, options=options)
+    except _BudgetExhausted:
+        pass
