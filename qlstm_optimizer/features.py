@@ -6,12 +6,13 @@ so training and inference see exactly the same features.
 
 Why these features (see docs/features.md for the measured comparison):
 
-* Raw energies scale with graph size, density and the Hamiltonian's normalisation, and a frozen model
-  must work on all of them. Every energy feature is therefore divided by a per-run scale ``s``: by
-  default the magnitude of the first evaluated energy ``|e_1|`` (available to every black-box adapter,
-  no Hamiltonian needed), or a user-supplied ``energy_scale``.
-* Energies are taken relative to the uniform superposition (its energy is the Hamiltonian's constant,
-  0 for qiskit-optimization's ``to_ising`` operators); adapters accept an ``energy_offset`` otherwise.
+* Raw energies scale with graph size, density and the Hamiltonian's normalisation, and a frozen
+  model must work on all of them. Every energy feature is therefore divided by a per-run scale
+  ``s``: by default the magnitude of the first evaluated energy ``|e_1|`` (available to every
+  black-box adapter, no Hamiltonian needed), or a user-supplied ``energy_scale``.
+* Energies are taken relative to the uniform superposition (its energy is the Hamiltonian's
+  constant, 0 for qiskit-optimization's ``to_ising`` operators); adapters accept an
+  ``energy_offset`` otherwise.
 * The model sees: the current energy, the improvement over the best so far (the signal the
   observed-improvement loss rewards), the best so far, and the fraction of its horizon used.
 * The model's raw output ``y`` is decoded as a bounded move away from the best point so far,
@@ -56,7 +57,8 @@ def cost_features(
     ``best_before`` is the best energy before this evaluation (use ``energy`` itself at step 1).
 
     Example:
-        >>> cost_features(np.array([-2.0]), np.array([-2.0]), np.array([2.0]), 1, 10).round(3).tolist()
+        >>> e = np.array([-2.0])
+        >>> cost_features(e, e, np.array([2.0]), step=1, horizon=10).round(3).tolist()
         [[-1.0, 0.0, -1.0, 0.1]]
     """
     xp = _namespace(energy)

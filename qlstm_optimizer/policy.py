@@ -6,9 +6,9 @@ A run has two stages:
    model's start (an anchor angle set, moved by the model's first output); each later one is a
    bounded move away from the best point so far, decided from the cost features of everything
    evaluated (see :mod:`qlstm_optimizer.features`).
-2. **Refine (optional).** With budget left, a local optimizer (COBYLA or Nelder-Mead) continues from
-   the best point. Every evaluation of both stages counts against ``maxfev``; the result is always the
-   best point actually evaluated.
+2. **Refine (optional).** With budget left, a local optimizer (COBYLA or Nelder-Mead) continues
+   from the best point. Every evaluation of both stages counts against ``maxfev``; the result is
+   always the best point actually evaluated.
 
 Example:
     >>> from qlstm_optimizer.models import init_numpy_model
@@ -104,7 +104,9 @@ def check_bounds(bounds: Any, size: int) -> np.ndarray | None:
         return np.stack([lb, ub], axis=1)
     rows = list(bounds)
     if len(rows) != size or any(np.ndim(r) != 1 or len(r) != 2 for r in rows):
-        raise ValueError(f"bounds must be {size} (low, high) pairs, one per parameter, got {bounds!r}")
+        raise ValueError(
+            f"bounds must be {size} (low, high) pairs, one per parameter; got {bounds!r}"
+        )
     arr = np.array(
         [[-np.inf if lo is None else lo, np.inf if hi is None else hi] for lo, hi in rows], float
     )
