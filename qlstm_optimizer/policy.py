@@ -40,8 +40,8 @@ class NonFiniteEnergyError(ValueError):
     """The objective returned NaN or inf."""
 
 
-class _BudgetExhausted(Exception):
-    """Internal: stops a refine optimizer exactly at the evaluation budget."""
+class _Stop(Exception):
+    """Internal: ends a run early (budget used up, or the callback raised StopIteration)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,7 @@ class PolicyResult:
     history_x: list[np.ndarray] = field(default_factory=list)
     history_fun: list[float] = field(default_factory=list)
     message: str = ""
+    stopped_by_callback: bool = False
 
 
 def check_bounds(bounds: Any, size: int) -> np.ndarray | None:
@@ -169,10 +170,16 @@ class Rollout:
         x = F.decode_proposal(raw, center, self.spec.steps)[0]
         if self.noise:
             x = x + self.noise * self.spec.steps * self.rng.standard_normal(x.shape)
-        return project(x, self.bounds, self.spec.p)
+        return x
 
     def ask(self) -> np.ndarray | None:
-        return None if self._pending is None else self._pending.copy()
+        """The next point to evaluate, moved into the bounds (None when the horizon is used up).
+
+        The model keeps working in its own unprojected coordinates: shifting a beta by pi leaves
+        the energy unchanged, and the model never saw shifted angles in training."""
+        if self._pending is None:
+            return None
+        return project(self._pending, self.bounds, self.spec.p)
 
     def tell(self, energy: float) -> None:
         if self._pending is None:
@@ -227,7 +234,7 @@ def run_policy(
 
     def evaluate(x: np.ndarray) -> float:
         if result.nfev >= maxfev:
-            raise _BudgetExhausted
+            raise _Stop
         x = np.array(x, dtype=float)
         value = fun(x)
         energy = float(np.real(value))
@@ -241,22 +248,32 @@ def run_policy(
         if energy < result.fun:
             result.x, result.fun = x, energy
         if callback is not None:
-            callback(x, energy)
+            try:
+                callback(x, energy)
+            except StopIteration:
+                result.stopped_by_callback = True
+                raise _Stop from None
         return energy
 
     rollout = Rollout(
         model, spec, energy_scale=energy_scale, energy_offset=energy_offset, bounds=box,
         exploration_noise=exploration_noise, seed=seed,
     )
-    while result.nfev < maxfev and (x := rollout.ask()) is not None:
-        rollout.tell(evaluate(x))
-        result.nit += 1
-    remaining = maxfev - result.nfev
-    if refine is not None and remaining > 0:
-        before = result.nfev
-        _refine(evaluate, result.x, refine.lower(), remaining, spec.refine_step, box)
-        result.nit += result.nfev - before  # one refine iteration = one evaluation
-    result.message = f"learned steps then {refine or 'no'} refine; {result.nfev} evaluations"
+    try:
+        while result.nfev < maxfev and (x := rollout.ask()) is not None:
+            rollout.tell(evaluate(x))
+            result.nit += 1
+        remaining = maxfev - result.nfev
+        if refine is not None and remaining > 0:
+            before = result.nfev
+            _refine(evaluate, result.x, refine.lower(), remaining, spec.refine_step, box)
+            result.nit += result.nfev - before  # one refine iteration = one evaluation
+    except _Stop:
+        pass
+    how = "stopped by the callback" if result.stopped_by_callback else "finished"
+    result.message = (
+        f"{how}: learned steps then {refine or 'no'} refine; {result.nfev} evaluations"
+    )
     return result
 
 
@@ -271,7 +288,4 @@ def _refine(evaluate: Callable, x_best: np.ndarray, method: str, budget: int,
         scipy_method = "Nelder-Mead"
         simplex = np.vstack([x_best] + [x_best + step * e for e in np.eye(len(x_best))])
         options = {"maxfev": budget, "initial_simplex": simplex, "xatol": 1e-6, "fatol": 1e-9}
-    try:
-        minimize(evaluate, x_best, method=scipy_method, bounds=scipy_bounds, options=options)
-    except _BudgetExhausted:
-        pass
+    minimize(evaluate, x_best, method=scipy_method, bounds=scipy_bounds, options=options)

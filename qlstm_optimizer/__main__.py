@@ -1,0 +1,7 @@
+"""`python -m qlstm_optimizer` runs the command line."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
