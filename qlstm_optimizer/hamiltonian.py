@@ -17,6 +17,8 @@ Example:
 
 from __future__ import annotations
 
+import weakref
+from collections import OrderedDict
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
@@ -76,12 +78,31 @@ class DiagonalHamiltonian:
 
     @cached_property
     def quadratic(self) -> np.ndarray:
-        """Symmetric coupling matrix J with ``sum_{i<j} J_ij Z_i Z_j``, shape (n, n), zero diagonal."""
+        """Symmetric coupling matrix J with ``sum_{i<j} J_ij Z_i Z_j``, shape (n, n), zero
+        diagonal. Dense: for thousands of qubits prefer :meth:`couplings`."""
         j = np.zeros((self.num_qubits, self.num_qubits))
         for key, c in self.terms.items():
             if len(key) == 2:
                 j[key[0], key[1]] = j[key[1], key[0]] = c
         return j
+
+    def couplings(self) -> tuple[np.ndarray, np.ndarray]:
+        """The ZZ terms as a sparse list: ``(pairs, weights)`` with ``pairs`` of shape (m, 2)
+        (``i < j``, int64, sorted) and ``weights`` of shape (m,). Cached; do not modify.
+
+        Unlike :attr:`quadratic` this is O(m) memory, which matters for thousands of qubits.
+        (Named ``couplings`` because problem subclasses use an ``edges`` attribute.)
+        """
+        return self._couplings
+
+    @cached_property
+    def _couplings(self) -> tuple[np.ndarray, np.ndarray]:
+        items = sorted((k, c) for k, c in self.terms.items() if len(k) == 2)
+        pairs = np.array([k for k, _ in items], dtype=np.int64).reshape(-1, 2)
+        weights = np.array([c for _, c in items], dtype=np.float64)
+        pairs.setflags(write=False)
+        weights.setflags(write=False)
+        return pairs, weights
 
     @property
     def max_order(self) -> int:
@@ -110,21 +131,31 @@ class DiagonalHamiltonian:
                 f"a full diagonal of {n} qubits needs {2**n * 8 / 2**30:.0f} GiB; for p = 1 "
                 "Max-Cut/Ising energies use qlstm_optimizer.sim.analytic_p1_energy instead"
             )
-        index = np.arange(2**n, dtype=np.int64)
-        # spins[:, q] = +1 for bit 0, -1 for bit 1 (the Z eigenvalue of qubit q).
-        spins = (1 - 2 * ((index[:, None] >> np.arange(n)) & 1)).astype(np.float64)
-        diag = np.full(2**n, self.constant)
-        diag += spins @ self.linear
-        # sum_{i<j} J_ij s_i s_j = 1/2 s^T J s  (J symmetric with zero diagonal).
-        diag += 0.5 * np.einsum("ki,ki->k", spins @ self.quadratic, spins)
-        for key, c in self.terms.items():
-            if len(key) > 2:
-                diag += c * np.prod(spins[:, list(key)], axis=1)
+        h, j = self.linear, self.quadratic
+        # Build qubit by qubit instead of forming a (2**n, n) spin matrix (3 GiB at n = 24):
+        # adding qubit q doubles the table, E(bit_q = b, low) = E(low) + s_b (h_q + sum_{i<q}
+        # J_qi s_i(low)), and the field sum_{i<q} J_qi s_i is itself built by doubling.
+        # Total cost O(2**n) per qubit-step, peak memory three length-2**n vectors.
+        diag = np.full(1, self.constant)
+        for q in range(n):
+            field = np.full(1, h[q])
+            for i in range(q):
+                w = j[q, i]
+                field = np.concatenate((field + w, field - w))
+            diag = np.concatenate((diag + field, diag - field))
+        higher = [(key, c) for key, c in self.terms.items() if len(key) > 2]
+        if higher:
+            index = np.arange(2**n, dtype=np.int64)
+            for key, c in higher:
+                parity = np.zeros(2**n, dtype=np.int64)
+                for q in key:
+                    parity ^= (index >> q) & 1
+                diag += c * (1 - 2 * parity)
         diag.setflags(write=False)
         return diag
 
     def energy_of_bits(self, bits: np.ndarray) -> np.ndarray:
-        """Energy of bit strings ``bits`` of shape (..., n) with entries 0/1 (qubit q at [..., q])."""
+        """Energy of bit strings ``bits`` of shape (..., n), entries 0/1 (qubit q at [..., q])."""
         spins = 1.0 - 2.0 * np.asarray(bits, dtype=np.float64)
         e = self.constant + spins @ self.linear
         e = e + 0.5 * np.einsum("...i,...i->...", spins @ self.quadratic, spins)
@@ -156,22 +187,28 @@ class DiagonalHamiltonian:
             ValueError: naming the first term with an X or Y factor, or a complex coefficient.
         """
         num_qubits = op.num_qubits
+        # Vectorised over terms (a 1000-qubit Ising operator has thousands of them).
+        xs, zs = np.asarray(op.paulis.x), np.asarray(op.paulis.z)
+        coeffs = np.asarray(op.coeffs)
+        bad = np.flatnonzero(xs.any(axis=1))
+        if bad.size:
+            label = op.paulis[int(bad[0])].to_label()
+            raise ValueError(
+                f"term {label!r} is not diagonal: QAOA cost Hamiltonians must contain only "
+                "I and Z factors"
+            )
+        bad = np.flatnonzero(np.abs(coeffs.imag) > 1e-12)
+        if bad.size:
+            label = op.paulis[int(bad[0])].to_label()
+            raise ValueError(f"term {label!r} has a complex coefficient {coeffs[bad[0]]}")
         terms: dict[tuple[int, ...], float] = {}
         constant = 0.0
-        for pauli, coeff in zip(op.paulis, op.coeffs):
-            label = pauli.to_label()
-            if np.any(pauli.x):
-                raise ValueError(
-                    f"term {label!r} is not diagonal: QAOA cost Hamiltonians must contain only "
-                    "I and Z factors"
-                )
-            if abs(np.imag(coeff)) > 1e-12:
-                raise ValueError(f"term {label!r} has a complex coefficient {coeff}")
-            qubits = tuple(int(q) for q in np.flatnonzero(pauli.z))
+        for row, coeff in zip(zs, coeffs.real.tolist(), strict=True):
+            qubits = tuple(np.flatnonzero(row).tolist())
             if not qubits:
-                constant += float(np.real(coeff))
+                constant += coeff
             else:
-                terms[qubits] = terms.get(qubits, 0.0) + float(np.real(coeff))
+                terms[qubits] = terms.get(qubits, 0.0) + coeff
         return cls(num_qubits, terms, constant)
 
     # -- misc -------------------------------------------------------------------------------
@@ -198,13 +235,52 @@ class DiagonalHamiltonian:
         )
 
 
+# SparsePauliOp -> DiagonalHamiltonian conversions, keyed on id(op). Optimizers call
+# qaoa_energy(op, x) hundreds of times with the same operator, and converting (plus rebuilding the
+# 2**n diagonal) would dominate. SparsePauliOp is unhashable and mutable, so each entry keeps a
+# weak reference (a recycled id is detected) and a copy of the op's arrays (in-place edits of
+# op.coeffs are detected); a stale entry is simply rebuilt.
+_OP_CACHE: OrderedDict[int, tuple[Any, np.ndarray, np.ndarray, np.ndarray, DiagonalHamiltonian]]
+_OP_CACHE = OrderedDict()
+_OP_CACHE_SIZE = 16
+
+
+def _from_op_cached(op: Any) -> DiagonalHamiltonian:
+    paulis = op.paulis
+    key = id(op)
+    entry = _OP_CACHE.get(key)
+    if entry is not None:
+        ref, z, x, coeffs, h = entry
+        if (
+            ref() is op
+            and np.array_equal(paulis.z, z)
+            and np.array_equal(paulis.x, x)
+            and np.array_equal(op.coeffs, coeffs)
+        ):
+            _OP_CACHE.move_to_end(key)
+            return h
+    h = DiagonalHamiltonian.from_sparse_pauli_op(op)
+    try:  # the callback drops the entry (and its diagonal) as soon as the operator dies
+        ref = weakref.ref(op, lambda _, key=key: _OP_CACHE.pop(key, None))
+    except TypeError:  # not weak-referenceable: do not cache
+        return h
+    _OP_CACHE[key] = (ref, paulis.z.copy(), paulis.x.copy(), np.array(op.coeffs), h)
+    while len(_OP_CACHE) > _OP_CACHE_SIZE:
+        _OP_CACHE.popitem(last=False)
+    return h
+
+
 def as_hamiltonian(obj: Any) -> DiagonalHamiltonian:
     """Coerce a :class:`DiagonalHamiltonian` (or a problem built on it) or a Qiskit
-    ``SparsePauliOp`` to a :class:`DiagonalHamiltonian`."""
+    ``SparsePauliOp`` to a :class:`DiagonalHamiltonian`.
+
+    Conversions of the same (unmodified) ``SparsePauliOp`` object are cached, so repeated
+    ``qaoa_energy(op, x)`` calls reuse one Hamiltonian and its diagonal.
+    """
     if isinstance(obj, DiagonalHamiltonian):
         return obj
     if type(obj).__name__ == "SparsePauliOp":
-        return DiagonalHamiltonian.from_sparse_pauli_op(obj)
+        return _from_op_cached(obj)
     raise TypeError(
         f"expected a DiagonalHamiltonian, a problem from qlstm_optimizer.problems or a Qiskit "
         f"SparsePauliOp, got {type(obj).__name__}"

@@ -16,7 +16,7 @@ Example:
     >>> from qlstm_optimizer.sim import qaoa_energy
     >>> problem = erdos_renyi(8, 0.5, seed=1)
     >>> model = init_numpy_model("lstm", p=1, seed=0)
-    >>> spec = PolicySpec(p=1, anchor=[-0.39, -0.62])
+    >>> spec = PolicySpec(p=1, anchor=[0.39, -0.62])
     >>> result = run_policy(lambda x: qaoa_energy(problem, x), model, spec, maxfev=12)
     >>> result.nfev
     12
@@ -236,6 +236,8 @@ def run_policy(
         if result.nfev >= maxfev:
             raise _Stop
         x = np.array(x, dtype=float)
+        if box is not None:  # refine optimizers may step marginally outside the box
+            x = np.clip(x, box[:, 0], box[:, 1])
         value = fun(x)
         energy = float(np.real(value))
         result.nfev += 1

@@ -1,18 +1,36 @@
-"""Statevector simulators. ``numpy_qaoa`` (always available) and ``torch_qaoa`` (training only:
-import it explicitly; importing this package never imports torch)."""
+"""Exact QAOA simulators.
 
+* :mod:`~qlstm_optimizer.sim.numpy_qaoa` - NumPy statevector, any diagonal Hamiltonian, n <= ~28.
+* :mod:`~qlstm_optimizer.sim.analytic` - closed-form p = 1 energies for Ising (Z + ZZ)
+  Hamiltonians of any size (thousands of qubits).
+* :mod:`~qlstm_optimizer.sim.torch_qaoa` - batched, differentiable torch twin for training.
+  Import it explicitly: importing this package never imports torch.
+
+Example:
+    >>> from qlstm_optimizer.hamiltonian import DiagonalHamiltonian
+    >>> h = DiagonalHamiltonian(3, {(0, 1): 0.5, (1, 2): 0.5})
+    >>> abs(qaoa_energy(h, [0.3, -0.5]) - analytic_p1_energy(h, [0.3, -0.5])) < 1e-12
+    True
+"""
+
+from .analytic import analytic_p1_energy
 from .numpy_qaoa import (
     StatevectorTooLargeError,
+    check_parameters,
     qaoa_energy,
     qaoa_probabilities,
     qaoa_state,
+    qaoa_statevectors,
     sampled_energy,
 )
 
 __all__ = [
     "StatevectorTooLargeError",
+    "analytic_p1_energy",
+    "check_parameters",
     "qaoa_energy",
     "qaoa_probabilities",
     "qaoa_state",
+    "qaoa_statevectors",
     "sampled_energy",
 ]

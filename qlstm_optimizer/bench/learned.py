@@ -1,0 +1,108 @@
+"""The learned optimizers in the benchmark: discovery of bundled models and one counted run.
+
+Bundled models are found with :func:`qlstm_optimizer.pretrained.list_pretrained`: for a problem
+family F and depth p the default model is ``F-p<p>`` (run with and without refine) and every
+``F-p<p>-<variant>`` (QK-LSTM, QFWP, LSTM, ...) is run in its default mode (with refine). With
+``untrained=True`` and no bundled model for (F, p), an untrained QLSTM anchored at the fixed
+angles stands in, so the whole pipeline can be exercised before training has finished; it is
+labelled ``untrained-qlstm`` and never counts as "the QLSTM" in the targets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .objective import BudgetExhausted, CountingObjective
+
+
+@dataclass(frozen=True)
+class LearnedMethod:
+    """A learned optimizer as the suite runs it.
+
+    Attributes:
+        label: method name in results ("qlstm", "qlstm-norefine", "qklstm", ...).
+        model: bundled model name, or ``"untrained:<arch>"`` (built on demand in the worker).
+        refine: refine optimizer after the learned steps, or None.
+        family: problem family the model was trained for ("maxcut" or "sk"): sets the
+            Hamiltonian-scale rule.
+        primary: True for the default model with refine (the one the targets are about).
+    """
+
+    label: str
+    model: str
+    refine: str | None
+    family: str
+    primary: bool = False
+
+
+def _card_arch(name: str) -> str:
+    from ..pretrained import load_pretrained
+
+    try:
+        card = load_pretrained(name).card
+    except Exception:  # a broken card is reported by the registry's own tests, not here
+        return "model"
+    return str(card.get("arch") or card.get("config", {}).get("arch", "model"))
+
+
+def discover(family: str, p: int, *, untrained: bool = False) -> tuple[list[LearnedMethod], str]:
+    """Learned methods for a suite of ``family`` at depth ``p``, and a note on what is missing."""
+    from ..pretrained import list_pretrained
+
+    names = list_pretrained()
+    default = f"{family}-p{p}"
+    methods: list[LearnedMethod] = []
+    if default in names:
+        arch = _card_arch(default)
+        methods.append(LearnedMethod(arch, default, "cobyla", family, primary=True))
+        methods.append(LearnedMethod(f"{arch}-norefine", default, None, family))
+    for name in names:
+        if name.startswith(default + "-"):
+            methods.append(LearnedMethod(name[len(default) + 1:], name, "cobyla", family))
+    note = ""
+    if not methods:
+        note = f"no bundled model for {family} at p={p}"
+        if untrained:
+            note += " (an untrained QLSTM stands in to exercise the pipeline)"
+            methods.append(LearnedMethod("untrained-qlstm", "untrained:qlstm", "cobyla", family))
+            methods.append(LearnedMethod("untrained-qlstm-norefine", "untrained:qlstm", None,
+                                         family))
+    return methods, note
+
+
+def resolve(method: LearnedMethod, p: int) -> Any:
+    """The ``model`` argument of :func:`qlstm_optimizer.minimize.minimize_qaoa`."""
+    if method.model.startswith("untrained:"):
+        from ..models import init_numpy_model
+        from ..policy import PolicySpec
+        from .baselines import fixed_start
+
+        arch = method.model.split(":", 1)[1]
+        return init_numpy_model(arch, p=p, seed=0), PolicySpec(
+            p=p, anchor=fixed_start(method.family, p))
+    return method.model
+
+
+def run_learned(fun: Callable[[np.ndarray], float], p: int, maxfev: int,
+                method: LearnedMethod, hamiltonian: Any) -> CountingObjective:
+    """One run of a learned optimizer through the public entry point, every evaluation counted.
+
+    ``hamiltonian`` is the instance without its constant (the energies ``fun`` returns are
+    relative), used only for the Hamiltonian-scale conversion of the model's gamma units.
+    """
+    from ..minimize import hamiltonian_scale, minimize_qaoa
+
+    obj = CountingObjective(fun, maxfev)
+    try:
+        minimize_qaoa(
+            obj, np.zeros(2 * p), model=resolve(method, p), maxfev=maxfev, refine=method.refine,
+            hamiltonian_scale_factor=hamiltonian_scale(hamiltonian, method.family),
+            energy_offset=0.0,
+        )
+    except BudgetExhausted:  # cannot happen (minimize_qaoa keeps to maxfev); belt and braces
+        pass
+    return obj

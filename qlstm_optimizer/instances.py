@@ -1,0 +1,316 @@
+"""Instance distributions, disjoint train/val/test seeds, and cached instance pools.
+
+Used by the trainer (training and validation pools) and by the benchmark suite (test pools).
+
+* :class:`InstanceDistribution` is a weighted mixture of components (Erdos-Renyi Max-Cut over
+  sizes and edge probabilities, weighted ER, d-regular, Sherrington-Kirkpatrick), optionally with
+  Hamiltonian-scale augmentation (the Hamiltonian multiplied by a log-uniform random factor).
+* :func:`instance_seed` maps ``(split, index, base_seed)`` to an integer seed injectively, so the
+  seeds of ``"train"``, ``"val"`` and ``"test"`` can never coincide (see its docstring).
+* :func:`build_pool` generates ``count`` instances of a split with their diagonals (relative to the
+  uniform superposition) and their optimal QAOA energy at depth ``p``, cached in a ``.npz``.
+
+Example:
+    >>> dist = InstanceDistribution.from_dict(
+    ...     {"components": [{"family": "erdos_renyi", "sizes": [6, 7], "edge_probs": [0.5]}]})
+    >>> inst = sample_instance(dist, "val", 3)
+    >>> inst.n in (6, 7), inst.family
+    (True, 'erdos_renyi')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SPLITS = ("train", "val", "test")
+FAMILIES = ("erdos_renyi", "weighted_erdos_renyi", "regular", "sk")
+INDEX_BITS = 32  # indices 0 .. 2**32 - 1 per (base_seed, split)
+POOL_FORMAT = 1  # bump when the pool contents change meaning (invalidates caches)
+
+
+def instance_seed(split: str, index: int, base_seed: int = 0) -> int:
+    """Seed of instance ``index`` of ``split``: ``((base_seed * 3 + split_id) << 32) + index``.
+
+    The map ``(base_seed, split, index) -> seed`` is injective (the low 32 bits hold ``index``,
+    the rest encodes ``base_seed`` and the split), so no train seed ever equals a val or test seed,
+    for any base seeds and indices in range. :func:`split_of_seed` inverts it.
+
+    Raises:
+        ValueError: unknown split, negative base seed, index outside ``[0, 2**32)``.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    if not 0 <= int(index) < 2**INDEX_BITS:
+        raise ValueError(f"index must be in [0, 2**{INDEX_BITS}), got {index}")
+    if int(base_seed) < 0:
+        raise ValueError(f"base_seed must be non-negative, got {base_seed}")
+    return ((int(base_seed) * len(SPLITS) + SPLITS.index(split)) << INDEX_BITS) + int(index)
+
+
+def split_of_seed(seed: int) -> tuple[str, int, int]:
+    """Inverse of :func:`instance_seed`: ``(split, index, base_seed)``."""
+    high, index = divmod(int(seed), 2**INDEX_BITS)
+    base_seed, split_id = divmod(high, len(SPLITS))
+    return SPLITS[split_id], index, base_seed
+
+
+@dataclass(frozen=True)
+class Component:
+    """One family in a mixture; ``weight`` is its relative sampling probability."""
+
+    family: str
+    sizes: tuple[int, ...]
+    edge_probs: tuple[float, ...] = ()  # Erdos-Renyi families
+    degrees: tuple[int, ...] = ()  # regular
+    weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise ValueError(f"unknown instance family {self.family!r}; use one of {FAMILIES}")
+        sizes = tuple(int(s) for s in self.sizes)
+        if not sizes or min(sizes) < 2 or max(sizes) > 20:
+            raise ValueError(f"{self.family}: sizes must be a non-empty list in 2..20, got {sizes}")
+        object.__setattr__(self, "sizes", sizes)
+        object.__setattr__(self, "edge_probs", tuple(float(q) for q in self.edge_probs))
+        object.__setattr__(self, "degrees", tuple(int(d) for d in self.degrees))
+        if "erdos_renyi" in self.family and (
+            not self.edge_probs or not all(0 < q <= 1 for q in self.edge_probs)
+        ):
+            raise ValueError(f"{self.family}: edge_probs must be a non-empty list in (0, 1]")
+        if self.family == "regular":
+            if not self.degrees:
+                raise ValueError("regular: degrees must be a non-empty list")
+            if not any(d < n and n * d % 2 == 0 for d in self.degrees for n in sizes):
+                raise ValueError("regular: no (size, degree) pair with d < n and n*d even")
+        if not self.weight > 0:
+            raise ValueError(f"{self.family}: weight must be positive, got {self.weight}")
+
+
+@dataclass(frozen=True)
+class InstanceDistribution:
+    """Mixture of :class:`Component` families.
+
+    ``scale_range = (lo, hi)`` multiplies each Hamiltonian by a factor drawn log-uniformly from
+    ``[lo, hi]`` (augmentation against a fixed energy normalisation); None disables it.
+    """
+
+    components: tuple[Component, ...]
+    scale_range: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.components:
+            raise ValueError("an instance distribution needs at least one component")
+        if self.scale_range is not None:
+            lo, hi = (float(v) for v in self.scale_range)
+            if not 0 < lo <= hi:
+                raise ValueError(f"scale_range must satisfy 0 < lo <= hi, got {self.scale_range}")
+            object.__setattr__(self, "scale_range", (lo, hi))
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> InstanceDistribution:
+        unknown = set(d) - {"components", "scale_range"}
+        if unknown:
+            raise ValueError(f"unknown instance-distribution keys {sorted(unknown)}")
+        comps = []
+        for c in d.get("components", []):
+            bad = set(c) - {f.name for f in Component.__dataclass_fields__.values()}
+            if bad:
+                raise ValueError(f"unknown component keys {sorted(bad)}")
+            comps.append(Component(**c))
+        scale = d.get("scale_range")
+        return cls(tuple(comps), None if scale is None else tuple(scale))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "components": [
+                {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(c).items()}
+                for c in self.components
+            ],
+            "scale_range": None if self.scale_range is None else list(self.scale_range),
+        }
+
+    @property
+    def max_size(self) -> int:
+        return max(max(c.sizes) for c in self.components)
+
+
+@dataclass
+class Instance:
+    """A generated problem and how it was drawn."""
+
+    problem: Any  # a DiagonalHamiltonian subclass (MaxCut or SK), unscaled
+    family: str
+    n: int
+    seed: int
+    scale: float = 1.0
+    params: dict[str, float] = field(default_factory=dict)
+
+
+def _generate(family: str, n: int, rng: np.random.Generator, comp: Component, seed: int) -> Any:
+    from . import problems
+
+    if family == "sk":
+        return problems.sk(n, seed=seed), {}
+    if family == "regular":
+        choices = [d for d in comp.degrees if d < n and n * d % 2 == 0]
+        d = int(rng.choice(choices))
+        return problems.regular(n, d, seed=seed), {"degree": d}
+    q = float(rng.choice(comp.edge_probs))
+    weighted = family == "weighted_erdos_renyi"
+    kwargs = {"weighted": True} if weighted else {}
+    return problems.erdos_renyi(n, q, seed=seed, **kwargs), {"edge_prob": q}
+
+
+def sample_instance(dist: InstanceDistribution, split: str, index: int,
+                    base_seed: int = 0) -> Instance:
+    """Instance ``index`` of ``split``: a pure function of its arguments.
+
+    Graphs without edges (possible for small sparse ER draws) are redrawn from the same seed
+    sequence, so every instance has a non-trivial Hamiltonian.
+    """
+    seed = instance_seed(split, index, base_seed)
+    seq = np.random.SeedSequence(seed)
+    choice_seq, *gen_seqs = seq.spawn(17)
+    rng = np.random.default_rng(choice_seq)
+    weights = np.array([c.weight for c in dist.components], float)
+    comp = dist.components[int(rng.choice(len(weights), p=weights / weights.sum()))]
+    n = int(rng.choice(comp.sizes)) if comp.family != "regular" else int(rng.choice(
+        [s for s in comp.sizes if any(d < s and s * d % 2 == 0 for d in comp.degrees)]))
+    scale = 1.0
+    if dist.scale_range is not None:
+        lo, hi = dist.scale_range
+        scale = float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+    for gen_seq in gen_seqs:
+        gen_seed = int(gen_seq.generate_state(1, np.uint32)[0])
+        problem, params = _generate(comp.family, n, rng, comp, gen_seed)
+        if problem.num_terms:
+            return Instance(problem, comp.family, n, seed, scale, params)
+    raise RuntimeError(
+        f"instance {split}/{index}: 16 draws without a single edge; widen edge_probs")
+
+
+# -- pools ---------------------------------------------------------------------------------------
+@dataclass
+class InstancePool:
+    """``count`` instances with diagonals relative to the uniform superposition (so ``|+>^n`` has
+    energy 0) and optimal QAOA energies at depth ``p`` on the same footing, both scaled.
+
+    Attributes:
+        sizes: (I,) qubit counts.
+        opt: (I,) optimal QAOA energy at depth ``p`` (negative).
+        seeds, scales, families: per instance.
+        diagonals: ``{n: (count_n, 2**n)}`` and ``rows[i]`` = row of instance i in its size block.
+    """
+
+    split: str
+    p: int
+    sizes: np.ndarray
+    opt: np.ndarray
+    seeds: np.ndarray
+    scales: np.ndarray
+    families: list[str]
+    diagonals: dict[int, np.ndarray]
+    rows: np.ndarray
+    constants: np.ndarray  # the Hamiltonian constants removed (scaled), for offset bookkeeping
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+    def diagonal(self, i: int) -> np.ndarray:
+        return self.diagonals[int(self.sizes[i])][self.rows[i]]
+
+    def energy(self, i: int, x: Any) -> float:
+        """Exact QAOA energy of instance i at parameters x (NumPy; relative and scaled)."""
+        from .sim.numpy_qaoa import qaoa_statevectors
+
+        state = qaoa_statevectors(self.diagonal(i), np.atleast_2d(np.asarray(x, float)))[0]
+        return float((state.real**2 + state.imag**2) @ self.diagonal(i))
+
+    def save(self, path: Path) -> None:
+        arrays = {f"diag_{n}": d for n, d in self.diagonals.items()}
+        meta = {"split": self.split, "p": self.p, "families": self.families}
+        arrays.update(sizes=self.sizes, opt=self.opt, seeds=self.seeds,
+                      scales=self.scales, rows=self.rows, constants=self.constants,
+                      meta=np.array(json.dumps(meta)))
+        _atomic_savez(path, arrays)
+
+    @classmethod
+    def load(cls, path: Path) -> InstancePool:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            diags = {int(k[5:]): z[k] for k in z.files if k.startswith("diag_")}
+            return cls(meta["split"], meta["p"], z["sizes"], z["opt"], z["seeds"],
+                       z["scales"], meta["families"], diags, z["rows"], z["constants"])
+
+
+def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
+    os.close(fd)
+    try:
+        np.savez(tmp, **arrays)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def default_cache_dir() -> Path:
+    """``$QLSTM_OPTIMIZER_CACHE`` or ``~/.cache/qlstm_optimizer`` (never inside the package)."""
+    env = os.environ.get("QLSTM_OPTIMIZER_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "qlstm_optimizer"
+
+
+def pool_key(dist: InstanceDistribution, split: str, count: int, p: int, base_seed: int) -> str:
+    blob = json.dumps([POOL_FORMAT, dist.to_dict(), split, count, p, base_seed], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def build_pool(dist: InstanceDistribution, split: str, count: int, p: int, *,
+               base_seed: int = 0, cache_dir: str | Path | None = None,
+               progress: bool = False) -> InstancePool:
+    """Instances ``0..count-1`` of ``split`` with optimal QAOA energies at depth ``p``.
+
+    Cached under ``cache_dir/pools/<split>-p<p>-<hash>.npz`` (hash of the distribution, split,
+    count, p and base seed; default cache dir: :func:`default_cache_dir`).
+    """
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    path = cache / "pools" / f"{split}-p{p}-{pool_key(dist, split, count, p, base_seed)}.npz"
+    if path.exists():
+        return InstancePool.load(path)
+    instances = [sample_instance(dist, split, i, base_seed) for i in range(count)]
+    pool = _compute_pool(instances, split, p, progress)
+    pool.save(path)
+    return pool
+
+
+def _compute_pool(instances: list[Instance], split: str, p: int, progress: bool) -> InstancePool:
+    sizes = np.array([inst.n for inst in instances], dtype=np.int64)
+    scales = np.array([inst.scale for inst in instances])
+    rows = np.zeros(len(instances), dtype=np.int64)
+    blocks: dict[int, list[np.ndarray]] = {}
+    opt = np.zeros(len(instances))
+    iterator: Any = instances
+    if progress:
+        from tqdm import tqdm
+
+        iterator = tqdm(instances, desc=f"{split} pool (optimal QAOA energies, p={p})")
+    for i, inst in enumerate(iterator):
+        h = inst.problem
+        diag = (np.asarray(h.diagonal()) - h.constant) * inst.scale
+        rows[i] = len(blocks.setdefault(inst.n, []))
+        blocks[inst.n].append(diag)
+        opt[i] = (float(h.optimal_qaoa_energy(p)) - h.constant) * inst.scale
+    return InstancePool(
+        split, p, sizes, opt, np.array([inst.seed for inst in instances], dtype=np.uint64), scales,
+        [inst.family for inst in instances], {n: np.stack(b) for n, b in blocks.items()}, rows,
+        np.array([inst.problem.constant * inst.scale for inst in instances]),
+    )

@@ -1,0 +1,83 @@
+"""``qlstm-optimizer train --config FILE [--out DIR] [--resume] [--export DIR]``.
+
+Also ``python -m qlstm_optimizer.training --config FILE`` and, data-parallel on CPU,
+``torchrun --nproc_per_node 2 -m qlstm_optimizer.training --config FILE``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", required=True, help="TOML training config (configs/*.toml)")
+    parser.add_argument("--out", default=None,
+                        help="output directory (default runs/<name>): checkpoint, history, plots, "
+                             "the trained <name>.npz and its model card")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from OUT/checkpoint.pt where a killed run stopped")
+    parser.add_argument("--export", default=None, metavar="DIR",
+                        help="also copy the trained <name>.npz/.json into DIR (e.g. the package's "
+                             "pretrained/weights)")
+    parser.add_argument("--cache-dir", default=None,
+                        help="instance-pool cache (default ~/.cache/qlstm_optimizer)")
+    parser.add_argument("--steps", type=int, default=None, help="override train.steps")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Run one training; returns the exit status (bad config -> one-line error, status 2)."""
+    import dataclasses
+
+    import torch
+
+    from .config import ConfigError, load_config
+    from .trainer import TrainingDivergedError, train
+
+    try:
+        cfg = load_config(args.config)
+        if args.steps is not None:
+            cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, steps=args.steps))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    # Under torchrun (WORLD_SIZE set) join the process group: gloo works on CPU.
+    distributed = "WORLD_SIZE" in os.environ and not torch.distributed.is_initialized()
+    if distributed:
+        torch.distributed.init_process_group("gloo")
+    out = Path(args.out or Path("runs") / cfg.name)
+    try:
+        result = train(cfg, out, resume=args.resume, progress=not args.no_progress,
+                       cache_dir=args.cache_dir)
+    except TrainingDivergedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if distributed:
+            torch.distributed.destroy_process_group()
+    rank = torch.distributed.get_rank() if torch.distributed.is_initialized() else 0
+    if rank == 0:
+        metrics = ", ".join(f"{k} {v:.4f}" for k, v in result.best_metrics.items()
+                            if k.endswith("_median"))
+        print(f"{cfg.name}: best step {result.best_step}, {metrics}; "
+              f"{result.wall_time:.0f} s; wrote {out / (cfg.name + '.npz')}")
+        if args.export:
+            dest = Path(args.export)
+            dest.mkdir(parents=True, exist_ok=True)
+            for suffix in (".npz", ".json"):
+                shutil.copy2(out / f"{cfg.name}{suffix}", dest / f"{cfg.name}{suffix}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qlstm_optimizer.training",
+                                     description="Meta-train a learned QAOA optimizer.")
+    add_train_arguments(parser)
+    return run_train(parser.parse_args(argv))

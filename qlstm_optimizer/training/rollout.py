@@ -1,0 +1,99 @@
+"""The differentiable training twin of :class:`qlstm_optimizer.policy.Rollout`.
+
+It follows the frozen NumPy rollout step for step, batched over instances:
+
+1. the first model call sees all-zero features and the anchor as its parameters; the first
+   proposal is ``anchor + steps * tanh(y)``;
+2. after evaluation t (1-based) the scale is ``|e_1|``, the features are
+   ``cost_features(e_t, best_before_t, scale, t, horizon)``, the model sees the *evaluated* point
+   ``x_t`` and the next proposal is ``best_x + steps * tanh(y)``, where ``best_x`` is updated only
+   on a strict improvement ``e_t < best`` (as ``Rollout.tell``);
+3. after ``horizon`` evaluations it stops.
+
+Batching over sizes: the torch simulator handles one qubit count per call, so a batch is split
+into size groups (:class:`BatchDiagonals`); the model itself runs on the whole batch at once and
+only the energy evaluation loops over the (few) groups. Grouping costs nothing in accuracy and,
+unlike padding every instance to the largest size with idle qubits, no wasted amplitudes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from .. import features as F
+from ..instances import InstancePool
+from ..policy import PolicySpec
+
+
+@dataclass
+class BatchDiagonals:
+    """Diagonals of a batch, grouped by size: ``groups = [(positions (b,), diagonals (b, 2**n))]``.
+
+    ``opt`` (B,) holds each instance's optimal QAOA energy (negative, same footing).
+    """
+
+    groups: list[tuple[torch.Tensor, torch.Tensor]]
+    opt: torch.Tensor
+    size: int
+
+    @classmethod
+    def from_pool(cls, pool: InstancePool, indices: np.ndarray) -> BatchDiagonals:
+        indices = np.asarray(indices)
+        sizes = pool.sizes[indices]
+        groups = []
+        for n in sorted(set(sizes.tolist())):
+            pos = np.flatnonzero(sizes == n)
+            diags = pool.diagonals[n][pool.rows[indices[pos]]]
+            groups.append((torch.as_tensor(pos), torch.as_tensor(diags, dtype=torch.float64)))
+        opt = torch.as_tensor(pool.opt[indices], dtype=torch.float64)
+        return cls(groups, opt, len(indices))
+
+    def energies(self, x: torch.Tensor) -> torch.Tensor:
+        """Exact QAOA energies (B,) of the proposals x (B, 2p), differentiable in x."""
+        from ..sim.torch_qaoa import qaoa_energy_torch
+
+        out = x.new_zeros(self.size)
+        for pos, diags in self.groups:
+            out = out.index_put((pos,), qaoa_energy_torch(diags, x[pos]))
+        return out
+
+
+def unroll(model, spec: PolicySpec, batch: BatchDiagonals, *,
+           detach_features: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Run ``spec.horizon`` learned steps on every instance of ``batch``.
+
+    Returns ``(energies (B, T), proposals (B, T, 2p))``, energies relative to the uniform
+    superposition (not normalised).
+    """
+    size, horizon = batch.size, spec.horizon
+    steps = torch.as_tensor(spec.steps, dtype=torch.float64)
+    anchor = torch.as_tensor(np.asarray(spec.anchor), dtype=torch.float64).expand(size, -1)
+    state = model.initial_state(size)
+    raw, state = model.step(F.initial_features(size, like=anchor), anchor, state)
+    x = F.decode_proposal(raw, anchor, steps)
+    energies, proposals = [], []
+    best_e = best_x = scale = None
+    for t in range(1, horizon + 1):
+        e = batch.energies(x)
+        energies.append(e)
+        proposals.append(x)
+        if t == 1:
+            scale = F.energy_scale(e)
+            best_before, best_e, best_x = e, e, x
+        else:
+            best_before = best_e
+            improved = e < best_e  # strict, as Rollout.tell
+            best_e = torch.where(improved, e, best_e)
+            best_x = torch.where(improved[:, None], x, best_x)
+        if t == horizon:
+            break
+        if detach_features:
+            feats = F.cost_features(e.detach(), best_before.detach(), scale.detach(), t, horizon)
+        else:
+            feats = F.cost_features(e, best_before, scale, t, horizon)
+        raw, state = model.step(feats, x, state)
+        x = F.decode_proposal(raw, best_x, steps)
+    return torch.stack(energies, 1), torch.stack(proposals, 1)

@@ -1,0 +1,233 @@
+"""Benchmark suite: counting objective, metrics, baselines, targets and a tiny end-to-end run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+import pytest
+
+from qlstm_optimizer.bench import baselines as B
+from qlstm_optimizer.bench.metrics import (
+    approximation_ratio,
+    evals_to_reach,
+    median_evals,
+    rho_at,
+    rho_curve,
+    summarize_runs,
+)
+from qlstm_optimizer.bench.objective import BudgetExhausted, CountingObjective
+
+
+def quadratic(x):
+    return float(np.sum((np.asarray(x) - 1.0) ** 2))
+
+
+# -- counting objective ------------------------------------------------------------------------
+
+
+def test_objective_enforces_budget_and_records():
+    obj = CountingObjective(quadratic, maxfev=3)
+    for _ in range(3):
+        obj(np.zeros(2))
+    with pytest.raises(BudgetExhausted):
+        obj(np.zeros(2))
+    assert obj.nfev == 3 and obj.remaining == 0 and len(obj.xs) == 3
+    assert obj.values == [2.0, 2.0, 2.0]
+
+
+def test_gradient_costs_two_evaluations_per_coordinate():
+    obj = CountingObjective(quadratic, maxfev=100)
+    g = obj.gradient(np.zeros(4), step=1e-4)
+    assert obj.nfev == 8 and obj.ngrad == 1
+    np.testing.assert_allclose(g, -2.0, atol=1e-6)
+    small = CountingObjective(quadratic, maxfev=5)
+    with pytest.raises(BudgetExhausted):
+        small.gradient(np.zeros(4))
+    assert small.nfev == 5  # the evaluations made before running out still count
+
+
+def test_objective_best_and_bad_budget():
+    obj = CountingObjective(quadratic, maxfev=5)
+    obj([0.0, 0.0])
+    obj([1.0, 1.0])
+    x, v = obj.best()
+    assert v == 0.0 and x.tolist() == [1.0, 1.0]
+    with pytest.raises(ValueError):
+        CountingObjective(quadratic, maxfev=0)
+
+
+# -- metrics -----------------------------------------------------------------------------------
+
+
+def test_rho_curve_pads_and_takes_running_best():
+    curve = rho_curve([-1.0, -3.0, -2.0], opt=-4.0, kmax=5)
+    assert curve.tolist() == [0.25, 0.75, 0.75, 0.75, 0.75]
+    assert rho_at(curve, (1, 2, 5, 10)) == {1: 0.25, 2: 0.75, 5: 0.75, 10: 0.75}
+    assert rho_curve([1.0, -4.0], opt=-4.0, kmax=2).tolist() == [-0.25, 1.0]
+    with pytest.raises(ValueError):
+        rho_curve([-1.0], opt=0.0, kmax=1)
+
+
+def test_evals_to_reach_and_censored_median():
+    assert evals_to_reach([0.5, 0.98, 0.991, 1.0]) == 3
+    assert evals_to_reach([0.5, 0.9]) is None
+    assert median_evals([2, 4, None], budget=50) == {"median": 4.0, "reached": 2 / 3,
+                                                     "budget": 50}
+    assert median_evals([2, None, None], budget=50)["median"] is None
+
+
+def test_summarize_runs_and_approximation_ratio():
+    curves = np.array([[0.5, 0.9, 0.995], [0.1, 0.2, 0.3], [0.9, 0.99, 1.0]])
+    s = summarize_runs(curves, np.array([0.8, 0.7, 0.9]), budgets=(1, 3, 5))
+    assert s["rho_median"] == {"1": 0.5, "3": 0.995}
+    assert s["evals_to_099"]["median"] == 3.0
+    assert s["approx_ratio_median"] == 0.8
+    assert len(s["curve_median"]) == 3
+    # Max-Cut: H = sum w/2 ZZ with offset -W/2; cut = -(E + offset).
+    assert approximation_ratio(-1.0, ground_energy=-2.0, offset=-2.0) == pytest.approx(0.75)
+
+
+# -- baselines ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_instance():
+    from qlstm_optimizer.problems import erdos_renyi
+    from qlstm_optimizer.sim import qaoa_energy
+
+    problem = erdos_renyi(7, 0.5, seed=424_242)
+    return problem, (lambda x: qaoa_energy(problem, np.asarray(x)) - problem.constant)
+
+
+@pytest.mark.parametrize("name", sorted(B.OPTIMIZERS))
+@pytest.mark.parametrize("start", ["random", "tqa"])
+def test_baseline_respects_budget_and_improves(name, start, small_instance):
+    _, fun = small_instance
+    x0 = B.start_point(start, "maxcut", 1, np.random.default_rng(3))
+    budget = 30
+    trace = B.run_baseline(name, fun, x0, budget, informed=start != "random", seed=1)
+    assert 1 <= trace.nfev <= budget
+    assert min(trace.values) < fun(x0) - 1e-6
+
+
+def test_starts_use_qiskit_conventions(small_instance):
+    problem, fun = small_instance
+    x = B.random_start(2, np.random.default_rng(0))
+    assert np.all((0 <= x[:2]) & (x[:2] <= 2 * np.pi))
+    assert np.all((-2 * np.pi <= x[2:]) & (x[2:] <= 2 * np.pi))
+    # Informed starts are already good in Qiskit's sign convention (well below uniform's 0).
+    assert fun(B.fixed_start("maxcut", 1)) < 0.5 * problem.optimal_qaoa_energy(1).relative_energy
+    assert fun(B.tqa_start(1)) < 0
+
+
+def test_learned_run_is_counted(small_instance):
+    from qlstm_optimizer.bench.learned import LearnedMethod, run_learned
+
+    problem, fun = small_instance
+    for refine, expected in (("cobyla", 15), (None, 10)):
+        method = LearnedMethod("x", "untrained:qlstm", refine, "maxcut")
+        trace = run_learned(fun, 1, 15, method, problem.without_constant())
+        assert trace.nfev == expected  # horizon 10 without refine
+
+
+# -- targets -----------------------------------------------------------------------------------
+
+
+def _block(label_values: dict[str, list[float]]) -> dict:
+    budgets = ("1", "3", "5", "10")
+    insts = [{"runs": {lab: {"rho": {k: vals[i] for k in budgets}} for lab, vals in
+                       label_values.items()}} for i in range(3)]
+    summary = {lab: {"rho_median": {k: float(np.median(vals)) for k in budgets}}
+               for lab, vals in label_values.items()}
+    learned = [{"label": "qlstm", "primary": True, "refine": "cobyla"}]
+    return {"instances": insts, "summary": summary, "learned": learned}
+
+
+def test_targets_report_pass_fail_and_shortfall():
+    from qlstm_optimizer.bench.targets import evaluate_targets
+
+    suites = {"er": {"1": _block({"qlstm": [0.999, 0.9995, 1.0],
+                                  "cobyla@fixed": [0.99, 0.995, 1.0]})},
+              "sk": {"1": _block({"qlstm": [0.99, 0.99, 0.99], "cobyla@fixed": [1, 1, 1]})}}
+    rows = {r["target"]: r for r in evaluate_targets(suites)}
+    assert rows["Max-Cut p=1 median rho_3"]["passed"] is True
+    sk = rows["SK p=1 median rho_1"]
+    assert sk["passed"] is False and sk["shortfall"] == pytest.approx(0.005)
+    assert rows["Max-Cut p=2 median rho_10"]["passed"] is None  # no data at p=2
+    er = rows["er p=1: median rho_k >= best baseline at every k"]
+    assert er["passed"] is True
+    sk_vs = rows["sk p=1: median rho_k >= best baseline at every k"]
+    assert sk_vs["passed"] is False and sk_vs["shortfall"] == pytest.approx(0.01)
+
+
+# -- end to end --------------------------------------------------------------------------------
+
+
+def test_quick_suite_end_to_end(tmp_path):
+    from qlstm_optimizer.bench.suite import BenchConfig, run_suite
+
+    cfg = BenchConfig(quick=True, suites=("er",), depths=(1,), budget=10, instances=1,
+                      parts=("main", "noise"), workers=1, untrained=True,
+                      out=str(tmp_path / "out"), report=str(tmp_path / "report.md"),
+                      cache_dir=str(tmp_path / "cache"), noise_budget=8)
+    results = run_suite(cfg)
+    saved = json.loads((tmp_path / "out" / "results-quick.json").read_text())
+    block = saved["suites"]["er"]["1"]
+    assert len(block["instances"]) == 1
+    runs = block["instances"][0]["runs"]
+    assert "cobyla@fixed" in runs
+    # the bundled model when one exists for (er, p=1), else the untrained stand-in
+    assert "qlstm" in runs or "untrained-qlstm" in runs
+    assert all(r["nfev"] <= 10 for r in runs.values())
+    assert 0 < runs["cobyla@fixed"]["rho"]["10"] <= 1 + 1e-9
+    assert saved["noise"]["sets"]["er p=1"]["median_rho_returned"]
+    assert results["targets"] and (tmp_path / "report.md").read_text().startswith("# Bench")
+    assert (tmp_path / "out" / "rho_er.png").exists()
+    assert (tmp_path / "cache" / "bench" / "optima.json").exists()
+
+
+def test_cli_arguments():
+    from qlstm_optimizer.bench.suite import add_bench_arguments, config_from_args
+
+    parser = argparse.ArgumentParser()
+    add_bench_arguments(parser)
+    args = parser.parse_args(["--quick", "--suites", "sk", "--depths", "1", "--report", "none"])
+    cfg = config_from_args(args, ["bench", "--quick"])
+    assert cfg.quick and cfg.suites == ("sk",) and cfg.depths == (1,) and cfg.report is None
+    assert cfg.out == "runs/bench-quick"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--suites", "nope"])
+
+
+def test_paper_task_tiny():
+    from qlstm_optimizer.bench.paper import paper_task
+
+    res = paper_task({"n": 8, "edge_prob": 5 / 7, "index": 0, "learned": []})
+    assert set(res["runs"]) >= {"adam", "sgd", "nelder-mead", "adam (per iteration)"}
+    assert all(0 < v <= 1 + 1e-9 for r in res["runs"].values() for v in r.values())
+
+
+def test_aer_energy_matches_exact_without_noise():
+    pytest.importorskip("qiskit_aer")
+    from qlstm_optimizer.bench.noise import AerEnergy
+    from qlstm_optimizer.problems import erdos_renyi
+    from qlstm_optimizer.sim import qaoa_energy
+
+    problem = erdos_renyi(4, 0.8, seed=424_243)
+    x = np.array([-0.39, 0.62])
+    aer = AerEnergy(problem, 1, shots=200_000, seed=1, noisy=False)
+    assert aer(x) == pytest.approx(qaoa_energy(problem, x) - problem.constant, abs=0.02)
+
+
+def test_grid_p1_optimum_matches_statevector_search(monkeypatch):
+    from qlstm_optimizer.bench import scale
+    from qlstm_optimizer.problems import sk
+    from qlstm_optimizer.sim import qaoa_energy
+
+    # The closed form lands separately; the statevector gives the same p = 1 energies.
+    monkeypatch.setattr(scale, "_energy_fn", lambda h: (lambda x: qaoa_energy(h, x)))
+    problem = sk(7, seed=424_244)
+    energy, _ = scale.analytic_p1_optimum(problem.without_constant(), num_gamma=64)
+    assert energy == pytest.approx(problem.optimal_qaoa_energy(1).relative_energy, abs=1e-7)

@@ -1,0 +1,82 @@
+"""The Optuna sampler reaches a near-optimal QAOA energy in a few trials."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+optuna = pytest.importorskip("optuna")
+
+from qlstm_optimizer.optuna import QLSTMSampler  # noqa: E402
+from qlstm_optimizer.problems import erdos_renyi  # noqa: E402
+from qlstm_optimizer.sim import qaoa_energy  # noqa: E402
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def _objective(problem):
+    def objective(trial):
+        beta = trial.suggest_float("beta_0", -np.pi / 2, np.pi / 2)
+        gamma = trial.suggest_float("gamma_0", -np.pi, np.pi)
+        return qaoa_energy(problem, [beta, gamma])
+
+    return objective
+
+
+def test_study_reaches_near_optimum_in_few_trials():
+    problem = erdos_renyi(10, 0.5, seed=31_337)
+    study = optuna.create_study(sampler=QLSTMSampler("maxcut-p1", seed=0))
+    study.optimize(_objective(problem), n_trials=10)
+    assert problem.rho(study.best_value, 1) > 0.97
+
+
+def test_continues_after_horizon_and_is_seeded():
+    problem = erdos_renyi(8, 0.5, seed=31_338)
+    values = []
+    for _ in range(2):
+        study = optuna.create_study(sampler=QLSTMSampler("maxcut-p1", seed=4))
+        study.optimize(_objective(problem), n_trials=25)
+        values.append([t.value for t in study.trials])
+    assert values[0] == values[1]
+    assert len(values[0]) == 25
+
+
+def test_unknown_parameters_fall_back_to_random():
+    problem = erdos_renyi(6, 0.5, seed=31_339)
+
+    def objective(trial):
+        extra = trial.suggest_int("layers", 1, 3)
+        return qaoa_energy(problem, [trial.suggest_float("beta_0", -1.6, 1.6),
+                                     trial.suggest_float("gamma_0", -3.2, 3.2)]) + 0 * extra
+
+    study = optuna.create_study(sampler=QLSTMSampler("maxcut-p1", seed=1))
+    study.optimize(objective, n_trials=4)
+    assert all(1 <= t.params["layers"] <= 3 for t in study.trials)
+
+
+def test_failed_trial_reasks_same_point():
+    problem = erdos_renyi(6, 0.5, seed=31_340)
+    sampler = QLSTMSampler("maxcut-p1")
+    study = optuna.create_study(sampler=sampler)
+    first = {}
+
+    def failing(trial):
+        first["x"] = (trial.suggest_float("beta_0", -1.6, 1.6),
+                      trial.suggest_float("gamma_0", -3.2, 3.2))
+        raise RuntimeError("flaky backend")
+
+    study.optimize(failing, n_trials=1, catch=(RuntimeError,))
+    again = {}
+
+    def working(trial):
+        again["x"] = (trial.suggest_float("beta_0", -1.6, 1.6),
+                      trial.suggest_float("gamma_0", -3.2, 3.2))
+        return qaoa_energy(problem, list(again["x"]))
+
+    study.optimize(working, n_trials=1)
+    assert first["x"] == again["x"]
+
+
+def test_bad_param_names():
+    with pytest.raises(ValueError, match="names"):
+        QLSTMSampler("maxcut-p1", param_names=["a"])

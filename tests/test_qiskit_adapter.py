@@ -1,0 +1,172 @@
+"""QLSTMOptimizer inside qiskit-algorithms and qiskit-optimization, end to end."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from qiskit.primitives import StatevectorEstimator, StatevectorSampler
+from qiskit_algorithms import QAOA, VQE, SamplingVQE
+from qiskit_algorithms.optimizers import OptimizerSupportLevel
+
+from qlstm_optimizer import QLSTMOptimizer, UnknownModelError, list_pretrained
+from qlstm_optimizer.problems import erdos_renyi
+from qlstm_optimizer.sim import qaoa_energy
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return erdos_renyi(5, 0.7, seed=424_242)
+
+
+def test_usage_line_exactly_as_documented(graph):
+    qaoa = QAOA(StatevectorSampler(seed=1), optimizer=QLSTMOptimizer.pretrained("maxcut-p1"))
+    result = qaoa.compute_minimum_eigenvalue(graph.to_sparse_pauli_op())
+    assert result.cost_function_evals <= 50
+    exact = qaoa_energy(graph, result.optimal_point)
+    assert graph.rho(exact, 1) > 0.9
+
+
+def test_support_level_and_no_call():
+    opt = QLSTMOptimizer.pretrained("maxcut-p1")
+    levels = opt.get_support_level()
+    assert levels["gradient"] == OptimizerSupportLevel.ignored
+    assert levels["bounds"] == OptimizerSupportLevel.supported
+    assert levels["initial_point"] == OptimizerSupportLevel.supported
+    assert not callable(opt)  # QAOA would treat a callable as a bare Minimizer
+
+
+def test_result_fields_and_budget(graph):
+    calls = []
+
+    def fun(x):
+        calls.append(x)
+        return qaoa_energy(graph, x)
+
+    opt = QLSTMOptimizer.pretrained("maxcut-p1", maxfev=17)
+    res = opt.minimize(fun, np.zeros(2))
+    assert res.nfev == len(calls) == 17
+    assert res.fun == min(qaoa_energy(graph, x) for x in calls)
+    assert res.nit >= 1 and res.njev == 0
+
+
+def test_settings_round_trip(graph):
+    opt = QLSTMOptimizer.pretrained("maxcut", maxfev=12, refine="nelder-mead", seed=3)
+    twin = QLSTMOptimizer(**opt.settings)
+    assert twin.settings == opt.settings
+    f = lambda x: qaoa_energy(graph, x)  # noqa: E731
+    a, b = opt.minimize(f, np.zeros(2)), twin.minimize(f, np.zeros(2))
+    np.testing.assert_array_equal(a.x, b.x)
+    assert a.fun == b.fun and a.nfev == b.nfev
+
+
+def test_family_name_picks_depth_from_x0(graph):
+    opt = QLSTMOptimizer.pretrained("maxcut", maxfev=6, refine=None)
+    f = lambda x: qaoa_energy(graph, x)  # noqa: E731
+    assert opt.minimize(f, np.zeros(2)).x.shape == (2,)
+    depths = sorted(int(n.split("-p")[1]) for n in list_pretrained() if n.startswith("maxcut-p")
+                    and n.split("-p")[1].isdigit())
+    if 2 in depths:
+        assert opt.minimize(f, np.zeros(4)).x.shape == (4,)
+    with pytest.raises(ValueError, match="parameters"):
+        opt.minimize(f, np.zeros(2 * (max(depths) + 5)))
+
+
+def test_unknown_model_lists_names():
+    with pytest.raises(UnknownModelError, match="maxcut-p1"):
+        QLSTMOptimizer.pretrained("no-such-model")
+
+
+def test_wrong_x0_length_names_supported_sizes(graph):
+    opt = QLSTMOptimizer.pretrained("maxcut-p1")
+    with pytest.raises(ValueError, match="2"):
+        opt.minimize(lambda x: 0.0, np.zeros(4))
+    with pytest.raises(ValueError, match="even length"):
+        opt.minimize(lambda x: 0.0, np.zeros(3))
+
+
+def test_exception_in_fun_leaves_optimizer_reusable(graph):
+    opt = QLSTMOptimizer.pretrained("maxcut-p1", maxfev=8)
+
+    def flaky(x):
+        raise TimeoutError("queue")
+
+    with pytest.raises(TimeoutError):
+        opt.minimize(flaky, np.zeros(2))
+    f = lambda x: qaoa_energy(graph, x)  # noqa: E731
+    assert opt.minimize(f, np.zeros(2)).nfev == 8
+
+
+def test_hamiltonian_scale_adapts_model(graph):
+    """A Hamiltonian 3x larger needs 3x smaller gammas: given the Hamiltonian, the optimizer
+    finds the same quality as on the native normalisation."""
+    op = graph.to_sparse_pauli_op()
+    big = 3.0 * op
+    f_native = lambda x: qaoa_energy(op, x)  # noqa: E731
+    f_big = lambda x: qaoa_energy(big, x)  # noqa: E731
+    native = QLSTMOptimizer.pretrained("maxcut-p1", maxfev=10, refine=None).minimize(
+        f_native, np.zeros(2))
+    adapted = QLSTMOptimizer.pretrained("maxcut-p1", maxfev=10, refine=None, hamiltonian=big)
+    res = adapted.minimize(f_big, np.zeros(2))
+    assert res.fun == pytest.approx(3.0 * native.fun, rel=1e-9)
+    np.testing.assert_allclose(res.x[1], native.x[1] / 3.0)
+
+
+def test_shot_noise_does_not_break_it(graph):
+    qaoa = QAOA(StatevectorSampler(default_shots=256, seed=5),
+                optimizer=QLSTMOptimizer.pretrained("maxcut-p1", maxfev=20))
+    result = qaoa.compute_minimum_eigenvalue(graph.to_sparse_pauli_op())
+    assert graph.rho(qaoa_energy(graph, result.optimal_point), 1) > 0.8
+
+
+def test_qaoa_with_aer_sampler_and_pass_manager(graph):
+    aer = pytest.importorskip("qiskit_aer")
+    from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
+    from qiskit_aer.primitives import SamplerV2
+
+    backend = aer.AerSimulator()
+    pm = generate_preset_pass_manager(optimization_level=1, backend=backend)
+    qaoa = QAOA(SamplerV2(seed=7), QLSTMOptimizer.pretrained("maxcut-p1", maxfev=15),
+                transpiler=pm)
+    result = qaoa.compute_minimum_eigenvalue(graph.to_sparse_pauli_op())
+    assert graph.rho(qaoa_energy(graph, result.optimal_point), 1) > 0.8
+
+
+def test_sampling_vqe_with_qaoa_ansatz(graph):
+    from qiskit.circuit.library import QAOAAnsatz
+
+    op = graph.to_sparse_pauli_op()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        ansatz = QAOAAnsatz(op, reps=1)
+    vqe = SamplingVQE(StatevectorSampler(seed=2), ansatz,
+                      QLSTMOptimizer.pretrained("maxcut-p1", maxfev=20))
+    result = vqe.compute_minimum_eigenvalue(op)
+    assert graph.rho(qaoa_energy(graph, result.optimal_point), 1) > 0.8
+
+
+def test_vqe_with_statevector_estimator(graph):
+    from qiskit.circuit.library import qaoa_ansatz
+
+    op = graph.to_sparse_pauli_op()
+    vqe = VQE(StatevectorEstimator(), qaoa_ansatz(op, reps=1),
+              QLSTMOptimizer.pretrained("maxcut-p1", maxfev=25))
+    result = vqe.compute_minimum_eigenvalue(op)
+    assert result.eigenvalue.real == pytest.approx(qaoa_energy(graph, result.optimal_point))
+    assert graph.rho(result.eigenvalue.real, 1) > 0.95
+
+
+def test_minimum_eigen_optimizer_solves_maxcut():
+    pytest.importorskip("qiskit_optimization")
+    from qiskit_optimization.algorithms import MinimumEigenOptimizer
+    from qiskit_optimization.applications import Maxcut
+
+    problem = erdos_renyi(6, 0.6, seed=55_555)
+    graph = problem.to_networkx()
+    qp = Maxcut(graph).to_quadratic_program()
+    qaoa = QAOA(StatevectorSampler(seed=3), QLSTMOptimizer.pretrained("maxcut-p1", maxfev=30))
+    result = MinimumEigenOptimizer(qaoa).solve(qp)
+    assert result.fval == pytest.approx(problem.max_cut_value())
