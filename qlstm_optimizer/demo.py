@@ -39,6 +39,8 @@ def run_qaoa(problem, optimizer, name: str, x0: np.ndarray, seed: int) -> Trace:
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*QAOAAnsatz.*", category=DeprecationWarning)
+        # Qiskit's sampler post-processing triggers SciPy sparse-format notices on every call.
+        warnings.filterwarnings("ignore", module="scipy.sparse.*")
         result = qaoa.compute_minimum_eigenvalue(problem.to_sparse_pauli_op())
     trace.seconds = time.perf_counter() - start
     trace.x = np.asarray(result.optimal_point)

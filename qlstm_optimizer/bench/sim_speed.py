@@ -64,14 +64,15 @@ def median_time(fn: Callable[[], Any], repeats: int, budget: float = 2.0) -> flo
 def interleaved_times(fns: list[Callable[[], Any]], repeats: int,
                       budget: float = 2.0) -> list[float]:
     """Median seconds per call of each function, timed in rotation (f1, f2, ..., f1, f2, ...)
-    so that machine noise (this is a shared 2-core VM) hits all of them alike. Fast functions
-    are called several times per timing (about 2 ms per timing) to beat timer jitter.
-    Stops early once a round has used ``budget`` seconds in total."""
+    so that slow drifts of machine load (this is a shared 2-core VM) hit all of them alike.
+    Each sample is a burst of back-to-back calls lasting about 20 ms, so the after-effects of
+    the previous function (evicted caches, Qiskit's worker threads) are amortised.
+    Stops early once ``budget`` seconds have been spent (after at least one round)."""
     inner = []
-    for fn in fns:  # warm-up call, also sizing the inner loop
+    for fn in fns:  # warm-up call, also sizing the bursts
         start = time.perf_counter()
         fn()
-        inner.append(max(1, int(2e-3 / max(time.perf_counter() - start, 1e-7))))
+        inner.append(max(1, int(20e-3 / max(time.perf_counter() - start, 1e-7))))
     samples: list[list[float]] = [[] for _ in fns]
     spent = 0.0
     while len(samples[0]) < repeats and (not samples[0] or spent < budget):

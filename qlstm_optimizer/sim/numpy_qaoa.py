@@ -133,18 +133,19 @@ def apply_mixer(states: np.ndarray, beta: np.ndarray, num_qubits: int) -> np.nda
         [[0j, -1j]]
     """
     states = np.array(states, dtype=np.complex128)
-    return _mix(states, beta, num_qubits, np.empty_like(states))[0]
+    beta = np.asarray(beta, dtype=np.float64).reshape(states.shape[0])
+    matrices = {k: _mixer_block(beta, k) for k in set(_blocks(num_qubits))}
+    return _mix(states, matrices, num_qubits, np.empty_like(states))[0]
 
 
-def _mix(states: np.ndarray, beta: Any, num_qubits: int, work: np.ndarray,
-         scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """``scale`` times :func:`apply_mixer`, ping-ponging between two C-contiguous complex128
-    buffers of the same shape (both are overwritten). Returns ``(result, scratch)``: no
-    allocation beyond the small block matrices, since fresh megabyte-sized arrays cost page
-    faults on every call. (The scale rides on the first block matrix: no extra pass.)"""
+def _mix(states: np.ndarray, matrices: dict[int, np.ndarray], num_qubits: int,
+         work: np.ndarray, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """``scale`` times the mixer whose (B, 2**k, 2**k) block matrices are ``matrices[k]``,
+    ping-ponging between two C-contiguous complex128 buffers of the same shape (both are
+    overwritten). Returns ``(result, scratch)``: no allocation beyond the small block matrices,
+    since fresh megabyte-sized arrays cost page faults on every call. (The scale rides on the
+    first block matrix: no extra pass over the state.)"""
     batch, dim = states.shape
-    beta = np.asarray(beta, dtype=np.float64).reshape(batch)
-    matrices: dict[int, np.ndarray] = {}
     low = 1
     for k in _blocks(num_qubits):
         # View the state as (B, high, 2**k, low) and multiply the block's own axis: no
@@ -153,8 +154,6 @@ def _mix(states: np.ndarray, beta: Any, num_qubits: int, work: np.ndarray,
         # column groups of c otherwise (strided views that BLAS takes without copying).
         size = 2**k
         high = dim // (low * size)
-        if k not in matrices:
-            matrices[k] = _mixer_block(beta, k)
         mat = matrices[k]
         if scale != 1.0:
             mat, scale = mat * scale, 1.0
@@ -222,21 +221,30 @@ def _phase_plan(diagonal: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return plan
 
 
-def _phase(gamma: np.ndarray, diagonal: np.ndarray, plan: Any = None,
-           out: np.ndarray | None = None) -> np.ndarray:
-    """exp(-i gamma diag) for each gamma, shape (B, 2**n), written into ``out`` if given."""
-    if out is None:
-        out = np.empty((len(gamma), len(diagonal)), dtype=np.complex128)
+def _phases(gammas: np.ndarray, diagonal: np.ndarray, plan: Any) -> Any:
+    """A function ``layer -> exp(-i gamma_layer diag)`` (B, 2**n) for gammas (B, p), writing
+    into an optional ``out``. With a level plan the per-level values of all layers are computed
+    in one call up front (fewer small NumPy calls at small n)."""
     if plan is not None:
         levels, index = plan
-        # mode="clip": with out= and the default mode="raise" NumPy buffers the whole result.
-        values = np.exp(np.multiply.outer(-1j * gamma, levels))
-        return np.take(values, index, axis=1, out=out, mode="clip")
-    # cos/sin into the complex array's views: ~1.7x faster than np.exp(1j * angle).
-    angle = np.multiply.outer(-gamma, diagonal)
-    np.cos(angle, out=out.real)
-    np.sin(angle, out=out.imag)
-    return out
+        values = np.exp(np.multiply.outer(-1j * gammas, levels))  # (B, p, levels)
+
+        def level_phase(layer: int, out: np.ndarray | None = None) -> np.ndarray:
+            # mode="clip": with out= and the default mode="raise" NumPy buffers the result.
+            return np.take(values[:, layer], index, axis=1, out=out, mode="clip")
+
+        return level_phase
+
+    def direct_phase(layer: int, out: np.ndarray | None = None) -> np.ndarray:
+        angle = np.multiply.outer(-gammas[:, layer], diagonal)
+        if out is None:
+            out = np.empty(angle.shape, dtype=np.complex128)
+        # cos/sin into the complex array's views: ~1.7x faster than np.exp(1j * angle).
+        np.cos(angle, out=out.real)
+        np.sin(angle, out=out.imag)
+        return out
+
+    return direct_phase
 
 
 def qaoa_statevectors(diagonal: np.ndarray, params: np.ndarray) -> np.ndarray:
@@ -251,23 +259,38 @@ def qaoa_statevectors(diagonal: np.ndarray, params: np.ndarray) -> np.ndarray:
     diagonal = np.asarray(diagonal, dtype=np.float64)
     dim = diagonal.shape[0]
     num_qubits = dim.bit_length() - 1
-    if dim != 2**num_qubits:
-        raise ValueError(f"a diagonal has length 2**n, got {dim}")
+    if dim < 2 or dim != 2**num_qubits:
+        raise ValueError(f"a diagonal has length 2**n with n >= 1, got {dim}")
     params = np.asarray(params, dtype=np.float64)
     batch, length = params.shape
+    if length == 0 or length % 2:
+        raise ValueError(f"a QAOA parameter vector has even length 2p, got length {length}")
     _check_memory(num_qubits, batch)
     p = length // 2
-    plan = _phase_plan(diagonal)
-    states = work = None
+    phase = _phases(params[:, p:], diagonal, _phase_plan(diagonal))
+    sizes = set(_blocks(num_qubits))
+    if batch * p * sum(4**k for k in sizes) <= 2**18:
+        # Small batches: all layers' mixer blocks in one set of NumPy calls (per-call overhead
+        # dominates at small n). Large batches build them per layer to bound memory.
+        betas = params[:, :p].ravel()
+        every = {k: _mixer_block(betas, k).reshape(batch, p, 2**k, 2**k) for k in sizes}
+
+        def layer_blocks(layer: int) -> dict[int, np.ndarray]:
+            return {k: mats[:, layer] for k, mats in every.items()}
+    else:
+
+        def layer_blocks(layer: int) -> dict[int, np.ndarray]:
+            return {k: _mixer_block(params[:, layer], k) for k in sizes}
+
+    states = phase(0)
+    work = np.empty_like(states)
     for k in range(p):
-        scale = 1.0
-        if states is None:  # |+>^n has equal amplitudes: the first layer is just a phase
-            states = _phase(params[:, p + k], diagonal, plan)
-            work = np.empty_like(states)
-            scale = 2 ** (-num_qubits / 2)
-        else:
-            states *= _phase(params[:, p + k], diagonal, plan, out=work)
-        states, work = _mix(states, params[:, k], num_qubits, work, scale)
+        if k:
+            states *= phase(k, out=work)
+        # |+>^n has equal amplitudes 2**(-n/2): the first layer's state is a pure phase, and
+        # the normalisation is folded into the first mixer block.
+        scale = 2 ** (-num_qubits / 2) if k == 0 else 1.0
+        states, work = _mix(states, layer_blocks(k), num_qubits, work, scale)
     return states
 
 
@@ -364,14 +387,7 @@ def sampled_energy(
 
 
 __all__ = [
-    "MAX_STATEVECTOR_BYTES",
-    "DiagonalHamiltonian",
-    "StatevectorTooLargeError",
-    "apply_mixer",
-    "check_parameters",
-    "qaoa_energy",
-    "qaoa_probabilities",
-    "qaoa_state",
-    "qaoa_statevectors",
+    "MAX_STATEVECTOR_BYTES", "DiagonalHamiltonian", "StatevectorTooLargeError", "apply_mixer",
+    "check_parameters", "qaoa_energy", "qaoa_probabilities", "qaoa_state", "qaoa_statevectors",
     "sampled_energy",
 ]
