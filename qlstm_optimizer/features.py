@@ -4,7 +4,7 @@ Shared by the frozen NumPy policy and the torch trainer: every function here wor
 NumPy arrays and on torch tensors (it only uses arithmetic and a namespace picked from the input),
 so training and inference see exactly the same features.
 
-Why these features (see docs/features.md for the measured comparison):
+Why these features (docs/training.md has the measured comparison of losses and features):
 
 * Raw energies scale with graph size, density and the Hamiltonian's normalisation, and a frozen
   model must work on all of them. Every energy feature is therefore divided by a per-run scale

@@ -27,7 +27,7 @@ DEFAULT_MAXFEV = 50
 STARTS = ("learned", "x0")
 
 
-def hamiltonian_scale(hamiltonian: Any, family: str) -> float:
+def estimate_hamiltonian_scale(hamiltonian: Any, family: str) -> float:
     """Factor ``c`` by which ``hamiltonian`` is larger than the family's training normalisation.
 
     Max-Cut: the largest |ZZ coefficient| over 0.5 (unit weights give exactly 1); SK: the root mean
@@ -67,7 +67,7 @@ def minimize_qaoa(
     bounds: Any = None,
     start: str = "learned",
     hamiltonian: Any = None,
-    hamiltonian_scale_factor: float | None = None,
+    hamiltonian_scale: float | None = None,
     energy_offset: float | None = None,
     exploration_noise: float = 0.0,
     seed: int | None = None,
@@ -89,7 +89,7 @@ def minimize_qaoa(
             (an exact symmetry), anything still outside is clipped.
         hamiltonian: optional Hamiltonian of ``fun`` (SparsePauliOp or DiagonalHamiltonian): sets
             the Hamiltonian scale and the energy of the uniform superposition.
-        hamiltonian_scale_factor: overrides the scale ``c`` (see the module docstring).
+        hamiltonian_scale: overrides the scale ``c`` (see the module docstring).
         energy_offset: energy of the uniform superposition (default: the Hamiltonian's constant,
             else 0 as for qiskit-optimization's operators).
         exploration_noise: Gaussian noise added to learned proposals (fraction of the step size);
@@ -115,9 +115,9 @@ def minimize_qaoa(
         raise ValueError(
             f"the model works on {2 * spec.p} parameters (p = {spec.p}); x0 has {x0.size}"
         )
-    scale = hamiltonian_scale_factor
+    scale = hamiltonian_scale
     if scale is None:
-        scale = 1.0 if hamiltonian is None else hamiltonian_scale(hamiltonian, family)
+        scale = 1.0 if hamiltonian is None else estimate_hamiltonian_scale(hamiltonian, family)
     if not np.isfinite(scale) or scale <= 0:
         raise ValueError(f"the Hamiltonian scale must be positive and finite, got {scale}")
     if energy_offset is None:

@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -51,7 +52,8 @@ class PolicySpec:
     Args:
         p: QAOA depth (the model proposes 2p parameters).
         anchor: start the model moves from, in Qiskit order ``[betas, gammas]``.
-        beta_step, gamma_step: largest move per learned step, in radians.
+        beta_step: largest move of a beta per learned step, in radians.
+        gamma_step: largest move of a gamma per learned step, in radians.
         horizon: number of learned proposals (the unroll length used in training).
         refine_step: initial step of the refine optimizer (COBYLA ``rhobeg``, simplex size).
     """
@@ -290,4 +292,8 @@ def _refine(evaluate: Callable, x_best: np.ndarray, method: str, budget: int,
         scipy_method = "Nelder-Mead"
         simplex = np.vstack([x_best] + [x_best + step * e for e in np.eye(len(x_best))])
         options = {"maxfev": budget, "initial_simplex": simplex, "xatol": 1e-6, "fatol": 1e-9}
-    minimize(evaluate, x_best, method=scipy_method, bounds=scipy_bounds, options=options)
+    with warnings.catch_warnings():
+        # COBYLA warns when the budget left is below its 2p + 2 interpolation points; the
+        # counting wrapper enforces the budget either way.
+        warnings.filterwarnings("ignore", message=".*MAXFUN.*")
+        minimize(evaluate, x_best, method=scipy_method, bounds=scipy_bounds, options=options)

@@ -79,7 +79,8 @@ class MaxCut(_QAOAProblem, DiagonalHamiltonian):
         edges: (m, 2) integer array of distinct vertex pairs (stored sorted, ``i < j``).
         weights: (m,) edge weights, default 1. Zero weights are kept as edges but contribute
             no term.
-        seed, name: metadata from the generator.
+        seed: metadata from the generator (its seed).
+        name: metadata from the generator (an instance name).
 
     Example:
         >>> triangle = MaxCut(3, [(0, 1), (1, 2), (0, 2)])
@@ -199,7 +200,8 @@ class SK(_QAOAProblem, DiagonalHamiltonian):
     Args:
         couplings: symmetric (n, n) matrix J with zero diagonal, kept (read-only) as
             :attr:`coupling_matrix` (``couplings()`` is the base class's sparse ZZ list).
-        seed, name: metadata from the generator.
+        seed: metadata from the generator (its seed).
+        name: metadata from the generator (an instance name).
 
     Example:
         >>> model = SK([[0, 1], [1, 0]])

@@ -9,7 +9,8 @@ Example:
 What the optimizer does with ``minimize(fun, x0, jac, bounds)``:
 
 * ``x0`` sets the depth (``len(x0) = 2p``). Its values are not used by default: QAOA's default
-  x0 is a uniformly random point, and the model's learned start is far better. Pass
+  x0 is a uniformly random point, which the model was not trained to start from (the learned
+  start against random starts is measured in docs/benchmarks.md). Pass
   ``start="x0"`` to have the model move from x0 instead (support level: ``supported``).
 * ``jac`` is ignored (support level ``ignored``): the model decides from energies alone, which is
   what a shot-based backend gives cheaply.
@@ -106,7 +107,7 @@ class QLSTMOptimizer(Optimizer):
             fun, x0,
             model=s["model"], maxfev=s["maxfev"], refine=s["refine"], bounds=bounds,
             start=s["start"], hamiltonian=s["hamiltonian"],
-            hamiltonian_scale_factor=s["hamiltonian_scale"], energy_offset=s["energy_offset"],
+            hamiltonian_scale=s["hamiltonian_scale"], energy_offset=s["energy_offset"],
             exploration_noise=s["exploration_noise"], seed=s["seed"],
         )
         out = OptimizerResult()

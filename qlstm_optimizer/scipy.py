@@ -96,7 +96,7 @@ def qlstm(
     res = minimize_qaoa(
         lambda x: fun(x, *args), x0, model="maxcut" if model is None else model, maxfev=budget,
         refine=refine, bounds=bounds, start=start, hamiltonian=hamiltonian,
-        hamiltonian_scale_factor=hamiltonian_scale, energy_offset=energy_offset,
+        hamiltonian_scale=hamiltonian_scale, energy_offset=energy_offset,
         exploration_noise=exploration_noise, seed=seed,
         callback=None if callback is None else on_eval,
     )

@@ -94,13 +94,13 @@ def run_learned(fun: Callable[[np.ndarray], float], p: int, maxfev: int,
     ``hamiltonian`` is the instance without its constant (the energies ``fun`` returns are
     relative), used only for the Hamiltonian-scale conversion of the model's gamma units.
     """
-    from ..minimize import hamiltonian_scale, minimize_qaoa
+    from ..minimize import estimate_hamiltonian_scale, minimize_qaoa
 
     obj = CountingObjective(fun, maxfev)
     try:
         minimize_qaoa(
             obj, np.zeros(2 * p), model=resolve(method, p), maxfev=maxfev, refine=method.refine,
-            hamiltonian_scale_factor=hamiltonian_scale(hamiltonian, method.family),
+            hamiltonian_scale=estimate_hamiltonian_scale(hamiltonian, method.family),
             energy_offset=0.0,
         )
     except BudgetExhausted:  # cannot happen (minimize_qaoa keeps to maxfev); belt and braces

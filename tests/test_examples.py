@@ -1,0 +1,81 @@
+"""Every script in examples/ runs at its small size and does what it says."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_example_is_tested():
+    scripts = {p.stem for p in EXAMPLES.glob("*.py")}
+    tested = {name[len("test_"):] for name in globals() if name.startswith("test_")}
+    assert scripts <= tested, f"examples without a test: {sorted(scripts - tested)}"
+
+
+def test_maxcut_qiskit_optimization():
+    pytest.importorskip("qiskit_optimization")
+    pytest.importorskip("networkx")
+    out = load("maxcut_qiskit_optimization").main(small=True)
+    assert 1 <= out["evaluations"] <= 10
+    assert out["cut"] >= out["max_cut"] - 1
+
+
+def test_sampling_vqe():
+    out = load("sampling_vqe").main(small=True)
+    assert out["nfev"] <= 15
+    assert out["rho"] > 0.9
+    assert out["best_value"] >= out["ground"] - 1e-9
+
+
+def test_scipy_minimize():
+    out = load("scipy_minimize").main(small=True)
+    assert out["nfev"] <= 15 and len(out["trace"]) == out["nfev"]
+    assert np.all(np.diff(out["trace"]) <= 0)  # the callback reports the best so far
+    assert out["rho"] > 0.9 and out["warm_rho"] > 0.9
+
+
+def test_optuna_study():
+    pytest.importorskip("optuna")
+    out = load("optuna_study").main(small=True)
+    assert out["trials"] == 12
+    assert out["rho"] > 0.9
+
+
+def test_noisy_aer():
+    pytest.importorskip("qiskit_aer")
+    out = load("noisy_aer").main(small=True)
+    assert out["nfev"] <= 15
+    assert out["rho"] > 0.8
+
+
+def test_train_small_model():
+    pytest.importorskip("torch")
+    out = load("train_small_model").main(small=True)
+    assert out["steps"] == 6 and out["nfev"] == 12
+    assert out["rho"] > 0.5 and out["qiskit_rho"] == out["rho"]
+
+
+def test_examples_run_as_scripts():
+    """``python examples/<name>.py --small`` (the cheapest one; the rest share the pattern)."""
+    proc = subprocess.run([sys.executable, str(EXAMPLES / "scipy_minimize.py"), "--small"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "qlstm (maxcut-p1)" in proc.stdout
+    for path in EXAMPLES.glob("*.py"):
+        text = path.read_text()
+        assert "def main(small: bool = False)" in text, path.name
+        assert 'if __name__ == "__main__":' in text, path.name
