@@ -59,7 +59,7 @@ def cost_features(
     Example:
         >>> e = np.array([-2.0])
         >>> cost_features(e, e, np.array([2.0]), step=1, horizon=10).round(3).tolist()
-        [[-1.0, 0.0, -1.0, 0.1]]
+        [[-0.995, 0.0, -0.995, 0.1]]
     """
     xp = _namespace(energy)
     best = xp.minimum(energy, best_before)
