@@ -18,7 +18,7 @@ from qlstm_optimizer.pretrained import registry
 from qlstm_optimizer.sim import qaoa_energy
 
 ROOT = Path(__file__).resolve().parents[1]
-REQUIRED = ["maxcut-p1"]
+REQUIRED = ["maxcut-p1", "maxcut-p2", "maxcut-p3", "sk-p1", "sk-p2"]
 
 
 def test_required_models_are_bundled():
