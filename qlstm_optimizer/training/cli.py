@@ -50,9 +50,11 @@ def run_train(args: argparse.Namespace) -> int:
     if distributed:
         torch.distributed.init_process_group("gloo")
     out = Path(args.out or Path("runs") / cfg.name)
+    finished = False
     try:
         result = train(cfg, out, resume=args.resume, progress=not args.no_progress,
                        cache_dir=args.cache_dir)
+        finished = True
     except TrainingDivergedError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
@@ -60,9 +62,9 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:
+        rank = torch.distributed.get_rank() if torch.distributed.is_initialized() else 0
         if distributed:
-            torch.distributed.destroy_process_group()
-    rank = torch.distributed.get_rank() if torch.distributed.is_initialized() else 0
+            _leave_process_group(wait=finished)
     if rank == 0:
         metrics = ", ".join(f"{k} {v:.4f}" for k, v in result.best_metrics.items()
                             if k.endswith("_median"))
@@ -74,6 +76,22 @@ def run_train(args: argparse.Namespace) -> int:
             for suffix in (".npz", ".json"):
                 shutil.copy2(out / f"{cfg.name}{suffix}", dest / f"{cfg.name}{suffix}")
     return 0
+
+
+def _leave_process_group(*, wait: bool) -> None:
+    """Leave the process group; after a finished run, first wait for every rank.
+
+    Rank 0 is still writing the weights when the others finish; a rank that tears gloo down
+    while its peer is connected makes the C++ side abort (SIGABRT, "terminate called ...").
+    After an error there is no barrier: the other ranks may never reach it.
+    """
+    import torch
+
+    try:
+        if wait:
+            torch.distributed.barrier()
+    finally:
+        torch.distributed.destroy_process_group()
 
 
 def main(argv: list[str] | None = None) -> int:
