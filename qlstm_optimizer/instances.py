@@ -269,24 +269,40 @@ def default_cache_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "qlstm_optimizer"
 
 
-def pool_key(dist: InstanceDistribution, split: str, count: int, p: int, base_seed: int) -> str:
-    blob = json.dumps([POOL_FORMAT, dist.to_dict(), split, count, p, base_seed], sort_keys=True)
+def pool_key(dist: InstanceDistribution, split: str, count: int, p: int, base_seed: int,
+             scale_rule: str | None = None) -> str:
+    key: list[Any] = [POOL_FORMAT, dist.to_dict(), split, count, p, base_seed]
+    if scale_rule is not None:  # absent for un-normalised pools, so their cache keys stay
+        key.append(scale_rule)
+    blob = json.dumps(key, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def build_pool(dist: InstanceDistribution, split: str, count: int, p: int, *,
                base_seed: int = 0, cache_dir: str | Path | None = None,
-               progress: bool = False) -> InstancePool:
+               progress: bool = False, scale_rule: str | None = None) -> InstancePool:
     """Instances ``0..count-1`` of ``split`` with optimal QAOA energies at depth ``p``.
 
+    ``scale_rule="coupling-rms"`` divides every Hamiltonian by its scale ``c``
+    (:func:`qlstm_optimizer.minimize.hamiltonian_scale_factor`), so the pool is in the units the
+    policy runs in at inference (gammas times ``c``); None (or ``"max-coupling"``, whose
+    training instances have ``c = 1``) leaves the Hamiltonians as drawn.
+
     Cached under ``cache_dir/pools/<split>-p<p>-<hash>.npz`` (hash of the distribution, split,
-    count, p and base seed; default cache dir: :func:`default_cache_dir`).
+    count, p, base seed and scale rule; default cache dir: :func:`default_cache_dir`).
     """
+    rule = scale_rule if scale_rule == "coupling-rms" else None
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    path = cache / "pools" / f"{split}-p{p}-{pool_key(dist, split, count, p, base_seed)}.npz"
+    key = pool_key(dist, split, count, p, base_seed, rule)
+    path = cache / "pools" / f"{split}-p{p}-{key}.npz"
     if path.exists():
         return InstancePool.load(path)
     instances = [sample_instance(dist, split, i, base_seed) for i in range(count)]
+    if rule is not None:
+        from .minimize import hamiltonian_scale_factor
+
+        for inst in instances:
+            inst.scale /= hamiltonian_scale_factor(inst.problem, inst.family, rule)
     pool = _compute_pool(instances, split, p, progress)
     pool.save(path)
     return pool

@@ -8,7 +8,10 @@ Units. The bundled models were trained on Hamiltonians in the package's normalis
 ``|J_ij| ~ 1``. A Hamiltonian ``c`` times larger has its optimal gammas ``c`` times smaller, so the
 policy runs in model units ``gamma_model = c * gamma_user``; energies need no conversion because the
 features are scale-free. Pass ``hamiltonian_scale=c`` or the Hamiltonian itself (then ``c`` and the
-uniform-superposition energy are read off it).
+uniform-superposition energy are read off it, by the rule in the model card: see
+:func:`hamiltonian_scale_factor`). Without either, ``c = 1``: for a ``"coupling-rms"`` model
+that means "unit-weight 3-regular-like", and denser graphs start with too large a gamma, so pass
+the Hamiltonian whenever you have it.
 """
 
 from __future__ import annotations
@@ -27,19 +30,45 @@ DEFAULT_MAXFEV = 50
 STARTS = ("learned", "x0")
 
 
-def estimate_hamiltonian_scale(hamiltonian: Any, family: str) -> float:
-    """Factor ``c`` by which ``hamiltonian`` is larger than the family's training normalisation.
+def hamiltonian_scale_factor(hamiltonian: Any, family: str, rule: str = "max-coupling") -> float:
+    """Factor ``c`` by which ``hamiltonian`` is larger than the model's training normalisation.
 
-    Max-Cut: the largest |ZZ coefficient| over 0.5 (unit weights give exactly 1); SK: the root mean
-    square ZZ coefficient times sqrt(n) (+-1 and Gaussian couplings both give about 1).
+    Rules (a model card's ``policy.scale_rule`` says which one its model was trained in):
+
+    * ``"max-coupling"``. Max-Cut: the largest |ZZ coefficient| over 0.5 (unit weights give
+      exactly 1); SK: the root mean square ZZ coefficient times sqrt(n) (+-1 and Gaussian
+      couplings both give about 1).
+    * ``"coupling-rms"``: :func:`qlstm_optimizer.angles.coupling_scale` (the root-mean-square
+      field a spin feels from its neighbours) over its value on the family's reference instances
+      (unit 3-regular Max-Cut, SK). Why: the optimal p = 1 gamma scales as 1/sqrt(degree) as well
+      as 1/weight; on held-out Max-Cut graphs (Erdos-Renyi, 3-regular, weighted) ``gamma* * c``
+      spreads over 0.47..0.61 with this rule against 0.27..1.16 with the largest coupling
+      (docs/design.md), so the model starts close to the optimum on every graph.
+
+    Example:
+        >>> from qlstm_optimizer.problems import regular
+        >>> round(hamiltonian_scale_factor(regular(8, 3, seed=0), "maxcut", "coupling-rms"), 6)
+        1.0
     """
+    from .angles import REFERENCE_SCALES, coupling_scale
+    from .policy import SCALE_RULES
+
+    if rule not in SCALE_RULES:
+        raise ValueError(f"scale rule must be one of {SCALE_RULES}, got {rule!r}")
     h = as_hamiltonian(hamiltonian)
     coeffs = np.array([abs(c) for k, c in h.terms.items() if len(k) == 2])
     if coeffs.size == 0:
         return 1.0
+    if rule == "coupling-rms":
+        return coupling_scale(h) / REFERENCE_SCALES["sk" if family == "sk" else "maxcut"]
     if family == "sk":
         return float(np.sqrt(np.mean(coeffs**2)) * np.sqrt(h.num_qubits))
     return float(coeffs.max() / 0.5)
+
+
+def estimate_hamiltonian_scale(hamiltonian: Any, family: str) -> float:
+    """The ``"max-coupling"`` rule of :func:`hamiltonian_scale_factor` (for existing callers)."""
+    return hamiltonian_scale_factor(hamiltonian, family, "max-coupling")
 
 
 def resolve_model(model: Any, num_parameters: int) -> tuple[Any, PolicySpec, str]:
@@ -117,7 +146,8 @@ def minimize_qaoa(
         )
     scale = hamiltonian_scale
     if scale is None:
-        scale = 1.0 if hamiltonian is None else estimate_hamiltonian_scale(hamiltonian, family)
+        scale = 1.0 if hamiltonian is None else hamiltonian_scale_factor(hamiltonian, family,
+                                                                  spec.scale_rule)
     if not np.isfinite(scale) or scale <= 0:
         raise ValueError(f"the Hamiltonian scale must be positive and finite, got {scale}")
     if energy_offset is None:

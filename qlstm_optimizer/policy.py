@@ -35,6 +35,8 @@ from scipy.optimize import minimize
 from . import features as F
 
 REFINE_METHODS = ("cobyla", "nelder-mead")
+# How a Hamiltonian's size is divided out of the gammas (minimize.hamiltonian_scale_factor).
+SCALE_RULES = ("max-coupling", "coupling-rms")
 
 
 class NonFiniteEnergyError(ValueError):
@@ -56,6 +58,10 @@ class PolicySpec:
         gamma_step: largest move of a gamma per learned step, in radians.
         horizon: number of learned proposals (the unroll length used in training).
         refine_step: initial step of the refine optimizer (COBYLA ``rhobeg``, simplex size).
+        scale_rule: how the model's gamma units follow the Hamiltonian (see
+            :func:`qlstm_optimizer.minimize.hamiltonian_scale_factor`): ``"max-coupling"`` (largest
+            coupling; the first bundled models) or ``"coupling-rms"`` (root-mean-square local
+            coupling, which also divides out the graph's degree).
     """
 
     p: int
@@ -64,8 +70,11 @@ class PolicySpec:
     gamma_step: float = 0.3
     horizon: int = 10
     refine_step: float = 0.1
+    scale_rule: str = "max-coupling"
 
     def __post_init__(self) -> None:
+        if self.scale_rule not in SCALE_RULES:
+            raise ValueError(f"scale_rule must be one of {SCALE_RULES}, got {self.scale_rule!r}")
         anchor = np.asarray(self.anchor, dtype=float)
         if anchor.shape != (2 * self.p,):
             raise ValueError(f"anchor must have 2p = {2 * self.p} entries, got {anchor.shape}")

@@ -107,8 +107,8 @@ def test_hamiltonian_scale_adapts_model(graph):
     big = 3.0 * op
     f_native = lambda x: qaoa_energy(op, x)  # noqa: E731
     f_big = lambda x: qaoa_energy(big, x)  # noqa: E731
-    native = QLSTMOptimizer.pretrained("maxcut-p1", maxfev=10, refine=None).minimize(
-        f_native, np.zeros(2))
+    native = QLSTMOptimizer.pretrained("maxcut-p1", maxfev=10, refine=None,
+                                       hamiltonian=op).minimize(f_native, np.zeros(2))
     adapted = QLSTMOptimizer.pretrained("maxcut-p1", maxfev=10, refine=None, hamiltonian=big)
     res = adapted.minimize(f_big, np.zeros(2))
     assert res.fun == pytest.approx(3.0 * native.fun, rel=1e-9)

@@ -2,7 +2,9 @@
 
 Bundled models are found with :func:`qlstm_optimizer.pretrained.list_pretrained`: for a problem
 family F and depth p the default model is ``F-p<p>`` (run with and without refine) and every
-``F-p<p>-<variant>`` (QK-LSTM, QFWP, LSTM, ...) is run in its default mode (with refine). With
+``F-p<p>-<variant>`` (QK-LSTM, QFWP, LSTM, ...) is run in its default mode (with refine). The
+default model also runs "blind" (``<arch>-blind``): without the instance's Hamiltonian, as in
+``QAOA(sampler, optimizer=QLSTMOptimizer.pretrained(name))`` with no ``hamiltonian=``. With
 ``untrained=True`` and no bundled model for (F, p), an untrained QLSTM anchored at the fixed
 angles stands in, so the whole pipeline can be exercised before training has finished; it is
 labelled ``untrained-qlstm`` and never counts as "the QLSTM" in the targets.
@@ -27,9 +29,9 @@ class LearnedMethod:
         label: method name in results ("qlstm", "qlstm-norefine", "qklstm", ...).
         model: bundled model name, or ``"untrained:<arch>"`` (built on demand in the worker).
         refine: refine optimizer after the learned steps, or None.
-        family: problem family the model was trained for ("maxcut" or "sk"): sets the
-            Hamiltonian-scale rule.
+        family: problem family the model was trained for ("maxcut" or "sk").
         primary: True for the default model with refine (the one the targets are about).
+        blind: run without the Hamiltonian (Hamiltonian scale 1) instead of giving it.
     """
 
     label: str
@@ -37,6 +39,7 @@ class LearnedMethod:
     refine: str | None
     family: str
     primary: bool = False
+    blind: bool = False
 
 
 def _card_arch(name: str) -> str:
@@ -60,6 +63,7 @@ def discover(family: str, p: int, *, untrained: bool = False) -> tuple[list[Lear
         arch = _card_arch(default)
         methods.append(LearnedMethod(arch, default, "cobyla", family, primary=True))
         methods.append(LearnedMethod(f"{arch}-norefine", default, None, family))
+        methods.append(LearnedMethod(f"{arch}-blind", default, "cobyla", family, blind=True))
     for name in names:
         if name.startswith(default + "-"):
             methods.append(LearnedMethod(name[len(default) + 1:], name, "cobyla", family))
@@ -92,16 +96,17 @@ def run_learned(fun: Callable[[np.ndarray], float], p: int, maxfev: int,
     """One run of a learned optimizer through the public entry point, every evaluation counted.
 
     ``hamiltonian`` is the instance without its constant (the energies ``fun`` returns are
-    relative), used only for the Hamiltonian-scale conversion of the model's gamma units.
+    relative), used only for the Hamiltonian-scale conversion of the model's gamma units (not
+    at all for a ``blind`` method).
     """
-    from ..minimize import estimate_hamiltonian_scale, minimize_qaoa
+    from ..minimize import minimize_qaoa
 
     obj = CountingObjective(fun, maxfev)
     try:
+        # The Hamiltonian sets the gamma units by the model card's scale rule.
         minimize_qaoa(
             obj, np.zeros(2 * p), model=resolve(method, p), maxfev=maxfev, refine=method.refine,
-            hamiltonian_scale=estimate_hamiltonian_scale(hamiltonian, method.family),
-            energy_offset=0.0,
+            hamiltonian=None if method.blind else hamiltonian, energy_offset=0.0,
         )
     except BudgetExhausted:  # cannot happen (minimize_qaoa keeps to maxfev); belt and braces
         pass

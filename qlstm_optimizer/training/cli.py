@@ -30,7 +30,22 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    """Run one training; returns the exit status (bad config -> one-line error, status 2)."""
+    """Run one training; returns the exit status (bad config -> one-line error, status 2).
+
+    Under torchrun the process ends here with ``os._exit``: gloo's C++ worker threads can still
+    be alive during interpreter finalisation and abort a rank that has finished cleanly
+    (SIGABRT "terminate called without an active exception", seen under load in CI after
+    ``destroy_process_group``). Every file is written and every stream flushed before that.
+    """
+    status = _run_train(args)
+    if "WORLD_SIZE" in os.environ:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    return status
+
+
+def _run_train(args: argparse.Namespace) -> int:
     import dataclasses
 
     import torch

@@ -131,10 +131,11 @@ def train(cfg: Config, out_dir: str | Path, *, resume: bool = False, progress: b
 
     train_pool = build_pool(cfg.train_instances.distribution, "train",
                             cfg.train_instances.pool_size, cfg.p, base_seed=cfg.seed,
-                            cache_dir=cache_dir, progress=progress and rank == 0)
+                            cache_dir=cache_dir, progress=progress and rank == 0,
+                            scale_rule=spec.scale_rule)
     val_pool = build_pool(cfg.val_instances.distribution, "val", cfg.val_instances.pool_size,
                           cfg.p, base_seed=cfg.seed, cache_dir=cache_dir,
-                          progress=progress and rank == 0)
+                          progress=progress and rank == 0, scale_rule=spec.scale_rule)
     model = make_model(cfg)
     optimizer, scheduler = make_optimizer(cfg, model)
     rng = np.random.default_rng([cfg.seed, 12345])  # batch sampling only
