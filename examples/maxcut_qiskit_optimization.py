@@ -33,7 +33,8 @@ def main(small: bool = False) -> dict:
     evaluations = []
     qaoa = QAOA(
         StatevectorSampler(seed=1),
-        QLSTMOptimizer.pretrained("maxcut-p1", maxfev=maxfev),
+        # The operator QAOA will see: tells the model the graph's coupling scale.
+        QLSTMOptimizer.pretrained("maxcut-p1", maxfev=maxfev, hamiltonian=qp.to_ising()[0]),
         reps=1,
         # Decompose the ansatz once into rzz/rx gates; without a transpiler every energy goes
         # through a dense 2**n x 2**n matrix exponential (docs/performance.md).

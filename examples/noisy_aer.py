@@ -43,7 +43,8 @@ def main(small: bool = False) -> dict:
     observed = []
     qaoa = QAOA(
         sampler,
-        QLSTMOptimizer.pretrained("maxcut-p1", maxfev=maxfev),
+        QLSTMOptimizer.pretrained("maxcut-p1", maxfev=maxfev,
+                                  hamiltonian=problem.to_sparse_pauli_op()),
         # Aer's SamplerV2 needs circuits in the backend's gate set.
         transpiler=generate_preset_pass_manager(optimization_level=1, backend=backend),
         callback=lambda count, params, energy, meta: observed.append(energy),

@@ -30,7 +30,7 @@ def main(small: bool = False) -> dict:
         return qaoa_energy(problem, [beta, gamma])
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(sampler=QLSTMSampler("maxcut-p1", seed=0))
+    study = optuna.create_study(sampler=QLSTMSampler("maxcut-p1", seed=0, hamiltonian=problem))
     study.optimize(objective, n_trials=trials)
 
     values = [t.value for t in study.trials]

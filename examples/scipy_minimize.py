@@ -31,7 +31,7 @@ def main(small: bool = False) -> dict:
 
     trace = []
     res = minimize(energy, x0, method=qlstm,
-                   options={"model": "maxcut-p1", "maxfev": budget},
+                   options={"model": "maxcut-p1", "maxfev": budget, "hamiltonian": problem},
                    callback=lambda intermediate_result: trace.append(intermediate_result.fun))
     cobyla = minimize(energy, x0, method="COBYLA", options={"maxiter": budget})
     print(f"Max-Cut G({n}, 0.5), p = 1, budget {budget} evaluations")

@@ -11,7 +11,7 @@ Example:
     ...     gamma = trial.suggest_float("gamma_0", -3.2, 3.2)
     ...     return qaoa_energy(problem, [beta, gamma])
     >>> optuna.logging.set_verbosity(optuna.logging.WARNING)
-    >>> study = optuna.create_study(sampler=QLSTMSampler("maxcut-p1"))
+    >>> study = optuna.create_study(sampler=QLSTMSampler("maxcut-p1", hamiltonian=problem))
     >>> study.optimize(objective, n_trials=5)
     >>> len(study.trials)
     5
@@ -20,8 +20,15 @@ Trials map to QAOA angles by parameter name: ``beta_0..beta_{p-1}`` and ``gamma_
 (override with ``param_names``, in Qiskit's order ``[betas, gammas]``). The first ``horizon`` trials
 are the model's learned proposals; after that the sampler continues around the best trial with a
 (1+1) evolution strategy (a local search that, unlike COBYLA, fits Optuna's ask/tell loop).
-Failed or pruned trials are not reported to the model: its pending proposal is asked again.
+A failed or pruned trial, or one whose value is NaN/inf, is retried once: the next trial gets
+the same proposal (a flaky backend should not cost the model a step). If the retry fails too,
+the model is told that point was as bad as the worst value seen so far and moves on; with no
+finite value yet, the learned steps are abandoned for the local search from the model's start.
 Parameters the sampler does not know are drawn by ``optuna.samplers.RandomSampler``.
+
+Units: like every adapter, pass ``hamiltonian=`` (or ``hamiltonian_scale=``) so the model can
+read the Hamiltonian's scale (see :mod:`qlstm_optimizer.minimize`); trial values are in your
+units.
 """
 
 from __future__ import annotations
@@ -35,8 +42,11 @@ from optuna.distributions import BaseDistribution, FloatDistribution
 from optuna.samplers import BaseSampler, RandomSampler
 from optuna.trial import FrozenTrial, TrialState
 
-from .minimize import resolve_model
+from .hamiltonian import as_hamiltonian
+from .minimize import hamiltonian_scale_factor, resolve_model
 from .policy import Rollout, project
+
+RETRIES = 1  # times a failed learned proposal is asked again before it counts as a bad point
 
 
 class QLSTMSampler(BaseSampler):
@@ -48,6 +58,11 @@ class QLSTMSampler(BaseSampler):
         p: depth, needed only with a family name.
         param_names: names of the 2p angle parameters in ``[betas, gammas]`` order.
         seed: seeds the local search after the learned horizon and the random fallback.
+        hamiltonian: the cost operator of the objective, if known: sets the model's gamma units
+            and the energy of the uniform superposition (as in ``minimize_qaoa``).
+        hamiltonian_scale: the scale factor ``c`` directly instead.
+        energy_offset: energy of the uniform superposition (default: the operator's constant,
+            else 0).
     """
 
     def __init__(
@@ -56,9 +71,23 @@ class QLSTMSampler(BaseSampler):
         p: int | None = None,
         param_names: Sequence[str] | None = None,
         seed: int | None = None,
+        hamiltonian: Any = None,
+        hamiltonian_scale: float | None = None,
+        energy_offset: float | None = None,
     ) -> None:
-        self._model, self._spec, _ = resolve_model(model, None if p is None else 2 * p)
+        self._model, self._spec, family = resolve_model(model, None if p is None else 2 * p)
         p = self._spec.p
+        scale = hamiltonian_scale
+        if scale is None:
+            scale = 1.0 if hamiltonian is None else hamiltonian_scale_factor(
+                hamiltonian, family, self._spec.scale_rule)
+        if not np.isfinite(scale) or scale <= 0:
+            raise ValueError(f"the Hamiltonian scale must be positive and finite, got {scale}")
+        if energy_offset is None:
+            energy_offset = 0.0 if hamiltonian is None else as_hamiltonian(hamiltonian).constant
+        self._offset = float(energy_offset)
+        # x_model = x_user * to_model: the rollout runs in model units, trials in the user's.
+        self._to_model = np.concatenate([np.ones(p), np.full(p, scale)])
         self.param_names = list(param_names or [f"beta_{i}" for i in range(p)]
                                 + [f"gamma_{i}" for i in range(p)])
         if len(self.param_names) != 2 * p:
@@ -69,11 +98,14 @@ class QLSTMSampler(BaseSampler):
 
     def reset(self) -> None:
         """Forget the current run (a new study starts from the model's first proposal)."""
-        self._rollout = Rollout(self._model, self._spec)
+        self._rollout = Rollout(self._model, self._spec, energy_offset=self._offset)
+        self._learned = True  # False once the learned steps are used up or abandoned
+        self._failures = 0  # consecutive failures of the pending learned proposal
         self._rng = np.random.default_rng(self._seed)
         self._sigma = self._spec.refine_step
         self._best: tuple[float, np.ndarray] | None = None
-        self._proposals: dict[int, np.ndarray] = {}
+        self._worst: float | None = None
+        self._proposals: dict[int, tuple[np.ndarray, bool]] = {}
 
     # -- Optuna interface ------------------------------------------------------------------
     def infer_relative_search_space(
@@ -112,13 +144,18 @@ class QLSTMSampler(BaseSampler):
         state: TrialState,
         values: Sequence[float] | None,
     ) -> None:
-        x = self._proposals.pop(trial.number, None)
-        if x is None or state != TrialState.COMPLETE or not values:
+        entry = self._proposals.pop(trial.number, None)
+        if entry is None:
             return
-        value = float(values[0])
+        x, learned = entry
+        value = float(values[0]) if state == TrialState.COMPLETE and values else float("nan")
         if not np.isfinite(value):
+            if learned:
+                self._learned_proposal_failed()
             return
-        if self._rollout.ask() is not None:
+        self._worst = value if self._worst is None else max(self._worst, value)
+        if learned:
+            self._failures = 0
             self._rollout.tell(value)
         else:  # (1+1)-ES step-size rule: grow on success, shrink on failure (~1/5 success)
             improved = self._best is None or value < self._best[0]
@@ -126,12 +163,27 @@ class QLSTMSampler(BaseSampler):
         if self._best is None or value < self._best[0]:
             self._best = (value, x)
 
+    def _learned_proposal_failed(self) -> None:
+        self._failures += 1
+        if self._failures <= RETRIES:
+            return  # the next trial asks the same point again
+        self._failures = 0
+        if self._worst is not None:
+            self._rollout.tell(self._worst)  # "as bad as anything seen": the model moves on
+        else:
+            self._learned = False  # no finite energy at all yet: nothing to scale features by
+
     # -- proposals -------------------------------------------------------------------------
     def _proposal(self, number: int) -> np.ndarray:
+        """The trial's angles in the user's units (the rollout and the ES step are in model
+        units, where one step size suits every graph)."""
         if number not in self._proposals:
-            x = self._rollout.ask()
-            if x is None:
-                center = self._best[1] if self._best else np.asarray(self._spec.anchor)
-                x = center + self._sigma * self._rng.standard_normal(center.shape)
-            self._proposals[number] = x
-        return self._proposals[number]
+            x_model = self._rollout.ask() if self._learned else None
+            learned = x_model is not None
+            if not learned:
+                self._learned = False
+                center = (self._best[1] * self._to_model if self._best
+                          else np.asarray(self._spec.anchor))
+                x_model = center + self._sigma * self._rng.standard_normal(center.shape)
+            self._proposals[number] = (x_model / self._to_model, learned)
+        return self._proposals[number][0]

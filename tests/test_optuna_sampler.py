@@ -77,6 +77,61 @@ def test_failed_trial_reasks_same_point():
     assert first["x"] == again["x"]
 
 
+def _angles(trial):
+    return (trial.suggest_float("beta_0", -1.6, 1.6), trial.suggest_float("gamma_0", -3.2, 3.2))
+
+
+def test_nan_point_is_retried_once_then_abandoned():
+    """An objective that is NaN everywhere: each learned point is asked at most twice, and with
+    no finite value ever seen the sampler leaves the learned steps for the local search."""
+    asked = []
+
+    def always_nan(trial):
+        asked.append(_angles(trial))
+        return float("nan")
+
+    study = optuna.create_study(sampler=QLSTMSampler("maxcut-p1", seed=2))
+    study.optimize(always_nan, n_trials=6)
+    assert asked[0] == asked[1]  # one retry of the first proposal
+    assert len(set(asked[1:])) == 5  # then new (local-search) points every trial
+
+
+def test_nan_after_finite_values_counts_as_the_worst_point():
+    problem = erdos_renyi(8, 0.5, seed=31_341)
+    asked = []
+
+    def nan_on_third_proposal(trial):
+        x = _angles(trial)
+        asked.append(x)
+        if len(set(asked)) == 3:
+            return float("nan")
+        return qaoa_energy(problem, list(x))
+
+    sampler = QLSTMSampler("maxcut-p1", seed=3)
+    study = optuna.create_study(sampler=sampler)
+    study.optimize(nan_on_third_proposal, n_trials=8)
+    assert asked[2] == asked[3] and asked[4] != asked[3]  # retried once, then skipped
+    assert sampler._learned  # still on the learned steps (told "worst so far", not abandoned)
+    assert problem.rho(study.best_value, 1) > 0.9
+
+
+def test_hamiltonian_sets_the_units():
+    """Given 3x the operator, the sampler proposes 3x smaller gammas for the 3x objective."""
+    problem = erdos_renyi(9, 0.6, seed=31_342)
+    op = problem.to_sparse_pauli_op()
+    trials = {}
+    for f in (1.0, 3.0):
+        def objective(trial, f=f):
+            b, g = _angles(trial)
+            return f * qaoa_energy(problem, [b, f * g])
+
+        study = optuna.create_study(
+            sampler=QLSTMSampler("maxcut-p1", seed=0, hamiltonian=f * op))
+        study.optimize(objective, n_trials=6)
+        trials[f] = np.array([[t.params["beta_0"], t.params["gamma_0"]] for t in study.trials])
+    np.testing.assert_allclose(trials[3.0], trials[1.0] / [1.0, 3.0], rtol=1e-9, atol=1e-12)
+
+
 def test_bad_param_names():
     with pytest.raises(ValueError, match="names"):
         QLSTMSampler("maxcut-p1", param_names=["a"])
