@@ -231,3 +231,25 @@ def test_grid_p1_optimum_matches_statevector_search(monkeypatch):
     problem = sk(7, seed=424_244)
     energy, _ = scale.analytic_p1_optimum(problem.without_constant(), num_gamma=64)
     assert energy == pytest.approx(problem.optimal_qaoa_energy(1).relative_energy, abs=1e-7)
+
+
+def test_vqc_shot_noise_closed_loop_tiny():
+    pytest.importorskip("qiskit_aer")
+    from qlstm_optimizer.bench.vqc_shots import BUDGETS, closed_loop_study
+    from qlstm_optimizer.pretrained.registry import WEIGHTS_DIR
+
+    rows = closed_loop_study(str(WEIGHTS_DIR / "maxcut-p1.json"), shots=[64], instances=1)
+    (row,) = rows
+    assert row["shots"] == 64 and len(row["rms_dist_per_step"]) == 10
+    # Sampled VQCs move the proposals, but not far (decoded moves are at most 0.25 rad a step).
+    assert 0 < row["max_dist"] < 1.0
+    assert set(row["median_rho_noisy"]) == set(BUDGETS)
+    assert row["median_rho_exact"][10] > 0.9
+
+
+def test_gamma_spread_cli(capsys):
+    from qlstm_optimizer.bench.gamma_spread import main
+
+    assert main(["--instances", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "coupling-rms" in out and "3-regular" in out
