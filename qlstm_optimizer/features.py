@@ -15,6 +15,12 @@ Why these features (docs/training.md has the measured comparison of losses and f
   ``energy_offset`` otherwise.
 * The model sees: the current energy, the improvement over the best so far (the signal the
   observed-improvement loss rewards), the best so far, and the fraction of its horizon used.
+* Optional **static features** of the Hamiltonian (models whose spec has
+  ``static_features = True``), appended to every step's features: ``scale_known`` (1 if the
+  policy was given the Hamiltonian or its scale, so the gammas are in normalised units; 0 if it
+  runs blind) and ``degree_cv``, the coefficient of variation of the spins' coupling strengths
+  (0 for a regular graph, ~0.3-0.6 for Erdos-Renyi graphs). With them the first proposal can
+  depend on the instance, and one model serves informed and blind runs.
 * The model's raw output ``y`` is decoded as a bounded move away from the best point so far,
   ``x_next = x_best + step * tanh(y)``: bounded moves cannot fling the angles into a far basin, and
   centring on the best point makes a bad proposal cost one evaluation, never the run.
@@ -32,6 +38,10 @@ FEATURE_NAMES = ("energy/scale", "(energy - best_before)/scale", "best/scale", "
 # wild evaluation cannot saturate every gate of the model.
 FEATURE_CLIP = 8.0
 MIN_SCALE = 1e-12
+
+
+STATIC_FEATURE_NAMES = ("scale_known", "degree_cv")
+NUM_STATIC = len(STATIC_FEATURE_NAMES)
 
 
 def _namespace(a: Any) -> Any:
@@ -85,3 +95,42 @@ def decode_proposal(raw: Any, center: Any, steps: Any) -> Any:
     """Next parameters ``center + steps * tanh(raw)`` (shapes (B, 2p), steps (2p,))."""
     xp = _namespace(raw)
     return center + steps * xp.tanh(raw)
+
+
+def degree_cv(hamiltonian: Any) -> float:
+    """Coefficient of variation of the coupling strengths ``d_i = sum_j J_ij**2`` of the spins.
+
+    Example:
+        >>> from qlstm_optimizer.problems import regular
+        >>> degree_cv(regular(8, 3, seed=0))
+        0.0
+    """
+    from .hamiltonian import as_hamiltonian
+
+    h = as_hamiltonian(hamiltonian)
+    d = np.zeros(h.num_qubits)
+    for qubits, coeff in h.terms.items():
+        if len(qubits) == 2:
+            d[list(qubits)] += coeff * coeff
+    mean = d.mean()
+    return float(min(d.std() / mean, FEATURE_CLIP)) if mean > 0 else 0.0
+
+
+def static_features(hamiltonian: Any = None, *, scale_known: bool = False) -> np.ndarray:
+    """The static features ``[scale_known, degree_cv]`` (2,) of a run.
+
+    Without a Hamiltonian the degree spread is unknown and reported as 0; ``scale_known`` says
+    whether the gammas are in normalised units anyway (an explicit ``hamiltonian_scale``).
+    """
+    if hamiltonian is None:
+        return np.array([1.0 if scale_known else 0.0, 0.0])
+    return np.array([1.0, degree_cv(hamiltonian)])
+
+
+def with_static(features: Any, static: Any) -> Any:
+    """Append static features (B, NUM_STATIC) to step features (B, NUM_FEATURES)."""
+    if _namespace(features) is np:
+        return np.concatenate([features, static], -1)
+    import torch
+
+    return torch.cat([features, static], -1)

@@ -33,7 +33,7 @@ import numpy as np
 SPLITS = ("train", "val", "test")
 FAMILIES = ("erdos_renyi", "weighted_erdos_renyi", "regular", "sk")
 INDEX_BITS = 32  # indices 0 .. 2**32 - 1 per (base_seed, split)
-POOL_FORMAT = 1  # bump when the pool contents change meaning (invalidates caches)
+POOL_FORMAT = 2  # bump when the pool contents change meaning (invalidates caches)
 
 
 def instance_seed(split: str, index: int, base_seed: int = 0) -> int:
@@ -208,6 +208,9 @@ class InstancePool:
         opt: (I,) optimal QAOA energy at depth ``p`` (negative).
         seeds, scales, families: per instance.
         diagonals: ``{n: (count_n, 2**n)}`` and ``rows[i]`` = row of instance i in its size block.
+        norms: (I,) the Hamiltonian scale ``c`` divided out of each instance (1 if none); the
+            un-normalised instance is the pool's times ``c`` (what a blind run sees).
+        cvs: (I,) :func:`qlstm_optimizer.features.degree_cv` of each instance.
     """
 
     split: str
@@ -220,6 +223,8 @@ class InstancePool:
     diagonals: dict[int, np.ndarray]
     rows: np.ndarray
     constants: np.ndarray  # the Hamiltonian constants removed (scaled), for offset bookkeeping
+    norms: np.ndarray
+    cvs: np.ndarray
 
     def __len__(self) -> int:
         return len(self.sizes)
@@ -239,7 +244,7 @@ class InstancePool:
         meta = {"split": self.split, "p": self.p, "families": self.families}
         arrays.update(sizes=self.sizes, opt=self.opt, seeds=self.seeds,
                       scales=self.scales, rows=self.rows, constants=self.constants,
-                      meta=np.array(json.dumps(meta)))
+                      norms=self.norms, cvs=self.cvs, meta=np.array(json.dumps(meta)))
         _atomic_savez(path, arrays)
 
     @classmethod
@@ -248,7 +253,8 @@ class InstancePool:
             meta = json.loads(str(z["meta"]))
             diags = {int(k[5:]): z[k] for k in z.files if k.startswith("diag_")}
             return cls(meta["split"], meta["p"], z["sizes"], z["opt"], z["seeds"],
-                       z["scales"], meta["families"], diags, z["rows"], z["constants"])
+                       z["scales"], meta["families"], diags, z["rows"], z["constants"],
+                       z["norms"], z["cvs"])
 
 
 def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -298,17 +304,22 @@ def build_pool(dist: InstanceDistribution, split: str, count: int, p: int, *,
     if path.exists():
         return InstancePool.load(path)
     instances = [sample_instance(dist, split, i, base_seed) for i in range(count)]
+    norms = np.ones(count)
     if rule is not None:
         from .minimize import hamiltonian_scale_factor
 
-        for inst in instances:
-            inst.scale /= hamiltonian_scale_factor(inst.problem, inst.family, rule)
-    pool = _compute_pool(instances, split, p, progress)
+        for i, inst in enumerate(instances):
+            norms[i] = hamiltonian_scale_factor(inst.problem, inst.family, rule)
+            inst.scale /= norms[i]
+    pool = _compute_pool(instances, split, p, progress, norms)
     pool.save(path)
     return pool
 
 
-def _compute_pool(instances: list[Instance], split: str, p: int, progress: bool) -> InstancePool:
+def _compute_pool(instances: list[Instance], split: str, p: int, progress: bool,
+                  norms: np.ndarray) -> InstancePool:
+    from .features import degree_cv
+
     sizes = np.array([inst.n for inst in instances], dtype=np.int64)
     scales = np.array([inst.scale for inst in instances])
     rows = np.zeros(len(instances), dtype=np.int64)
@@ -329,4 +340,5 @@ def _compute_pool(instances: list[Instance], split: str, p: int, progress: bool)
         split, p, sizes, opt, np.array([inst.seed for inst in instances], dtype=np.uint64), scales,
         [inst.family for inst in instances], {n: np.stack(b) for n, b in blocks.items()}, rows,
         np.array([inst.problem.constant * inst.scale for inst in instances]),
+        norms, np.array([degree_cv(inst.problem) for inst in instances]),
     )

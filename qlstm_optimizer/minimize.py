@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from . import features as F
 from .hamiltonian import as_hamiltonian
 from .policy import PolicyResult, PolicySpec, check_bounds, run_policy
 from .pretrained import Pretrained, load_pretrained
@@ -167,8 +168,9 @@ def minimize_qaoa(
         def user_callback(x_model: np.ndarray, energy: float) -> None:
             callback(x_model / to_model, energy)
 
+    static = F.static_features(hamiltonian, scale_known=hamiltonian_scale is not None)
     result = run_policy(
-        model_fun, net, spec,
+        model_fun, net, spec, static=static,
         maxfev=DEFAULT_MAXFEV if maxfev is None else maxfev,
         refine=refine,
         bounds=None if box is None else box * to_model[:, None],

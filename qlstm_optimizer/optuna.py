@@ -42,6 +42,7 @@ from optuna.distributions import BaseDistribution, FloatDistribution
 from optuna.samplers import BaseSampler, RandomSampler
 from optuna.trial import FrozenTrial, TrialState
 
+from . import features as F
 from .hamiltonian import as_hamiltonian
 from .minimize import hamiltonian_scale_factor, resolve_model
 from .policy import Rollout, project
@@ -86,6 +87,7 @@ class QLSTMSampler(BaseSampler):
         if energy_offset is None:
             energy_offset = 0.0 if hamiltonian is None else as_hamiltonian(hamiltonian).constant
         self._offset = float(energy_offset)
+        self._static = F.static_features(hamiltonian, scale_known=hamiltonian_scale is not None)
         # x_model = x_user * to_model: the rollout runs in model units, trials in the user's.
         self._to_model = np.concatenate([np.ones(p), np.full(p, scale)])
         self.param_names = list(param_names or [f"beta_{i}" for i in range(p)]
@@ -98,7 +100,8 @@ class QLSTMSampler(BaseSampler):
 
     def reset(self) -> None:
         """Forget the current run (a new study starts from the model's first proposal)."""
-        self._rollout = Rollout(self._model, self._spec, energy_offset=self._offset)
+        self._rollout = Rollout(self._model, self._spec, energy_offset=self._offset,
+                                static=self._static)
         self._learned = True  # False once the learned steps are used up or abandoned
         self._failures = 0  # consecutive failures of the pending learned proposal
         self._rng = np.random.default_rng(self._seed)

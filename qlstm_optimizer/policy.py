@@ -62,6 +62,8 @@ class PolicySpec:
             :func:`qlstm_optimizer.minimize.hamiltonian_scale_factor`): ``"max-coupling"`` (largest
             coupling; the first bundled models) or ``"coupling-rms"`` (root-mean-square local
             coupling, which also divides out the graph's degree).
+        static_features: the model also sees :func:`qlstm_optimizer.features.static_features`
+            (its ``num_features`` is then ``NUM_FEATURES + NUM_STATIC``).
     """
 
     p: int
@@ -71,6 +73,7 @@ class PolicySpec:
     horizon: int = 10
     refine_step: float = 0.1
     scale_rule: str = "max-coupling"
+    static_features: bool = False
 
     def __post_init__(self) -> None:
         if self.scale_rule not in SCALE_RULES:
@@ -159,9 +162,17 @@ class Rollout:
         bounds: np.ndarray | None = None,
         exploration_noise: float = 0.0,
         seed: int | None = None,
+        static: np.ndarray | None = None,
     ) -> None:
         if model.config["p"] != spec.p:
             raise ValueError(f"model depth {model.config['p']} != policy depth {spec.p}")
+        expected = F.NUM_FEATURES + (F.NUM_STATIC if spec.static_features else 0)
+        if model.config["num_features"] != expected:
+            raise ValueError(f"model takes {model.config['num_features']} features, the policy "
+                             f"spec gives {expected} (static_features={spec.static_features})")
+        # Blind (no Hamiltonian) unless told otherwise: static features all zero.
+        self.static = (np.zeros((1, F.NUM_STATIC)) if static is None
+                       else np.asarray(static, dtype=float).reshape(1, F.NUM_STATIC))
         self.model, self.spec = model, spec
         self.fixed_scale = energy_scale
         self.offset = float(energy_offset)
@@ -174,8 +185,11 @@ class Rollout:
         self.best_energy = np.inf  # relative to the offset
         self.scale: np.ndarray | None = None
         anchor = np.asarray(spec.anchor)[None, :]
-        raw, self.state = model.step(F.initial_features(1), anchor, self.state)
+        raw, self.state = model.step(self._features(F.initial_features(1)), anchor, self.state)
         self._pending: np.ndarray | None = self._propose(raw, anchor)
+
+    def _features(self, feats: np.ndarray) -> np.ndarray:
+        return F.with_static(feats, self.static) if self.spec.static_features else feats
 
     def _propose(self, raw: np.ndarray, center: np.ndarray) -> np.ndarray:
         x = F.decode_proposal(raw, center, self.spec.steps)[0]
@@ -210,7 +224,7 @@ class Rollout:
         feats = F.cost_features(
             np.array([e]), np.array([best_before]), self.scale, self.step, self.spec.horizon
         )
-        raw, self.state = self.model.step(feats, x[None, :], self.state)
+        raw, self.state = self.model.step(self._features(feats), x[None, :], self.state)
         self._pending = self._propose(raw, self.best_x[None, :])
 
 
@@ -227,8 +241,11 @@ def run_policy(
     exploration_noise: float = 0.0,
     seed: int | None = None,
     callback: Callable[[np.ndarray, float], None] | None = None,
+    static: np.ndarray | None = None,
 ) -> PolicyResult:
     """Minimise ``fun`` with the learned steps, then (optionally) refine, within ``maxfev``.
+
+    ``static``: the run's static features (models with ``spec.static_features``; default blind).
 
     Raises:
         NonFiniteEnergyError: ``fun`` returned NaN or inf (the point is named in the message).
@@ -270,7 +287,7 @@ def run_policy(
 
     rollout = Rollout(
         model, spec, energy_scale=energy_scale, energy_offset=energy_offset, bounds=box,
-        exploration_noise=exploration_noise, seed=seed,
+        exploration_noise=exploration_noise, seed=seed, static=static,
     )
     try:
         while result.nfev < maxfev and (x := rollout.ask()) is not None:

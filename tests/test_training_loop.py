@@ -147,3 +147,27 @@ def test_bundled_configs_parse():
     for path in sorted(root.glob("*.toml")):
         cfg = load_config(path)
         assert cfg.name == path.stem
+
+
+def test_static_features_and_blind_training(tmp_path):
+    config = _write_config(tmp_path).read_text().replace(
+        "horizon = 4", 'horizon = 4\nscale_rule = "coupling-rms"\nstatic_features = true'
+    ).replace("checkpoint_every = 2", "checkpoint_every = 2\nblind_fraction = 0.5")
+    path = tmp_path / "blind.toml"
+    path.write_text(config)
+    result = train(load_config(path), tmp_path / "out", progress=False,
+                   cache_dir=tmp_path / "cache")
+    card = json.loads((tmp_path / "out" / "tiny.json").read_text())
+    assert card["policy"]["static_features"] is True
+    assert card["config"]["num_features"] == 6
+    assert "blind_rho_4_median" in result.best_metrics
+
+
+def test_blind_fraction_needs_static_features(tmp_path):
+    from qlstm_optimizer.training import ConfigError
+
+    path = tmp_path / "bad.toml"
+    path.write_text(_write_config(tmp_path).read_text().replace(
+        "checkpoint_every = 2", "checkpoint_every = 2\nblind_fraction = 0.5"))
+    with pytest.raises(ConfigError, match="static_features"):
+        load_config(path)

@@ -61,6 +61,8 @@ class TrainConfig:
     stops gradients through the cost features (the model's inputs), as in "learning to learn by
     gradient descent", which keeps BPTT gradients tame; ``val_every``/``checkpoint_every`` are in
     optimizer steps; ``patience`` counts validations without improvement (0 = never stop early).
+    ``blind_fraction`` of the training instances (and that weight of the validation score) are
+    run blind, as without the Hamiltonian (needs ``policy.static_features``).
     """
 
     loss: str = "budget_rho"
@@ -82,8 +84,11 @@ class TrainConfig:
     checkpoint_every: int = 25
     patience: int = 0
     threads: int = 1
+    blind_fraction: float = 0.0
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.blind_fraction <= 1.0:
+            raise ConfigError(f"train.blind_fraction must be in [0, 1], got {self.blind_fraction}")
         _one_of("train.loss", self.loss, LOSSES)
         _one_of("train.optimizer", self.optimizer, OPTIMIZERS)
         _one_of("train.schedule", self.schedule, SCHEDULES)
@@ -191,6 +196,9 @@ def parse_config(raw: dict[str, Any]) -> Config:
         tc = TrainConfig(**train)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"[train]: {exc}") from None
+    if tc.blind_fraction > 0 and not spec.static_features:
+        raise ConfigError("train.blind_fraction needs policy.static_features = true (a blind run "
+                          "is told it is blind through the static features)")
     return Config(
         name=str(raw["name"]), family=raw["family"], seed=int(raw.get("seed", 0)),
         arch=str(model["arch"]), p=p, model_overrides=dict(model.get("overrides", {})),

@@ -32,24 +32,34 @@ from ..policy import PolicySpec
 class BatchDiagonals:
     """Diagonals of a batch, grouped by size: ``groups = [(positions (b,), diagonals (b, 2**n))]``.
 
-    ``opt`` (B,) holds each instance's optimal QAOA energy (negative, same footing).
+    ``opt`` (B,) holds each instance's optimal QAOA energy (negative, same footing) and
+    ``static`` (B, NUM_STATIC) the static features a run on it sees.
     """
 
     groups: list[tuple[torch.Tensor, torch.Tensor]]
     opt: torch.Tensor
     size: int
+    static: torch.Tensor
 
     @classmethod
-    def from_pool(cls, pool: InstancePool, indices: np.ndarray) -> BatchDiagonals:
+    def from_pool(cls, pool: InstancePool, indices: np.ndarray,
+                  blind: np.ndarray | None = None) -> BatchDiagonals:
+        """The pool's instances ``indices``; where ``blind`` is True, as a blind run sees them:
+        un-normalised (times the scale ``c`` the pool divided out) and with zero static
+        features (``E_cH(beta, gamma) = c * E_H(beta, c * gamma)``, so its optimum is ``c`` times
+        the pool's)."""
         indices = np.asarray(indices)
+        blind = np.zeros(len(indices), bool) if blind is None else np.asarray(blind, bool)
+        factor = np.where(blind, pool.norms[indices], 1.0)
         sizes = pool.sizes[indices]
         groups = []
         for n in sorted(set(sizes.tolist())):
             pos = np.flatnonzero(sizes == n)
-            diags = pool.diagonals[n][pool.rows[indices[pos]]]
+            diags = pool.diagonals[n][pool.rows[indices[pos]]] * factor[pos, None]
             groups.append((torch.as_tensor(pos), torch.as_tensor(diags, dtype=torch.float64)))
-        opt = torch.as_tensor(pool.opt[indices], dtype=torch.float64)
-        return cls(groups, opt, len(indices))
+        opt = torch.as_tensor(pool.opt[indices] * factor, dtype=torch.float64)
+        static = np.stack([np.where(blind, 0.0, 1.0), np.where(blind, 0.0, pool.cvs[indices])], 1)
+        return cls(groups, opt, len(indices), torch.as_tensor(static, dtype=torch.float64))
 
     def energies(self, x: torch.Tensor) -> torch.Tensor:
         """Exact QAOA energies (B,) of the proposals x (B, 2p), differentiable in x."""
@@ -72,7 +82,11 @@ def unroll(model, spec: PolicySpec, batch: BatchDiagonals, *,
     steps = torch.as_tensor(spec.steps, dtype=torch.float64)
     anchor = torch.as_tensor(np.asarray(spec.anchor), dtype=torch.float64).expand(size, -1)
     state = model.initial_state(size)
-    raw, state = model.step(F.initial_features(size, like=anchor), anchor, state)
+
+    def features(f: torch.Tensor) -> torch.Tensor:
+        return F.with_static(f, batch.static) if spec.static_features else f
+
+    raw, state = model.step(features(F.initial_features(size, like=anchor)), anchor, state)
     x = F.decode_proposal(raw, anchor, steps)
     energies, proposals = [], []
     best_e = best_x = scale = None
@@ -94,6 +108,6 @@ def unroll(model, spec: PolicySpec, batch: BatchDiagonals, *,
             feats = F.cost_features(e.detach(), best_before.detach(), scale.detach(), t, horizon)
         else:
             feats = F.cost_features(e, best_before, scale, t, horizon)
-        raw, state = model.step(feats, x, state)
+        raw, state = model.step(features(feats), x, state)
         x = F.decode_proposal(raw, best_x, steps)
     return torch.stack(energies, 1), torch.stack(proposals, 1)

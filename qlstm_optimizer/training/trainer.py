@@ -53,10 +53,14 @@ class TrainResult:
 # -- pieces ---------------------------------------------------------------------------------------
 def make_model(cfg: Config) -> Any:
     """A fresh torch model, initialised from the config seed (bit-reproducible)."""
+    from .. import features as F
     from ..models import build_config
     from ..models.torch_model import TorchSequenceModel
 
-    config = build_config(cfg.arch, cfg.p, **cfg.model_overrides)
+    overrides = dict(cfg.model_overrides)
+    if cfg.policy.static_features:
+        overrides.setdefault("num_features", F.NUM_FEATURES + F.NUM_STATIC)
+    config = build_config(cfg.arch, cfg.p, **overrides)
     return TorchSequenceModel(config, seed=cfg.seed)
 
 
@@ -171,7 +175,10 @@ def train(cfg: Config, out_dir: str | Path, *, resume: bool = False, progress: b
         step = s["step"]
         # 1. batch: the same global indices on every rank, each rank unrolls its slice.
         indices = rng.choice(len(train_pool), size=tc.batch_size, replace=False)
-        batch = BatchDiagonals.from_pool(train_pool, indices[rank::world])
+        # Drawn only when used, so configs without blind runs keep their random stream.
+        blind = rng.random(tc.batch_size) < tc.blind_fraction if tc.blind_fraction else None
+        batch = BatchDiagonals.from_pool(train_pool, indices[rank::world],
+                                         None if blind is None else blind[rank::world])
         # 2. unroll + meta-loss on energies normalised by each instance's |optimal energy|.
         energies, _ = unroll(model, spec, batch, detach_features=tc.detach_features)
         en = energies / batch.opt.abs()[:, None]
@@ -224,8 +231,16 @@ def _validate(cfg: Config, model: Any, val_pool: Any, s: dict[str, Any],
     """Validation on rank 0; updates ``s`` (best weights, patience); returns "stop early"."""
     score = torch.zeros(1, dtype=torch.float64)
     if rank == 0:
-        rhos = policy_rhos(model.to_numpy(), cfg.policy, val_pool, cfg.train.val_budgets)
-        metrics = summarize(rhos, cfg.train.val_budgets, cfg.train.score_budgets)
+        tc = cfg.train
+        numpy_model = model.to_numpy()
+        rhos = policy_rhos(numpy_model, cfg.policy, val_pool, tc.val_budgets)
+        metrics = summarize(rhos, tc.val_budgets, tc.score_budgets)
+        if tc.blind_fraction:  # blind runs weigh in the score as much as in training
+            blind = summarize(policy_rhos(numpy_model, cfg.policy, val_pool, tc.val_budgets,
+                                          blind=True), tc.val_budgets, tc.score_budgets)
+            metrics["score"] = ((1 - tc.blind_fraction) * metrics["score"]
+                                + tc.blind_fraction * blind["score"])
+            metrics.update({f"blind_{k}": v for k, v in blind.items()})
         record.update({f"val_{k}": v for k, v in metrics.items()})
         score[0] = metrics["score"]
         if metrics["score"] > s["best_score"]:

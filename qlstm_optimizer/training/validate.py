@@ -12,25 +12,31 @@ from typing import Any
 
 import numpy as np
 
+from .. import features as F
 from ..instances import InstancePool
 from ..policy import PolicySpec, run_policy
 
 
 def policy_rhos(numpy_model: Any, spec: PolicySpec, pool: InstancePool, budgets: Sequence[int],
-                refine: str | None = None) -> np.ndarray:
+                refine: str | None = None, blind: bool = False) -> np.ndarray:
     """rho_k (I, K) of every pool instance: best energy within k evaluations / optimal energy.
 
     With ``refine=None`` the run stops after ``spec.horizon`` evaluations; budgets beyond it reuse
-    the best found (the learned part alone is measured).
+    the best found (the learned part alone is measured). ``blind``: run as without the
+    Hamiltonian, on the un-normalised instance ``c * H`` (rho is unchanged by that factor).
     """
     kmax = max(budgets)
     out = np.zeros((len(pool), len(budgets)))
+    p = spec.p
     for i in range(len(pool)):
-        result = run_policy(lambda x, i=i: pool.energy(i, x), numpy_model, spec,
-                            maxfev=kmax, refine=refine)
+        c = float(pool.norms[i]) if blind else 1.0
+        to_pool = np.concatenate([np.ones(p), np.full(p, c)])
+        static = np.zeros(F.NUM_STATIC) if blind else np.array([1.0, pool.cvs[i]])
+        result = run_policy(lambda x, i=i, c=c, t=to_pool: c * pool.energy(i, x * t),
+                            numpy_model, spec, maxfev=kmax, refine=refine, static=static)
         best = np.minimum.accumulate(np.asarray(result.history_fun))
         for j, k in enumerate(budgets):
-            out[i, j] = best[min(k, len(best)) - 1] / pool.opt[i]
+            out[i, j] = best[min(k, len(best)) - 1] / (c * pool.opt[i])
     return out
 
 
