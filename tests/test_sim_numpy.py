@@ -162,12 +162,34 @@ def test_level_plan_gives_the_same_energies(weights, monkeypatch):
     else:
         terms = {(i, j): rng.normal() for i in range(n) for j in range(i + 1, n)}
     h = DiagonalHamiltonian(n, terms, 0.3)
-    plan = nq._phase_plan(h.diagonal())
+    monkeypatch.setattr(nq, "_FOLD_MIN_QUBITS", 2)  # n = 9: fold here too
+    plan, symmetric = nq._phase_plan(h.diagonal())
     assert (plan is None) == (weights == "real")
+    assert symmetric == (weights != "quarter")  # linear Z terms break the flip symmetry
     xs = rng.uniform(-3, 3, (4, 6))
     fast = qaoa_energy(h, xs)
-    monkeypatch.setattr(nq, "_phase_plan", lambda diagonal: None)
+    monkeypatch.setattr(nq, "_phase_plan", lambda diagonal: (None, False))
     np.testing.assert_allclose(fast, qaoa_energy(h, xs), atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [2, 3, 8, 11])
+def test_flip_symmetric_fold_equals_the_full_simulation(n, monkeypatch):
+    """Max-Cut/SK (even Z products only): simulating half the amplitudes gives the same states
+    and energies as the full simulation, for single vectors and batches."""
+    monkeypatch.setattr(nq, "_FOLD_MIN_QUBITS", 2)  # fold every size here
+    nq._PLANS.clear()
+    rng = np.random.default_rng(n)
+    terms = {(i, j): rng.normal() for i in range(n) for j in range(i + 1, n)}
+    if n >= 4:
+        terms[(0, 1, 2, 3)] = 0.3  # even-order products keep the symmetry too
+    h = DiagonalHamiltonian(n, terms, -0.2)
+    assert nq._phase_plan(h.diagonal())[1]
+    xs = rng.uniform(-3, 3, (3, 6))
+    folded_e, folded_s = qaoa_energy(h, xs), qaoa_state(h, xs)
+    monkeypatch.setattr(nq, "_FOLD_MIN_QUBITS", 64)  # never fold
+    nq._PLANS.clear()
+    np.testing.assert_allclose(folded_e, qaoa_energy(h, xs), atol=1e-12)
+    np.testing.assert_allclose(folded_s, qaoa_state(h, xs), atol=1e-12)
 
 
 def test_sparse_pauli_op_input_is_cached_and_equal():
@@ -246,7 +268,7 @@ def test_phase_plan_dies_with_the_hamiltonian():
     h = DiagonalHamiltonian(8, {(0, 1): 0.5, (1, 2): 0.5})
     qaoa_energy(h, [0.1, 0.2])
     key = id(h.diagonal())
-    assert nq._PLANS[key][1] is not None  # integer-grid energies: a level plan
+    assert nq._PLANS[key][1][0] is not None  # integer-grid energies: a level plan
     del h
     gc.collect()
     assert key not in nq._PLANS
