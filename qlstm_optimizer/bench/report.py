@@ -68,21 +68,31 @@ def write_figures(results: dict[str, Any], out: Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    def shown_methods(summ: dict[str, Any]) -> list[str]:
+        shown = [m for m in summ if "@" not in m] + _best_start_per_optimizer(summ)
+        if "cobyla@random" in summ and "cobyla@random" not in shown:
+            shown.append("cobyla@random")
+        return shown
+
     paths = []
     for suite, by_p in results.get("suites", {}).items():
         depths = sorted(by_p, key=int)
+        # One colour per method across the suite's panels (the panels show different subsets).
+        labels = sorted({m for p in depths for m in shown_methods(by_p[p]["summary"])},
+                        key=lambda m: ("@" in m, m))
+        colours = {m: plt.get_cmap("tab20")(i % 20) for i, m in enumerate(labels)}
+        primary = {m["label"] for p in depths for m in by_p[p].get("learned", [])
+                   if m.get("primary")}
+        colours.update({m: "black" for m in primary})  # the product, drawn on top
         fig, axes = plt.subplots(1, len(depths), figsize=(5 * len(depths), 4), squeeze=False)
         for ax, p in zip(axes[0], depths, strict=True):
             summ = by_p[p]["summary"]
-            learned = [m for m in summ if "@" not in m]
-            shown = learned + _best_start_per_optimizer(summ)
-            if "cobyla@random" in summ and "cobyla@random" not in shown:
-                shown.append("cobyla@random")
-            for label in shown:
+            for label in shown_methods(summ):
                 curve = summ[label]["curve_median"]
                 ks = np.arange(1, len(curve) + 1)
-                style = {"lw": 2.5} if label in learned else {"lw": 1.2, "ls": "--"}
-                ax.plot(ks, curve, label=label, **style)
+                style = ({"lw": 3.0, "zorder": 5} if label in primary
+                         else {"lw": 2.0} if "@" not in label else {"lw": 1.2, "ls": "--"})
+                ax.plot(ks, curve, label=label, color=colours[label], **style)
             ax.set_xscale("log")
             ax.set_ylim(max(-0.1, ax.get_ylim()[0]), 1.02)
             ax.axhline(0.99, color="grey", lw=0.6, ls=":")
@@ -90,7 +100,7 @@ def write_figures(results: dict[str, Any], out: Path) -> list[Path]:
             ax.set_ylabel("median rho_k")
             ax.set_title(f"{suite}, p = {p} ({summ[label]['instances']} instances)")
             ax.grid(alpha=0.3)
-        axes[0][-1].legend(fontsize=7, loc="lower right")
+            ax.legend(fontsize=6, loc="lower right", ncol=2)
         fig.tight_layout()
         path = out / f"rho_{suite}.png"
         fig.savefig(path, dpi=110)
