@@ -17,7 +17,7 @@ the Hamiltonian whenever you have it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -70,6 +70,33 @@ def hamiltonian_scale_factor(hamiltonian: Any, family: str, rule: str = "max-cou
 def estimate_hamiltonian_scale(hamiltonian: Any, family: str) -> float:
     """The ``"max-coupling"`` rule of :func:`hamiltonian_scale_factor` (for existing callers)."""
     return hamiltonian_scale_factor(hamiltonian, family, "max-coupling")
+
+
+@dataclass(frozen=True)
+class ModelUnits:
+    """How a run's user units map to the model's: ``x_model = x_user * to_model`` (gammas times
+    the Hamiltonian scale ``c``), the energy of the uniform superposition, and the run's static
+    features. Shared by :func:`minimize_qaoa` and the Optuna sampler."""
+
+    to_model: np.ndarray
+    energy_offset: float
+    static: np.ndarray
+
+    @classmethod
+    def resolve(cls, spec: PolicySpec, family: str, hamiltonian: Any = None,
+                hamiltonian_scale: float | None = None,
+                energy_offset: float | None = None) -> ModelUnits:
+        scale = hamiltonian_scale
+        if scale is None:
+            scale = 1.0 if hamiltonian is None else hamiltonian_scale_factor(
+                hamiltonian, family, spec.scale_rule)
+        if not np.isfinite(scale) or scale <= 0:
+            raise ValueError(f"the Hamiltonian scale must be positive and finite, got {scale}")
+        if energy_offset is None:
+            energy_offset = 0.0 if hamiltonian is None else as_hamiltonian(hamiltonian).constant
+        return cls(np.concatenate([np.ones(spec.p), np.full(spec.p, float(scale))]),
+                   float(energy_offset),
+                   F.static_features(hamiltonian, scale_known=hamiltonian_scale is not None))
 
 
 def resolve_model(model: Any, num_parameters: int) -> tuple[Any, PolicySpec, str]:
@@ -145,17 +172,8 @@ def minimize_qaoa(
         raise ValueError(
             f"the model works on {2 * spec.p} parameters (p = {spec.p}); x0 has {x0.size}"
         )
-    scale = hamiltonian_scale
-    if scale is None:
-        scale = 1.0 if hamiltonian is None else hamiltonian_scale_factor(hamiltonian, family,
-                                                                  spec.scale_rule)
-    if not np.isfinite(scale) or scale <= 0:
-        raise ValueError(f"the Hamiltonian scale must be positive and finite, got {scale}")
-    if energy_offset is None:
-        energy_offset = 0.0 if hamiltonian is None else as_hamiltonian(hamiltonian).constant
-
-    p = spec.p
-    to_model = np.concatenate([np.ones(p), np.full(p, scale)])  # x_model = x_user * to_model
+    units = ModelUnits.resolve(spec, family, hamiltonian, hamiltonian_scale, energy_offset)
+    to_model = units.to_model
     box = check_bounds(bounds, x0.size)
     if start == "x0":
         spec = replace(spec, anchor=tuple(x0 * to_model))
@@ -168,13 +186,12 @@ def minimize_qaoa(
         def user_callback(x_model: np.ndarray, energy: float) -> None:
             callback(x_model / to_model, energy)
 
-    static = F.static_features(hamiltonian, scale_known=hamiltonian_scale is not None)
     result = run_policy(
-        model_fun, net, spec, static=static,
+        model_fun, net, spec, static=units.static,
         maxfev=DEFAULT_MAXFEV if maxfev is None else maxfev,
         refine=refine,
         bounds=None if box is None else box * to_model[:, None],
-        energy_offset=energy_offset,
+        energy_offset=units.energy_offset,
         exploration_noise=exploration_noise,
         seed=seed,
         callback=user_callback,

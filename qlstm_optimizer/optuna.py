@@ -42,9 +42,7 @@ from optuna.distributions import BaseDistribution, FloatDistribution
 from optuna.samplers import BaseSampler, RandomSampler
 from optuna.trial import FrozenTrial, TrialState
 
-from . import features as F
-from .hamiltonian import as_hamiltonian
-from .minimize import hamiltonian_scale_factor, resolve_model
+from .minimize import ModelUnits, resolve_model
 from .policy import Rollout, project
 
 RETRIES = 1  # times a failed learned proposal is asked again before it counts as a bad point
@@ -78,18 +76,10 @@ class QLSTMSampler(BaseSampler):
     ) -> None:
         self._model, self._spec, family = resolve_model(model, None if p is None else 2 * p)
         p = self._spec.p
-        scale = hamiltonian_scale
-        if scale is None:
-            scale = 1.0 if hamiltonian is None else hamiltonian_scale_factor(
-                hamiltonian, family, self._spec.scale_rule)
-        if not np.isfinite(scale) or scale <= 0:
-            raise ValueError(f"the Hamiltonian scale must be positive and finite, got {scale}")
-        if energy_offset is None:
-            energy_offset = 0.0 if hamiltonian is None else as_hamiltonian(hamiltonian).constant
-        self._offset = float(energy_offset)
-        self._static = F.static_features(hamiltonian, scale_known=hamiltonian_scale is not None)
-        # x_model = x_user * to_model: the rollout runs in model units, trials in the user's.
-        self._to_model = np.concatenate([np.ones(p), np.full(p, scale)])
+        # The rollout runs in model units, trials in the user's.
+        self._units = ModelUnits.resolve(self._spec, family, hamiltonian, hamiltonian_scale,
+                                         energy_offset)
+        self._to_model = self._units.to_model
         self.param_names = list(param_names or [f"beta_{i}" for i in range(p)]
                                 + [f"gamma_{i}" for i in range(p)])
         if len(self.param_names) != 2 * p:
@@ -100,8 +90,8 @@ class QLSTMSampler(BaseSampler):
 
     def reset(self) -> None:
         """Forget the current run (a new study starts from the model's first proposal)."""
-        self._rollout = Rollout(self._model, self._spec, energy_offset=self._offset,
-                                static=self._static)
+        self._rollout = Rollout(self._model, self._spec, energy_offset=self._units.energy_offset,
+                                static=self._units.static)
         self._learned = True  # False once the learned steps are used up or abandoned
         self._failures = 0  # consecutive failures of the pending learned proposal
         self._rng = np.random.default_rng(self._seed)
