@@ -64,6 +64,9 @@ class PolicySpec:
             coupling, which also divides out the graph's degree).
         static_features: the model also sees :func:`qlstm_optimizer.features.static_features`
             (its ``num_features`` is then ``NUM_FEATURES + NUM_STATIC``).
+        probe_anchor: the first evaluation is the anchor itself (for a fixed-angle anchor: the
+            fixed-angle start, so the run is never behind it); the model's first call then sees
+            that evaluation. Otherwise the first point is the anchor moved by the model.
     """
 
     p: int
@@ -74,6 +77,7 @@ class PolicySpec:
     refine_step: float = 0.1
     scale_rule: str = "max-coupling"
     static_features: bool = False
+    probe_anchor: bool = False
 
     def __post_init__(self) -> None:
         if self.scale_rule not in SCALE_RULES:
@@ -185,8 +189,13 @@ class Rollout:
         self.best_energy = np.inf  # relative to the offset
         self.scale: np.ndarray | None = None
         anchor = np.asarray(spec.anchor)[None, :]
-        raw, self.state = model.step(self._features(F.initial_features(1)), anchor, self.state)
-        self._pending: np.ndarray | None = self._propose(raw, anchor)
+        self._pending: np.ndarray | None
+        if spec.probe_anchor:  # the first evaluation is the anchor itself, no model call
+            self._pending = anchor[0].copy()
+        else:
+            raw, self.state = model.step(self._features(F.initial_features(1)), anchor,
+                                         self.state)
+            self._pending = self._propose(raw, anchor)
 
     def _features(self, feats: np.ndarray) -> np.ndarray:
         return F.with_static(feats, self.static) if self.spec.static_features else feats

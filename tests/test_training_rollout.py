@@ -59,6 +59,35 @@ def test_torch_rollout_matches_numpy_policy(pool, arch):
     assert moved > 1e-2  # not a trivially constant trajectory
 
 
+@pytest.mark.parametrize("blind", [False, True])
+def test_torch_rollout_matches_numpy_with_static_features_and_anchor_probe(pool, blind):
+    from qlstm_optimizer import features as F
+    from qlstm_optimizer.models import build_config
+
+    model = TorchSequenceModel(build_config("lstm", 2, num_features=6), seed=4)
+    with torch.no_grad():
+        for prm in model.params.values():
+            prm.mul_(3.0)
+    spec = PolicySpec(p=2, anchor=[-0.4, -0.2, 0.3, 0.6], beta_step=0.3, gamma_step=0.4,
+                      horizon=5, static_features=True, probe_anchor=True)
+    indices = np.arange(len(pool))
+    mask = np.full(len(indices), blind)
+    batch = BatchDiagonals.from_pool(pool, indices, mask)
+    energies, proposals = unroll(model, spec, batch)
+    twin = model.to_numpy()
+    for b, i in enumerate(indices):
+        c = pool.norms[i] if blind else 1.0
+        static = np.zeros(F.NUM_STATIC) if blind else np.array([1.0, pool.cvs[i]])
+        rollout = Rollout(twin, spec, static=static)
+        xs = []
+        while (x := rollout.ask()) is not None:
+            xs.append(x)
+            rollout.tell(c * pool.energy(i, x * [1, 1, c, c]))
+        np.testing.assert_allclose(proposals[b].detach().numpy(), np.array(xs), atol=1e-9)
+        assert np.array_equal(xs[0], spec.anchor)  # the anchor is evaluated first, unmoved
+    assert float(np.abs(np.diff(proposals.detach().numpy(), axis=1)).max()) > 1e-2
+
+
 def test_rollout_is_differentiable(pool):
     from qlstm_optimizer.models import build_config
 

@@ -3,7 +3,8 @@
 It follows the frozen NumPy rollout step for step, batched over instances:
 
 1. the first model call sees all-zero features and the anchor as its parameters; the first
-   proposal is ``anchor + steps * tanh(y)``;
+   proposal is ``anchor + steps * tanh(y)`` (with ``spec.probe_anchor`` the first proposal is
+   the anchor itself and the first model call comes after its evaluation);
 2. after evaluation t (1-based) the scale is ``|e_1|``, the features are
    ``cost_features(e_t, best_before_t, scale, t, horizon)``, the model sees the *evaluated* point
    ``x_t`` and the next proposal is ``best_x + steps * tanh(y)``, where ``best_x`` is updated only
@@ -86,8 +87,11 @@ def unroll(model, spec: PolicySpec, batch: BatchDiagonals, *,
     def features(f: torch.Tensor) -> torch.Tensor:
         return F.with_static(f, batch.static) if spec.static_features else f
 
-    raw, state = model.step(features(F.initial_features(size, like=anchor)), anchor, state)
-    x = F.decode_proposal(raw, anchor, steps)
+    if spec.probe_anchor:  # as Rollout: evaluate the anchor first, no model call before it
+        x = anchor.clone()
+    else:
+        raw, state = model.step(features(F.initial_features(size, like=anchor)), anchor, state)
+        x = F.decode_proposal(raw, anchor, steps)
     energies, proposals = [], []
     best_e = best_x = scale = None
     for t in range(1, horizon + 1):
