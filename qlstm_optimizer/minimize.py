@@ -67,11 +67,6 @@ def hamiltonian_scale_factor(hamiltonian: Any, family: str, rule: str = "max-cou
     return float(coeffs.max() / 0.5)
 
 
-def estimate_hamiltonian_scale(hamiltonian: Any, family: str) -> float:
-    """The ``"max-coupling"`` rule of :func:`hamiltonian_scale_factor` (for existing callers)."""
-    return hamiltonian_scale_factor(hamiltonian, family, "max-coupling")
-
-
 @dataclass(frozen=True)
 class ModelUnits:
     """How a run's user units map to the model's: ``x_model = x_user * to_model`` (gammas times
