@@ -297,6 +297,10 @@ def build_pool(dist: InstanceDistribution, split: str, count: int, p: int, *,
     Cached under ``cache_dir/pools/<split>-p<p>-<hash>.npz`` (hash of the distribution, split,
     count, p, base seed and scale rule; default cache dir: :func:`default_cache_dir`).
     """
+    from .policy import SCALE_RULES
+
+    if scale_rule is not None and scale_rule not in SCALE_RULES:
+        raise ValueError(f"scale_rule must be one of {SCALE_RULES} or None, got {scale_rule!r}")
     rule = scale_rule if scale_rule == "coupling-rms" else None
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     key = pool_key(dist, split, count, p, base_seed, rule)
@@ -309,8 +313,12 @@ def build_pool(dist: InstanceDistribution, split: str, count: int, p: int, *,
         from .minimize import hamiltonian_scale_factor
 
         for i, inst in enumerate(instances):
-            norms[i] = hamiltonian_scale_factor(inst.problem, inst.family, rule)
-            inst.scale /= norms[i]
+            # Informed runs see the instance in model units (its own scale divided out, so a
+            # scale_range augmentation factor cancels there); blind runs see the drawn
+            # Hamiltonian, augmentation included: norms[i] is the scale of that one.
+            c = hamiltonian_scale_factor(inst.problem, inst.family, rule)
+            norms[i] = inst.scale * c
+            inst.scale = 1.0 / c
     pool = _compute_pool(instances, split, p, progress, norms)
     pool.save(path)
     return pool

@@ -141,16 +141,19 @@ class QLSTMSampler(BaseSampler):
         if entry is None:
             return
         x, learned = entry
+        # Overlapping trials (n_jobs > 1, or two asks before a tell) share the pending learned
+        # proposal: only the first result for it reaches the model, a stale duplicate does not.
+        current = learned and self._is_pending(x)
         value = float(values[0]) if state == TrialState.COMPLETE and values else float("nan")
         if not np.isfinite(value):
-            if learned:
+            if current:
                 self._learned_proposal_failed()
             return
         self._worst = value if self._worst is None else max(self._worst, value)
-        if learned:
+        if current:
             self._failures = 0
             self._rollout.tell(value)
-        else:  # (1+1)-ES step-size rule: grow on success, shrink on failure (~1/5 success)
+        elif not learned:  # (1+1)-ES step-size rule: grow on success, shrink on failure
             improved = self._best is None or value < self._best[0]
             self._sigma *= 1.5 if improved else 0.9
         if self._best is None or value < self._best[0]:
@@ -165,6 +168,10 @@ class QLSTMSampler(BaseSampler):
             self._rollout.tell(self._worst)  # "as bad as anything seen": the model moves on
         else:
             self._learned = False  # no finite energy at all yet: nothing to scale features by
+
+    def _is_pending(self, x_user: np.ndarray) -> bool:
+        pending = self._rollout.ask() if self._learned else None
+        return pending is not None and np.array_equal(pending / self._to_model, x_user)
 
     # -- proposals -------------------------------------------------------------------------
     def _proposal(self, number: int) -> np.ndarray:

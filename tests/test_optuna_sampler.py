@@ -135,3 +135,26 @@ def test_hamiltonian_sets_the_units():
 def test_bad_param_names():
     with pytest.raises(ValueError, match="names"):
         QLSTMSampler("maxcut-p1", param_names=["a"])
+
+
+def test_overlapping_trials_share_a_proposal_without_crashing():
+    """Two asks before a tell (as with n_jobs > 1) get the same learned point; only the first
+    result is told to the model, and the horizon's last step does not raise."""
+    problem = erdos_renyi(8, 0.5, seed=31_343)
+    sampler = QLSTMSampler("maxcut-p1", seed=0, hamiltonian=problem)
+    study = optuna.create_study(sampler=sampler)
+    distributions = {"beta_0": optuna.distributions.FloatDistribution(-1.6, 1.6),
+                     "gamma_0": optuna.distributions.FloatDistribution(-3.2, 3.2)}
+    horizon = sampler._spec.horizon
+    firsts = []
+    for _ in range(horizon + 2):
+        a, b = study.ask(distributions), study.ask(distributions)
+        firsts.append(a.params)
+        for trial in (a, b):
+            study.tell(trial, qaoa_energy(problem, [trial.params["beta_0"],
+                                                    trial.params["gamma_0"]]))
+    assert len(study.trials) == 2 * (horizon + 2)
+    # The learned trajectory is the one a sequential study gets: duplicates were not told.
+    alone = optuna.create_study(sampler=QLSTMSampler("maxcut-p1", seed=0, hamiltonian=problem))
+    alone.optimize(_objective(problem), n_trials=horizon)
+    assert firsts[:horizon] == [t.params for t in alone.trials]

@@ -71,3 +71,23 @@ def test_model_units_make_the_hamiltonian_scale_irrelevant():
     assert runs[3.0].nfev == runs[1.0].nfev == 8
     assert runs[3.0].x == pytest.approx(runs[1.0].x / [1.0, 3.0], rel=1e-9)
     assert runs[3.0].fun == pytest.approx(3.0 * runs[1.0].fun, rel=1e-9)
+
+
+def test_unknown_pool_scale_rule_is_refused(tmp_path):
+    dist = InstanceDistribution.from_dict({"components": [
+        {"family": "erdos_renyi", "sizes": [5], "edge_probs": [0.8]}]})
+    with pytest.raises(ValueError, match="scale_rule"):
+        build_pool(dist, "val", 2, 1, cache_dir=tmp_path, scale_rule="coupling_rms")
+
+
+def test_scale_augmentation_only_reaches_blind_runs_in_normalised_pools(tmp_path):
+    base = {"components": [{"family": "erdos_renyi", "sizes": [6], "edge_probs": [0.7]}]}
+    plain = build_pool(InstanceDistribution.from_dict(base), "val", 3, 1, cache_dir=tmp_path,
+                       scale_rule="coupling-rms")
+    aug_dist = InstanceDistribution.from_dict({**base, "scale_range": [0.25, 4.0]})
+    aug = build_pool(aug_dist, "val", 3, 1, cache_dir=tmp_path, scale_rule="coupling-rms")
+    for i in range(3):
+        s = sample_instance(aug_dist, "val", i).scale
+        assert s != pytest.approx(1.0)
+        np.testing.assert_allclose(aug.diagonal(i), plain.diagonal(i))  # informed: cancels
+        assert aug.norms[i] == pytest.approx(s * plain.norms[i])  # blind: s * H

@@ -10,6 +10,7 @@ import argparse
 import os
 import shutil
 import sys
+import traceback
 from pathlib import Path
 
 
@@ -32,17 +33,26 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 def run_train(args: argparse.Namespace) -> int:
     """Run one training; returns the exit status (bad config -> one-line error, status 2).
 
-    Under torchrun the process ends here with ``os._exit``: gloo's C++ worker threads can still
-    be alive during interpreter finalisation and abort a rank that has finished cleanly
-    (SIGABRT "terminate called without an active exception", seen under load in CI after
-    ``destroy_process_group``). Every file is written and every stream flushed before that.
+    Under torchrun, when this function created the process group, the process ends here with
+    ``os._exit``: gloo's C++ worker threads can still be alive during interpreter finalisation
+    and abort a rank that has finished cleanly (SIGABRT "terminate called without an active
+    exception", seen under load in CI after ``destroy_process_group``). Every file is written
+    and every stream flushed before that; an unexpected exception is printed and gives status 1.
     """
-    status = _run_train(args)
-    if "WORLD_SIZE" in os.environ:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(status)
-    return status
+    import torch
+
+    owns_group = "WORLD_SIZE" in os.environ and not (
+        torch.distributed.is_available() and torch.distributed.is_initialized())
+    if not owns_group:
+        return _run_train(args)
+    try:
+        status = _run_train(args)
+    except BaseException:  # noqa: BLE001 - reported, then the hard exit below
+        traceback.print_exc()
+        status = 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def _run_train(args: argparse.Namespace) -> int:
