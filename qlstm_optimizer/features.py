@@ -116,6 +116,14 @@ def degree_cv(hamiltonian: Any) -> float:
     return float(min(d.std() / mean, FEATURE_CLIP)) if mean > 0 else 0.0
 
 
+def static_rows(cvs: Any, blind: Any) -> np.ndarray:
+    """Static features ``[scale_known, degree_cv]`` (..., NUM_STATIC): a blind run knows
+    neither, so its row is all zero. The one definition used at inference, in training batches
+    and in validation."""
+    blind = np.asarray(blind, dtype=bool)
+    return np.stack([np.where(blind, 0.0, 1.0), np.where(blind, 0.0, cvs)], -1)
+
+
 def static_features(hamiltonian: Any = None, *, scale_known: bool = False) -> np.ndarray:
     """The static features ``[scale_known, degree_cv]`` (2,) of a run.
 
@@ -123,8 +131,8 @@ def static_features(hamiltonian: Any = None, *, scale_known: bool = False) -> np
     whether the gammas are in normalised units anyway (an explicit ``hamiltonian_scale``).
     """
     if hamiltonian is None:
-        return np.array([1.0 if scale_known else 0.0, 0.0])
-    return np.array([1.0, degree_cv(hamiltonian)])
+        return static_rows(0.0, not scale_known)
+    return static_rows(degree_cv(hamiltonian), False)
 
 
 def with_static(features: Any, static: Any) -> Any:

@@ -232,12 +232,17 @@ class InstancePool:
     def diagonal(self, i: int) -> np.ndarray:
         return self.diagonals[int(self.sizes[i])][self.rows[i]]
 
-    def energy(self, i: int, x: Any) -> float:
-        """Exact QAOA energy of instance i at parameters x (NumPy; relative and scaled)."""
+    def energy(self, i: int, x: Any, blind: bool = False) -> float:
+        """Exact QAOA energy of instance i at parameters x (NumPy; relative and scaled).
+
+        ``blind``: of the un-normalised instance a blind run sees (the pool's times ``norms[i]``;
+        its optimum is ``opt[i] * norms[i]``).
+        """
         from .sim.numpy_qaoa import qaoa_statevectors
 
-        state = qaoa_statevectors(self.diagonal(i), np.atleast_2d(np.asarray(x, float)))[0]
-        return float((state.real**2 + state.imag**2) @ self.diagonal(i))
+        diag = self.diagonal(i) * self.norms[i] if blind else self.diagonal(i)
+        state = qaoa_statevectors(diag, np.atleast_2d(np.asarray(x, float)))[0]
+        return float((state.real**2 + state.imag**2) @ diag)
 
     def save(self, path: Path) -> None:
         arrays = {f"diag_{n}": d for n, d in self.diagonals.items()}

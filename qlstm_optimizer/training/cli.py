@@ -44,9 +44,9 @@ def run_train(args: argparse.Namespace) -> int:
     owns_group = "WORLD_SIZE" in os.environ and not (
         torch.distributed.is_available() and torch.distributed.is_initialized())
     if not owns_group:
-        return _run_train(args)
+        return _run_train(args, distributed=False)
     try:
-        status = _run_train(args)
+        status = _run_train(args, distributed=True)
     except BaseException:  # noqa: BLE001 - reported, then the hard exit below
         traceback.print_exc()
         status = 1
@@ -55,7 +55,8 @@ def run_train(args: argparse.Namespace) -> int:
     os._exit(status)
 
 
-def _run_train(args: argparse.Namespace) -> int:
+def _run_train(args: argparse.Namespace, *, distributed: bool) -> int:
+    """The run itself; ``distributed``: join (and finally leave) a gloo process group."""
     import dataclasses
 
     import torch
@@ -70,9 +71,7 @@ def _run_train(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    # Under torchrun (WORLD_SIZE set) join the process group: gloo works on CPU.
-    distributed = "WORLD_SIZE" in os.environ and not torch.distributed.is_initialized()
-    if distributed:
+    if distributed:  # under torchrun (WORLD_SIZE set): gloo works on CPU
         torch.distributed.init_process_group("gloo")
     out = Path(args.out or Path("runs") / cfg.name)
     finished = False

@@ -59,7 +59,7 @@ class BatchDiagonals:
             diags = pool.diagonals[n][pool.rows[indices[pos]]] * factor[pos, None]
             groups.append((torch.as_tensor(pos), torch.as_tensor(diags, dtype=torch.float64)))
         opt = torch.as_tensor(pool.opt[indices] * factor, dtype=torch.float64)
-        static = np.stack([np.where(blind, 0.0, 1.0), np.where(blind, 0.0, pool.cvs[indices])], 1)
+        static = F.static_rows(pool.cvs[indices], blind)
         return cls(groups, opt, len(indices), torch.as_tensor(static, dtype=torch.float64))
 
     def energies(self, x: torch.Tensor) -> torch.Tensor:

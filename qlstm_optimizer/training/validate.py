@@ -27,16 +27,13 @@ def policy_rhos(numpy_model: Any, spec: PolicySpec, pool: InstancePool, budgets:
     """
     kmax = max(budgets)
     out = np.zeros((len(pool), len(budgets)))
-    p = spec.p
     for i in range(len(pool)):
-        c = float(pool.norms[i]) if blind else 1.0
-        to_pool = np.concatenate([np.ones(p), np.full(p, c)])
-        static = np.zeros(F.NUM_STATIC) if blind else np.array([1.0, pool.cvs[i]])
-        result = run_policy(lambda x, i=i, c=c, t=to_pool: c * pool.energy(i, x * t),
-                            numpy_model, spec, maxfev=kmax, refine=refine, static=static)
+        result = run_policy(lambda x, i=i: pool.energy(i, x, blind), numpy_model, spec,
+                            maxfev=kmax, refine=refine, static=F.static_rows(pool.cvs[i], blind))
         best = np.minimum.accumulate(np.asarray(result.history_fun))
+        optimum = pool.opt[i] * (pool.norms[i] if blind else 1.0)
         for j, k in enumerate(budgets):
-            out[i, j] = best[min(k, len(best)) - 1] / (c * pool.opt[i])
+            out[i, j] = best[min(k, len(best)) - 1] / optimum
     return out
 
 
