@@ -238,11 +238,10 @@ class InstancePool:
         ``blind``: of the un-normalised instance a blind run sees (the pool's times ``norms[i]``;
         its optimum is ``opt[i] * norms[i]``).
         """
-        from .sim.numpy_qaoa import qaoa_statevectors
+        from .sim.numpy_qaoa import qaoa_diagonal_energies
 
         diag = self.diagonal(i) * self.norms[i] if blind else self.diagonal(i)
-        state = qaoa_statevectors(diag, np.atleast_2d(np.asarray(x, float)))[0]
-        return float((state.real**2 + state.imag**2) @ diag)
+        return float(qaoa_diagonal_energies(diag, np.atleast_2d(np.asarray(x, float)))[0])
 
     def save(self, path: Path) -> None:
         arrays = {f"diag_{n}": d for n, d in self.diagonals.items()}

@@ -17,6 +17,7 @@ from .analytic import analytic_p1_energy
 from .numpy_qaoa import (
     StatevectorTooLargeError,
     check_parameters,
+    qaoa_diagonal_energies,
     qaoa_energy,
     qaoa_probabilities,
     qaoa_state,
@@ -28,6 +29,7 @@ __all__ = [
     "StatevectorTooLargeError",
     "analytic_p1_energy",
     "check_parameters",
+    "qaoa_diagonal_energies",
     "qaoa_energy",
     "qaoa_probabilities",
     "qaoa_state",

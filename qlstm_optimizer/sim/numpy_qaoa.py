@@ -388,13 +388,24 @@ def qaoa_energy(hamiltonian: Any, x: Any, p: int | None = None) -> float | np.nd
     h = as_hamiltonian(hamiltonian)
     batch, was_1d = check_parameters(x, p)
     _check_memory(h.num_qubits, batch.shape[0])
-    diagonal = h.diagonal()
-    states, folded = _simulate(diagonal, batch)
-    if folded:  # psi = [phi, phi reversed] and the diagonal is symmetric: twice the half sum
-        energies = 2.0 * _energies(states, diagonal[: diagonal.shape[0] // 2])
-    else:
-        energies = _energies(states, diagonal)
+    energies = qaoa_diagonal_energies(h.diagonal(), batch)
     return float(energies[0]) if was_1d else energies
+
+
+def qaoa_diagonal_energies(diagonal: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """Energies (B,) for a batch of parameter vectors (B, 2p) on one diagonal.
+
+    Low-level twin of :func:`qaoa_energy` for callers holding a diagonal (instance pools,
+    benchmark objectives): parameters are not validated (see :func:`check_parameters`).
+
+    Example:
+        >>> qaoa_diagonal_energies(np.array([1.0, -1.0, -1.0, 1.0]), np.zeros((1, 2))).tolist()
+        [0.0]
+    """
+    states, folded = _simulate(diagonal, params)
+    if folded:  # psi = [phi, phi reversed] and the diagonal is symmetric: twice the half sum
+        return 2.0 * _energies(states, np.asarray(diagonal, float)[: len(diagonal) // 2])
+    return _energies(states, np.asarray(diagonal, float))
 
 
 def sampled_energy(
