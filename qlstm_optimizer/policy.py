@@ -175,8 +175,11 @@ class Rollout:
             raise ValueError(f"model takes {model.config['num_features']} features, the policy "
                              f"spec gives {expected} (static_features={spec.static_features})")
         # Blind (no Hamiltonian) unless told otherwise: static features all zero.
-        self.static = (np.zeros((1, F.NUM_STATIC)) if static is None
-                       else np.asarray(static, dtype=float).reshape(1, F.NUM_STATIC))
+        static = np.zeros(F.NUM_STATIC) if static is None else np.asarray(static, dtype=float)
+        if static.size != F.NUM_STATIC or not np.all(np.isfinite(static)):
+            raise ValueError(f"static features are {F.NUM_STATIC} finite values "
+                             f"{F.STATIC_FEATURE_NAMES}, got {static.tolist()}")
+        self.static = static.reshape(1, F.NUM_STATIC)
         self.model, self.spec = model, spec
         self.fixed_scale = energy_scale
         self.offset = float(energy_offset)

@@ -91,3 +91,13 @@ def test_scale_augmentation_only_reaches_blind_runs_in_normalised_pools(tmp_path
         assert s != pytest.approx(1.0)
         np.testing.assert_allclose(aug.diagonal(i), plain.diagonal(i))  # informed: cancels
         assert aug.norms[i] == pytest.approx(s * plain.norms[i])  # blind: s * H
+
+
+@pytest.mark.parametrize("scale", [0.0, -2.0, float("nan"), float("inf")])
+def test_bad_hamiltonian_scale_is_refused_by_every_adapter(scale):
+    problem = erdos_renyi(6, 0.5, seed=4)
+    with pytest.raises(ValueError, match="Hamiltonian scale must be positive and finite"):
+        minimize_qaoa(lambda x: qaoa_energy(problem, x), np.zeros(2), hamiltonian_scale=scale)
+    optuna_module = pytest.importorskip("qlstm_optimizer.optuna")
+    with pytest.raises(ValueError, match="Hamiltonian scale must be positive and finite"):
+        optuna_module.QLSTMSampler("maxcut-p1", hamiltonian_scale=scale)

@@ -90,3 +90,9 @@ def test_run_policy_defaults_to_blind():
     b = run_policy(lambda x: qaoa_energy(problem, x), _model(), SPEC, maxfev=3, refine=None,
                    static=np.zeros(2))
     assert np.allclose(a.history_x, b.history_x)
+
+
+@pytest.mark.parametrize("static", [[1.0], [1.0, 0.2, 0.3], [1.0, float("nan")]])
+def test_bad_static_features_are_refused(static):
+    with pytest.raises(ValueError, match="static features are 2 finite values"):
+        Rollout(_model(), SPEC, static=static)

@@ -171,3 +171,14 @@ def test_blind_fraction_needs_static_features(tmp_path):
         "checkpoint_every = 2", "checkpoint_every = 2\nblind_fraction = 0.5"))
     with pytest.raises(ConfigError, match="static_features"):
         load_config(path)
+
+
+@pytest.mark.parametrize("fraction", [-0.1, 1.5])
+def test_blind_fraction_outside_unit_interval_is_refused(tmp_path, fraction):
+    from qlstm_optimizer.training import ConfigError
+
+    path = tmp_path / "bad.toml"
+    path.write_text(_write_config(tmp_path).read_text().replace(
+        "checkpoint_every = 2", f"checkpoint_every = 2\nblind_fraction = {fraction}"))
+    with pytest.raises(ConfigError, match=r"blind_fraction must be in \[0, 1\]"):
+        load_config(path)
