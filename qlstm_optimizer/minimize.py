@@ -26,6 +26,7 @@ from . import features as F
 from .hamiltonian import as_hamiltonian
 from .policy import PolicyResult, PolicySpec, check_bounds, run_policy
 from .pretrained import Pretrained, load_pretrained
+from .refine import DEFAULT_REFINE
 
 DEFAULT_MAXFEV = 50
 STARTS = ("learned", "x0")
@@ -115,7 +116,7 @@ def minimize_qaoa(
     *,
     model: Any = "maxcut",
     maxfev: int | None = None,
-    refine: str | None = "cobyla",
+    refine: str | None = DEFAULT_REFINE,
     bounds: Any = None,
     start: str = "learned",
     hamiltonian: Any = None,
@@ -135,8 +136,9 @@ def minimize_qaoa(
         model: bundled model name (``"maxcut-p1"``), family name (``"maxcut"``, depth from x0),
             a :class:`Pretrained`, or a ``(numpy_model, PolicySpec)`` pair.
         maxfev: hard budget of objective evaluations (default 50); never exceeded.
-        refine: ``"cobyla"``, ``"nelder-mead"`` or None: local optimizer continuing from the best
-            point after the learned steps, within the remaining budget.
+        refine: ``"quadratic"`` (default, see :mod:`qlstm_optimizer.refine`), ``"cobyla"``,
+            ``"nelder-mead"`` or None: local optimizer continuing from the best point after the
+            learned steps (``spec.handoff`` of them), within the remaining budget.
         bounds: (low, high) per parameter; betas are shifted by multiples of pi into the box
             (an exact symmetry), anything still outside is clipped.
         hamiltonian: optional Hamiltonian of ``fun`` (SparsePauliOp or DiagonalHamiltonian): sets

@@ -24,19 +24,19 @@ Example:
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize
 
 from . import features as F
+from .refine import DEFAULT_REFINE, REFINE_METHODS, run_refine
 
-REFINE_METHODS = ("cobyla", "nelder-mead")
 # How a Hamiltonian's size is divided out of the gammas (minimize.hamiltonian_scale_factor).
 SCALE_RULES = ("max-coupling", "coupling-rms")
+# When the first evaluation is the anchor itself (PolicySpec.probe_anchor).
+PROBE_MODES = ("never", "always", "regular")
 
 
 class NonFiniteEnergyError(ValueError):
@@ -64,9 +64,16 @@ class PolicySpec:
             coupling, which also divides out the graph's degree).
         static_features: the model also sees :func:`qlstm_optimizer.features.static_features`
             (its ``num_features`` is then ``NUM_FEATURES + NUM_STATIC``).
-        probe_anchor: the first evaluation is the anchor itself (for a fixed-angle anchor: the
-            fixed-angle start, so the run is never behind it); the model's first call then sees
-            that evaluation. Otherwise the first point is the anchor moved by the model.
+        probe_anchor: when the first evaluation is the anchor itself instead of the anchor
+            moved by the model's first output: ``"never"``, ``"always"``, or ``"regular"`` (only
+            when the static features say the Hamiltonian is known and every spin has the same
+            coupling strength, as on d-regular graphs and SK, where a fixed-angle anchor is
+            already near-optimal). A probing run is never behind a fixed-angle start. The model's
+            first call happens either way, so its state does not depend on the mode. ``True``
+            and ``False`` are read as ``"always"`` and ``"never"``.
+        handoff: learned proposals used at inference before the refine takes over (default
+            ``horizon``). Fewer than trained for: the last learned steps polish the optimum,
+            which a model-based refine does faster once the learned steps have surrounded it.
     """
 
     p: int
@@ -77,9 +84,18 @@ class PolicySpec:
     refine_step: float = 0.1
     scale_rule: str = "max-coupling"
     static_features: bool = False
-    probe_anchor: bool = False
+    probe_anchor: str = "never"
+    handoff: int | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.probe_anchor, bool):
+            object.__setattr__(self, "probe_anchor", "always" if self.probe_anchor else "never")
+        if self.probe_anchor not in PROBE_MODES:
+            raise ValueError(
+                f"probe_anchor must be one of {PROBE_MODES}, got {self.probe_anchor!r}")
+        if self.handoff is not None and not 1 <= self.handoff <= self.horizon:
+            raise ValueError(
+                f"handoff must be in [1, horizon = {self.horizon}], got {self.handoff}")
         if self.scale_rule not in SCALE_RULES:
             raise ValueError(f"scale_rule must be one of {SCALE_RULES}, got {self.scale_rule!r}")
         anchor = np.asarray(self.anchor, dtype=float)
@@ -192,13 +208,10 @@ class Rollout:
         self.best_energy = np.inf  # relative to the offset
         self.scale: np.ndarray | None = None
         anchor = np.asarray(spec.anchor)[None, :]
-        self._pending: np.ndarray | None
-        if spec.probe_anchor:  # the first evaluation is the anchor itself, no model call
+        raw, self.state = model.step(self._features(F.initial_features(1)), anchor, self.state)
+        self._pending: np.ndarray | None = self._propose(raw, anchor)
+        if F.probes_anchor(spec.probe_anchor, self.static)[0]:
             self._pending = anchor[0].copy()
-        else:
-            raw, self.state = model.step(self._features(F.initial_features(1)), anchor,
-                                         self.state)
-            self._pending = self._propose(raw, anchor)
 
     def _features(self, feats: np.ndarray) -> np.ndarray:
         return F.with_static(feats, self.static) if self.spec.static_features else feats
@@ -246,7 +259,7 @@ def run_policy(
     spec: PolicySpec,
     *,
     maxfev: int | None = None,
-    refine: str | None = "cobyla",
+    refine: str | None = DEFAULT_REFINE,
     bounds: Any = None,
     energy_scale: float | None = None,
     energy_offset: float = 0.0,
@@ -302,13 +315,16 @@ def run_policy(
         exploration_noise=exploration_noise, seed=seed, static=static,
     )
     try:
-        while result.nfev < maxfev and (x := rollout.ask()) is not None:
+        # Hand off early only to a refine; without one the learned steps are all there is.
+        learned = min(spec.horizon if refine is None else spec.handoff or spec.horizon, maxfev)
+        while result.nfev < learned and (x := rollout.ask()) is not None:
             rollout.tell(evaluate(x))
             result.nit += 1
         remaining = maxfev - result.nfev
         if refine is not None and remaining > 0:
             before = result.nfev
-            _refine(evaluate, result.x, refine.lower(), remaining, spec.refine_step, box)
+            run_refine(evaluate, refine.lower(), result.history_x, result.history_fun,
+                       remaining, spec.refine_step, box)
             result.nit += result.nfev - before  # one refine iteration = one evaluation
     except _Stop:
         pass
@@ -317,21 +333,3 @@ def run_policy(
         f"{how}: learned steps then {refine or 'no'} refine; {result.nfev} evaluations"
     )
     return result
-
-
-def _refine(evaluate: Callable, x_best: np.ndarray, method: str, budget: int,
-            step: float, box: np.ndarray | None) -> None:
-    """Run a local optimizer from ``x_best`` until it converges or the budget runs out."""
-    scipy_bounds = None if box is None else [tuple(b) for b in box]
-    if method == "cobyla":
-        scipy_method = "COBYLA"
-        options: dict[str, Any] = {"maxiter": budget, "rhobeg": step, "tol": 1e-6}
-    else:
-        scipy_method = "Nelder-Mead"
-        simplex = np.vstack([x_best] + [x_best + step * e for e in np.eye(len(x_best))])
-        options = {"maxfev": budget, "initial_simplex": simplex, "xatol": 1e-6, "fatol": 1e-9}
-    with warnings.catch_warnings():
-        # COBYLA warns when the budget left is below its 2p + 2 interpolation points; the
-        # counting wrapper enforces the budget either way.
-        warnings.filterwarnings("ignore", message=".*MAXFUN.*")
-        minimize(evaluate, x_best, method=scipy_method, bounds=scipy_bounds, options=options)

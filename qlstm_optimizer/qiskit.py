@@ -28,6 +28,7 @@ from qiskit_algorithms.optimizers import Optimizer, OptimizerResult, OptimizerSu
 
 from .minimize import minimize_qaoa
 from .pretrained import check_model_name
+from .refine import DEFAULT_REFINE
 
 
 class QLSTMOptimizer(Optimizer):
@@ -37,8 +38,9 @@ class QLSTMOptimizer(Optimizer):
         model: bundled model name (``"maxcut-p1"``) or family (``"maxcut"``: depth from len(x0)),
             or a ``(numpy_model, PolicySpec)`` pair for a custom model.
         maxfev: hard budget of energy evaluations per ``minimize`` call (default 50).
-        refine: ``"cobyla"`` (default), ``"nelder-mead"`` or None: local optimizer continuing from
-            the best learned point within the remaining budget.
+        refine: ``"quadratic"`` (default; a trust-region method on quadratic models of every
+            point so far), ``"cobyla"``, ``"nelder-mead"`` or None: local optimizer continuing
+            from the best learned point within the remaining budget.
         start: ``"learned"`` (default) or ``"x0"``, see the module docstring.
         hamiltonian: the cost operator, if known: adapts the model to its normalisation.
         hamiltonian_scale: explicit normalisation factor instead (see ``qlstm_optimizer.minimize``).
@@ -51,7 +53,7 @@ class QLSTMOptimizer(Optimizer):
         self,
         model: Any = "maxcut",
         maxfev: int | None = None,
-        refine: str | None = "cobyla",
+        refine: str | None = DEFAULT_REFINE,
         start: str = "learned",
         hamiltonian: Any = None,
         hamiltonian_scale: float | None = None,

@@ -31,6 +31,7 @@ import numpy as np
 from scipy.optimize import OptimizeResult
 
 from .minimize import minimize_qaoa
+from .refine import DEFAULT_REFINE
 
 _STOP_STATUS = 99  # SciPy's status when a callback raises StopIteration
 
@@ -58,7 +59,7 @@ def qlstm(
     model: Any = None,
     maxfev: int | None = None,
     maxiter: int | None = None,
-    refine: str | None = "cobyla",
+    refine: str | None = DEFAULT_REFINE,
     seed: int | None = None,
     start: str = "learned",
     hamiltonian: Any = None,
@@ -72,7 +73,7 @@ def qlstm(
     Options (``options={...}`` in ``scipy.optimize.minimize``):
         model: bundled model or family name; default: the Max-Cut family at depth len(x0)/2.
         maxfev / maxiter: evaluation budget (``maxfev`` wins if both are given; default 50).
-        refine: ``"cobyla"`` (default), ``"nelder-mead"`` or None.
+        refine: ``"quadratic"`` (default), ``"cobyla"``, ``"nelder-mead"`` or None.
         seed, start, hamiltonian, hamiltonian_scale, energy_offset, exploration_noise: as for
             :class:`qlstm_optimizer.QLSTMOptimizer`.
     Unknown options (``tol``, ``disp``, ...) are accepted and ignored.

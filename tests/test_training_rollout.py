@@ -59,8 +59,9 @@ def test_torch_rollout_matches_numpy_policy(pool, arch):
     assert moved > 1e-2  # not a trivially constant trajectory
 
 
+@pytest.mark.parametrize("mode", ["always", "regular"])
 @pytest.mark.parametrize("blind", [False, True])
-def test_torch_rollout_matches_numpy_with_static_features_and_anchor_probe(pool, blind):
+def test_torch_rollout_matches_numpy_with_static_features_and_anchor_probe(pool, blind, mode):
     from qlstm_optimizer import features as F
     from qlstm_optimizer.models import build_config
 
@@ -69,7 +70,7 @@ def test_torch_rollout_matches_numpy_with_static_features_and_anchor_probe(pool,
         for prm in model.params.values():
             prm.mul_(3.0)
     spec = PolicySpec(p=2, anchor=[-0.4, -0.2, 0.3, 0.6], beta_step=0.3, gamma_step=0.4,
-                      horizon=5, static_features=True, probe_anchor=True)
+                      horizon=5, static_features=True, probe_anchor=mode)
     indices = np.arange(len(pool))
     mask = np.full(len(indices), blind)
     batch = BatchDiagonals.from_pool(pool, indices, mask)
@@ -84,7 +85,11 @@ def test_torch_rollout_matches_numpy_with_static_features_and_anchor_probe(pool,
             xs.append(x)
             rollout.tell(c * pool.energy(i, x * [1, 1, c, c]))
         np.testing.assert_allclose(proposals[b].detach().numpy(), np.array(xs), atol=1e-9)
-        assert np.array_equal(xs[0], spec.anchor)  # the anchor is evaluated first, unmoved
+        # "regular": only informed runs on equal coupling strengths (the SK instances) probe
+        probes = mode == "always" or (not blind and pool.cvs[i] <= F.REGULAR_CV)
+        assert np.array_equal(xs[0], spec.anchor) == probes  # evaluated first, unmoved
+    if mode == "regular" and not blind:
+        assert {bool(cv <= F.REGULAR_CV) for cv in pool.cvs} == {True, False}  # both kinds
     assert float(np.abs(np.diff(proposals.detach().numpy(), axis=1)).max()) > 1e-2
 
 

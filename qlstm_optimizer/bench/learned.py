@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..refine import DEFAULT_REFINE
 from .objective import BudgetExhausted, CountingObjective
 
 
@@ -61,18 +62,22 @@ def discover(family: str, p: int, *, untrained: bool = False) -> tuple[list[Lear
     methods: list[LearnedMethod] = []
     if default in names:
         arch = _card_arch(default)
-        methods.append(LearnedMethod(arch, default, "cobyla", family, primary=True))
+        methods.append(LearnedMethod(arch, default, DEFAULT_REFINE, family, primary=True))
         methods.append(LearnedMethod(f"{arch}-norefine", default, None, family))
-        methods.append(LearnedMethod(f"{arch}-blind", default, "cobyla", family, blind=True))
+        # The same learned steps with the previous default refine: what the quadratic one adds.
+        methods.append(LearnedMethod(f"{arch}-cobyla", default, "cobyla", family))
+        methods.append(LearnedMethod(f"{arch}-blind", default, DEFAULT_REFINE, family,
+                                     blind=True))
     for name in names:
         if name.startswith(default + "-"):
-            methods.append(LearnedMethod(name[len(default) + 1:], name, "cobyla", family))
+            methods.append(LearnedMethod(name[len(default) + 1:], name, DEFAULT_REFINE, family))
     note = ""
     if not methods:
         note = f"no bundled model for {family} at p={p}"
         if untrained:
             note += " (an untrained QLSTM stands in to exercise the pipeline)"
-            methods.append(LearnedMethod("untrained-qlstm", "untrained:qlstm", "cobyla", family))
+            methods.append(LearnedMethod("untrained-qlstm", "untrained:qlstm", DEFAULT_REFINE,
+                                         family))
             methods.append(LearnedMethod("untrained-qlstm-norefine", "untrained:qlstm", None,
                                          family))
     return methods, note

@@ -3,8 +3,8 @@
 It follows the frozen NumPy rollout step for step, batched over instances:
 
 1. the first model call sees all-zero features and the anchor as its parameters; the first
-   proposal is ``anchor + steps * tanh(y)`` (with ``spec.probe_anchor`` the first proposal is
-   the anchor itself and the first model call comes after its evaluation);
+   proposal is ``anchor + steps * tanh(y)``, or the anchor itself for the runs that probe it
+   (``spec.probe_anchor``, decided per run by :func:`qlstm_optimizer.features.probes_anchor`);
 2. after evaluation t (1-based) the scale is ``|e_1|``, the features are
    ``cost_features(e_t, best_before_t, scale, t, horizon)``, the model sees the *evaluated* point
    ``x_t`` and the next proposal is ``best_x + steps * tanh(y)``, where ``best_x`` is updated only
@@ -87,11 +87,10 @@ def unroll(model, spec: PolicySpec, batch: BatchDiagonals, *,
     def features(f: torch.Tensor) -> torch.Tensor:
         return F.with_static(f, batch.static) if spec.static_features else f
 
-    if spec.probe_anchor:  # as Rollout: evaluate the anchor first, no model call before it
-        x = anchor.clone()
-    else:
-        raw, state = model.step(features(F.initial_features(size, like=anchor)), anchor, state)
-        x = F.decode_proposal(raw, anchor, steps)
+    raw, state = model.step(features(F.initial_features(size, like=anchor)), anchor, state)
+    x = F.decode_proposal(raw, anchor, steps)
+    probe = F.probes_anchor(spec.probe_anchor, batch.static)
+    x = torch.where(probe[:, None], anchor, x)  # as Rollout: these runs evaluate the anchor
     energies, proposals = [], []
     best_e = best_x = scale = None
     for t in range(1, horizon + 1):

@@ -1,0 +1,121 @@
+"""The refine stage: the quadratic trust-region method and its hand-off from the learned steps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qlstm_optimizer.models import init_numpy_model
+from qlstm_optimizer.policy import PolicySpec, run_policy
+from qlstm_optimizer.problems import erdos_renyi
+from qlstm_optimizer.refine import fit_quadratic, quadratic_refine, trust_region_step
+from qlstm_optimizer.sim import qaoa_energy
+
+A = np.array([[3.0, 0.4], [0.4, 1.0]])
+X_MIN = np.array([0.7, -0.3])
+
+
+def bowl(x):
+    d = np.asarray(x) - X_MIN
+    return float(0.5 * d @ A @ d)
+
+
+def test_fit_quadratic_recovers_a_quadratic_exactly():
+    rng = np.random.default_rng(0)
+    d = rng.normal(size=(9, 2))
+    g0, H0 = np.array([0.3, -1.2]), A
+    f = d @ g0 + 0.5 * np.einsum("ij,jk,ik->i", d, H0, d) + 2.0
+    g, H = fit_quadratic(d, f, np.ones(len(d)))
+    np.testing.assert_allclose(g, g0, atol=1e-12)
+    np.testing.assert_allclose(H, H0, atol=1e-12)
+
+
+def test_trust_region_step_newton_inside_boundary_outside_and_negative_curvature():
+    g = np.array([1.0, -2.0])
+    newton = -np.linalg.solve(A, g)
+    np.testing.assert_allclose(trust_region_step(g, A, 10.0), newton, atol=1e-12)
+    s = trust_region_step(g, A, 0.5)
+    assert np.linalg.norm(s) == pytest.approx(0.5, abs=1e-9)
+    assert g @ s + 0.5 * s @ A @ s < 0  # a descent step on the model
+    saddle = np.diag([1.0, -1.0])
+    s = trust_region_step(np.array([0.0, 0.0]), saddle, 0.3)  # the "hard case": g = 0
+    assert np.linalg.norm(s) == pytest.approx(0.3, abs=1e-9)
+    assert s @ saddle @ s < 0
+
+
+def test_quadratic_refine_reuses_history_and_converges():
+    rng = np.random.default_rng(1)
+    xs = [X_MIN + 0.05 + 0.1 * rng.normal(size=2) for _ in range(6)]
+    calls = []
+
+    def f(x):
+        calls.append(x)
+        return bowl(x)
+
+    out_x, out_f = quadratic_refine(f, xs, [bowl(x) for x in xs], budget=12, step=0.2)
+    assert len(calls) <= 12 and len(out_x) == 6 + len(calls)
+    # six points determine the quadratic: the first refine step (within the trust radius 0.2)
+    # is already the minimum
+    np.testing.assert_allclose(calls[0], X_MIN, atol=1e-9)
+    assert min(out_f) < 1e-16
+
+
+def test_quadratic_refine_starts_from_a_single_point():
+    calls = []
+
+    def f(x):
+        calls.append(x)
+        return bowl(x) + 0.1 * float(np.sin(3 * x[0]))
+
+    x0 = np.array([0.0, 0.0])
+    _, fs = quadratic_refine(f, [x0], [f(x0)], budget=30, step=0.2)
+    assert len(calls) <= 31
+    ref = __import__("scipy.optimize", fromlist=["minimize"]).minimize(
+        f, X_MIN, method="BFGS", options={"gtol": 1e-10}).fun
+    assert min(fs) == pytest.approx(ref, abs=1e-9)
+
+
+def test_quadratic_refine_respects_bounds():
+    box = np.array([[-1.0, 0.5], [-1.0, 1.0]])  # the minimum (0.7, -0.3) is outside
+    xs, _ = quadratic_refine(bowl, [np.zeros(2)], [bowl(np.zeros(2))], budget=20, step=0.2,
+                             box=box)
+    assert all(np.all(x >= box[:, 0]) and np.all(x <= box[:, 1]) for x in xs)
+
+
+@pytest.mark.parametrize("refine", ["quadratic", "cobyla", "nelder-mead"])
+def test_run_policy_hands_off_after_handoff_steps_and_keeps_the_budget(refine):
+    problem = erdos_renyi(8, 0.5, seed=3)
+    model = init_numpy_model("lstm", p=1, seed=0)
+    spec = PolicySpec(p=1, anchor=[0.39, -0.62], horizon=8, handoff=4)
+    learned_only = run_policy(lambda x: qaoa_energy(problem, x), model, spec, refine=None,
+                              maxfev=30)
+    assert learned_only.nfev == 8  # without a refine every learned step is used
+    res = run_policy(lambda x: qaoa_energy(problem, x), model, spec, refine=refine, maxfev=30)
+    assert res.nfev <= 30
+    np.testing.assert_allclose(res.history_x[:4], learned_only.history_x[:4])
+    assert res.fun <= min(learned_only.history_fun[:4])
+    if refine == "quadratic":  # converged: no better point nearby
+        best = qaoa_energy(problem, res.x)
+        for d in 1e-3 * np.vstack([np.eye(2), -np.eye(2)]):
+            assert qaoa_energy(problem, res.x + d) >= best - 1e-12
+
+
+def test_bad_refine_and_handoff_are_refused():
+    model = init_numpy_model("lstm", p=1, seed=0)
+    spec = PolicySpec(p=1, anchor=[0.39, -0.62])
+    with pytest.raises(ValueError, match="quadratic"):
+        run_policy(lambda x: 0.0, model, spec, refine="bfgs")
+    with pytest.raises(ValueError, match="handoff"):
+        PolicySpec(p=1, anchor=[0.39, -0.62], horizon=5, handoff=6)
+    with pytest.raises(ValueError, match="probe_anchor"):
+        PolicySpec(p=1, anchor=[0.39, -0.62], probe_anchor="sometimes")
+
+
+def test_policy_validation_cli_prints_margins(capsys):
+    from qlstm_optimizer.bench import policy_validation
+
+    assert policy_validation.main(["sk", "1", "--instances", "1", "--budget", "5", "--workers",
+                                   "1", "--sizes", "6", "--variants", "2:quadratic,5:none"]) == 0
+    out = capsys.readouterr().out
+    assert "best baseline" in out and "h2 quadratic" in out and "h5 none" in out
+    assert "margin" in out
