@@ -92,7 +92,8 @@ def step_sizes(p: int, beta_step: float, gamma_step: float) -> np.ndarray:
 
 
 def decode_proposal(raw: Any, center: Any, steps: Any) -> Any:
-    """Next parameters ``center + steps * tanh(raw)`` (shapes (B, 2p), steps (2p,))."""
+    """Next parameters ``center + steps * tanh(raw)``: raw, center (B, 2p); steps (2p,) or
+    (B, 2p)."""
     xp = _namespace(raw)
     return center + steps * xp.tanh(raw)
 

@@ -109,6 +109,30 @@ def test_bad_refine_and_handoff_are_refused():
         PolicySpec(p=1, anchor=[0.39, -0.62], horizon=5, handoff=6)
     with pytest.raises(ValueError, match="probe_anchor"):
         PolicySpec(p=1, anchor=[0.39, -0.62], probe_anchor="sometimes")
+    with pytest.raises(ValueError, match="probe_step_scale"):
+        PolicySpec(p=1, anchor=[0.39, -0.62], probe_step_scale=0.0)
+
+
+def test_probing_runs_move_in_scaled_steps():
+    from qlstm_optimizer import features as F
+    from qlstm_optimizer.policy import Rollout
+    from qlstm_optimizer.problems import regular
+
+    model = init_numpy_model("lstm", p=1, seed=0, num_features=F.NUM_FEATURES + F.NUM_STATIC)
+    spec = PolicySpec(p=1, anchor=[0.39, -0.62], horizon=6, static_features=True,
+                      probe_anchor="regular", probe_step_scale=0.25)
+    problem = regular(10, 3, seed=0)
+    for static, scale in (([1.0, 0.0], 0.25), ([1.0, 0.3], 1.0), ([0.0, 0.0], 1.0)):
+        rollout = Rollout(model, spec, static=np.array(static))
+        xs = []
+        while (x := rollout.ask()) is not None:
+            xs.append(x)
+            rollout.tell(qaoa_energy(problem, x))
+        assert np.array_equal(xs[0], spec.anchor) == (scale < 1)
+        moves = np.abs(np.diff(np.array(xs), axis=0)).max(axis=0)
+        # every proposal is within one (scaled) step of an evaluated point
+        assert np.all(np.abs(np.array(xs[1:]) - xs[0]).max(axis=0) <= 6 * scale * spec.steps)
+        assert np.all(moves <= 2 * scale * spec.steps + 1e-12)
 
 
 def test_policy_validation_cli_prints_margins(capsys):

@@ -70,7 +70,8 @@ def test_torch_rollout_matches_numpy_with_static_features_and_anchor_probe(pool,
         for prm in model.params.values():
             prm.mul_(3.0)
     spec = PolicySpec(p=2, anchor=[-0.4, -0.2, 0.3, 0.6], beta_step=0.3, gamma_step=0.4,
-                      horizon=5, static_features=True, probe_anchor=mode)
+                      horizon=5, static_features=True, probe_anchor=mode,
+                      probe_step_scale=0.5)
     indices = np.arange(len(pool))
     mask = np.full(len(indices), blind)
     batch = BatchDiagonals.from_pool(pool, indices, mask)

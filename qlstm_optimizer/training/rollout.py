@@ -88,9 +88,10 @@ def unroll(model, spec: PolicySpec, batch: BatchDiagonals, *,
         return F.with_static(f, batch.static) if spec.static_features else f
 
     raw, state = model.step(features(F.initial_features(size, like=anchor)), anchor, state)
-    x = F.decode_proposal(raw, anchor, steps)
     probe = F.probes_anchor(spec.probe_anchor, batch.static)
-    x = torch.where(probe[:, None], anchor, x)  # as Rollout: these runs evaluate the anchor
+    # as Rollout: these runs evaluate the anchor first and then move in smaller steps
+    steps = steps * torch.where(probe, spec.probe_step_scale, 1.0)[:, None].to(steps.dtype)
+    x = torch.where(probe[:, None], anchor, F.decode_proposal(raw, anchor, steps))
     energies, proposals = [], []
     best_e = best_x = scale = None
     for t in range(1, horizon + 1):
