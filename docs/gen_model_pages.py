@@ -135,10 +135,18 @@ def model_page(name: str, card: dict[str, Any]) -> str:
         "(`[betas, gammas]`, radians) |",
         f"| `beta_step`, `gamma_step` | {_fmt(policy.get('beta_step', '?'))}, "
         f"{_fmt(policy.get('gamma_step', '?'))} | largest move per learned step (radians) |",
-        f"| `horizon` | {_fmt(policy.get('horizon', '?'))} | learned proposals before the "
-        "refine stage |",
-        f"| `refine_step` | {_fmt(policy.get('refine_step', '?'))} | initial step of the refine "
-        "optimizer (COBYLA `rhobeg`) |",
+        f"| `horizon` | {_fmt(policy.get('horizon', '?'))} | learned proposals in training "
+        "(and at inference with `refine=None`) |",
+        f"| `handoff` | {_fmt(policy.get('handoff') or policy.get('horizon', '?'))} | learned "
+        "proposals before the refine takes over |",
+        f"| `refine_step` | {_fmt(policy.get('refine_step', '?'))} | initial trust radius of the "
+        "quadratic refine (COBYLA `rhobeg`, Nelder-Mead simplex size) |",
+        f"| `scale_rule` | {policy.get('scale_rule', 'max-coupling')} | how gammas follow the "
+        "Hamiltonian's size ([design](../design.md#hamiltonian-units)) |",
+        f"| `probe_anchor` | {policy.get('probe_anchor', 'never')} | when the first evaluation is "
+        "the anchor itself |",
+        f"| `probe_step_scale` | {_fmt(policy.get('probe_step_scale', 1.0))} | step fraction of "
+        "runs that probe the anchor |",
         "",
     ]
 

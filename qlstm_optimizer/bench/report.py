@@ -249,7 +249,10 @@ def settings_section(results: dict[str, Any]) -> list[str]:
     lines += _table(["optimizer", "informed start", "random start"], steps)
     lines += ["", "Learned methods run through `minimize_qaoa` (the public entry point), with "
               "the instance's Hamiltonian scale and a budget enforced by the same counting "
-              "objective; '-norefine' stops after the learned horizon; '-blind' is not given the "
+              "objective and the default settings (the card's `handoff` learned steps, then "
+              "the quadratic refine); '-norefine' runs the whole learned horizon and stops; "
+              "'-cobyla' hands off to COBYLA instead (the previous default); '-blind' is not "
+              "given the "
               "Hamiltonian (scale 1, as with no `hamiltonian=`). Optimal QAOA energies: "
               "`qlstm_optimizer.optimum.optimal_qaoa_energy` (p = 1..3, n <= 16; about 55 s "
               "for all three depths at n = 16 on this machine), the closed-form grid optimum "
