@@ -17,13 +17,15 @@ Example:
     5
 
 Trials map to QAOA angles by parameter name: ``beta_0..beta_{p-1}`` and ``gamma_0..gamma_{p-1}``
-(override with ``param_names``, in Qiskit's order ``[betas, gammas]``). The first ``horizon`` trials
-are the model's learned proposals; after that the sampler continues around the best trial with a
-(1+1) evolution strategy (a local search that, unlike COBYLA, fits Optuna's ask/tell loop).
-A failed or pruned trial, or one whose value is NaN/inf, is retried once: the next trial gets
-the same proposal (a flaky backend should not cost the model a step). If the retry fails too,
-the model is told that point was as bad as the worst value seen so far and moves on; with no
-finite value yet, the learned steps are abandoned for the local search from the model's start.
+(override with ``param_names``, in Qiskit's order ``[betas, gammas]``). As in
+:func:`qlstm_optimizer.minimize.minimize_qaoa`, the first ``handoff`` trials are the model's
+learned proposals and the quadratic refine (:class:`qlstm_optimizer.refine.QuadraticRefiner`,
+ask/tell) continues from every point evaluated so far; once it has converged, a (1+1) evolution
+strategy keeps searching around the best trial. A failed or pruned trial, or one whose value is
+NaN/inf, is retried once: the next trial gets the same proposal (a flaky backend should not cost
+the model a step). If the retry fails too, the model (or the refine) is told that point was as
+bad as the worst value seen so far and moves on; with no finite value yet, the sampler falls
+back to the local search from the model's start.
 Parameters the sampler does not know are drawn by ``optuna.samplers.RandomSampler``.
 
 Units: like every adapter, pass ``hamiltonian=`` (or ``hamiltonian_scale=``) so the model can
@@ -44,6 +46,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from .minimize import ModelUnits, resolve_model
 from .policy import Rollout, project
+from .refine import QuadraticRefiner
 
 RETRIES = 1  # times a failed learned proposal is asked again before it counts as a bad point
 
@@ -56,7 +59,7 @@ class QLSTMSampler(BaseSampler):
             ``(numpy_model, PolicySpec)`` pair.
         p: depth, needed only with a family name.
         param_names: names of the 2p angle parameters in ``[betas, gammas]`` order.
-        seed: seeds the local search after the learned horizon and the random fallback.
+        seed: seeds the evolution strategy after the refine and the random fallback.
         hamiltonian: the cost operator of the objective, if known: sets the model's gamma units
             and the energy of the uniform superposition (as in ``minimize_qaoa``).
         hamiltonian_scale: the scale factor ``c`` directly instead.
@@ -92,13 +95,17 @@ class QLSTMSampler(BaseSampler):
         """Forget the current run (a new study starts from the model's first proposal)."""
         self._rollout = Rollout(self._model, self._spec, energy_offset=self._units.energy_offset,
                                 static=self._units.static)
-        self._learned = True  # False once the learned steps are used up or abandoned
-        self._failures = 0  # consecutive failures of the pending learned proposal
+        self._refiner: QuadraticRefiner | None = None
+        # "learned" -> "refine" -> "es": each shared-proposal stage hands over when it is done
+        self._stage = "learned"
+        self._learned_told = 0
+        self._history: tuple[list[np.ndarray], list[float]] = ([], [])  # model units, values
+        self._failures = 0  # consecutive failures of the pending (shared) proposal
         self._rng = np.random.default_rng(self._seed)
         self._sigma = self._spec.refine_step
         self._best: tuple[float, np.ndarray] | None = None
         self._worst: float | None = None
-        self._proposals: dict[int, tuple[np.ndarray, bool]] = {}
+        self._proposals: dict[int, tuple[np.ndarray, str]] = {}
 
     # -- Optuna interface ------------------------------------------------------------------
     def infer_relative_search_space(
@@ -140,37 +147,65 @@ class QLSTMSampler(BaseSampler):
         entry = self._proposals.pop(trial.number, None)
         if entry is None:
             return
-        x, learned = entry
-        # Overlapping trials (n_jobs > 1, or two asks before a tell) share the pending learned
-        # proposal: only the first result for it reaches the model, a stale duplicate does not.
-        current = learned and self._is_pending(x)
+        x, stage = entry
+        # Overlapping trials (n_jobs > 1, or two asks before a tell) share the pending learned or
+        # refine proposal: only the first result for it is told, a stale duplicate is not.
+        current = stage == self._stage != "es" and self._is_pending(x)
         value = float(values[0]) if state == TrialState.COMPLETE and values else float("nan")
         if not np.isfinite(value):
             if current:
-                self._learned_proposal_failed()
+                self._shared_proposal_failed(x)
             return
         self._worst = value if self._worst is None else max(self._worst, value)
         if current:
             self._failures = 0
-            self._rollout.tell(value)
-        elif not learned:  # (1+1)-ES step-size rule: grow on success, shrink on failure
+            self._tell(x, value)
+        elif stage == "es":  # (1+1)-ES step-size rule: grow on success, shrink on failure
             improved = self._best is None or value < self._best[0]
             self._sigma *= 1.5 if improved else 0.9
         if self._best is None or value < self._best[0]:
             self._best = (value, x)
 
-    def _learned_proposal_failed(self) -> None:
+    def _tell(self, x_user: np.ndarray, value: float) -> None:
+        """Report the pending shared proposal's value to its stage."""
+        self._history[0].append(x_user * self._to_model)
+        self._history[1].append(value)
+        if self._stage == "learned":
+            self._rollout.tell(value)
+            self._learned_told += 1
+        else:
+            assert self._refiner is not None
+            self._refiner.tell(value)
+
+    def _shared_proposal_failed(self, x_user: np.ndarray) -> None:
         self._failures += 1
         if self._failures <= RETRIES:
             return  # the next trial asks the same point again
         self._failures = 0
         if self._worst is not None:
-            self._rollout.tell(self._worst)  # "as bad as anything seen": the model moves on
+            self._tell(x_user, self._worst)  # "as bad as anything seen": move on
         else:
-            self._learned = False  # no finite energy at all yet: nothing to scale features by
+            self._stage = "es"  # no finite energy at all yet: nothing to scale features by
+
+    def _shared_pending(self) -> np.ndarray | None:
+        """The learned or refine stage's pending point (model units), advancing the stage when
+        it is done; None in the ES stage."""
+        if self._stage == "learned":
+            x = self._rollout.ask()
+            if x is not None and self._learned_told < (self._spec.handoff or self._spec.horizon):
+                return x
+            self._stage = "refine"
+            if self._history[0]:
+                self._refiner = QuadraticRefiner(*self._history, self._spec.refine_step)
+        if self._stage == "refine":
+            x = self._refiner.ask() if self._refiner is not None else None
+            if x is not None:
+                return x
+            self._stage = "es"
+        return None
 
     def _is_pending(self, x_user: np.ndarray) -> bool:
-        pending = self._rollout.ask() if self._learned else None
+        pending = self._shared_pending()
         return pending is not None and np.array_equal(pending / self._to_model, x_user)
 
     # -- proposals -------------------------------------------------------------------------
@@ -178,12 +213,10 @@ class QLSTMSampler(BaseSampler):
         """The trial's angles in the user's units (the rollout and the ES step are in model
         units, where one step size suits every graph)."""
         if number not in self._proposals:
-            x_model = self._rollout.ask() if self._learned else None
-            learned = x_model is not None
-            if not learned:
-                self._learned = False
+            x_model = self._shared_pending()
+            if x_model is None:
                 center = (self._best[1] * self._to_model if self._best
                           else np.asarray(self._spec.anchor))
                 x_model = center + self._sigma * self._rng.standard_normal(center.shape)
-            self._proposals[number] = (x_model / self._to_model, learned)
+            self._proposals[number] = (x_model / self._to_model, self._stage)
         return self._proposals[number][0]

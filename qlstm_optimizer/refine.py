@@ -103,63 +103,100 @@ def trust_region_step(g: np.ndarray, H: np.ndarray, radius: float) -> np.ndarray
     return V @ (-a / (lam + hi))
 
 
+class QuadraticRefiner:
+    """Ask/tell form of :func:`quadratic_refine` (the Optuna sampler drives it trial by trial).
+
+    ``ask()`` returns the next point, the same one until ``tell(value)`` reports its energy, or
+    None once converged (trust radius below 1e-7 rad). ``xs``/``fs`` hold every point so far.
+
+    Each step fits a quadratic to the points nearest the best one (weighted towards the trust
+    region), steps to the model's minimiser inside the region, and grows or shrinks the region by
+    how well the model predicted the change. While there are too few points for a model, or the
+    model stops predicting, it adds a point along the direction the current points span least
+    (a geometry step).
+    """
+
+    def __init__(self, history_x: Sequence, history_f: Sequence[float], step: float,
+                 box: np.ndarray | None = None) -> None:
+        self.xs = [np.asarray(x, dtype=float) for x in history_x]
+        self.fs = [float(f) for f in history_f]
+        if not self.xs or len(self.xs) != len(self.fs):
+            raise ValueError("the refine needs at least one evaluated point (and one value each)")
+        n = self.xs[0].size
+        self.full = (n + 1) * (n + 2) // 2  # coefficients of a full quadratic
+        self.need = 2 * n + 1  # gradient and curvature along each axis; the rest min-norm
+        self.radius = float(step)
+        self.box = box
+        # (point, best value when proposed, predicted decrease or None, model points, step/radius)
+        self._pending: tuple[np.ndarray, float, float | None, int, float] | None = None
+
+    @property
+    def converged(self) -> bool:
+        return self.radius < _MIN_RADIUS
+
+    def ask(self) -> np.ndarray | None:
+        if self.converged:
+            return None
+        if self._pending is None:
+            self._pending = self._next()
+        return self._pending[0].copy()
+
+    def tell(self, value: float) -> None:
+        if self._pending is None:
+            raise RuntimeError("tell() without a pending ask()")
+        x_new, fb, predicted, near, step_length = self._pending
+        self._pending = None
+        self.xs.append(x_new)
+        self.fs.append(float(value))
+        if predicted is None:  # a geometry step
+            if near >= self.full:  # a well-poised model that still cannot predict: go smaller
+                self.radius *= 0.5
+            return
+        ratio = (fb - float(value)) / predicted
+        if ratio > 0.7 and step_length > 0.9:
+            self.radius *= 2.0
+        elif ratio < 0.1:
+            self.radius *= 0.5
+
+    def _next(self) -> tuple[np.ndarray, float, float | None, int, float]:
+        X, F = np.array(self.xs), np.array(self.fs)
+        b = int(np.argmin(F))
+        xb, fb = X[b], F[b]
+        d = (X - xb) / self.radius
+        dist = np.linalg.norm(d, axis=1)
+        near = np.argsort(dist)[:2 * self.full]
+        near = near[dist[near] <= 8.0]
+        s, predicted = None, None
+        if len(near) >= self.need:
+            g, H = fit_quadratic(d[near], F[near] - fb, 1.0 / (1.0 + dist[near] ** 2))
+            s = trust_region_step(g, H, 1.0)
+            predicted = float(-(g @ s + 0.5 * s @ H @ s))
+            if predicted <= 0 or np.linalg.norm(s) < 1e-3:
+                s, predicted = None, None
+        if s is None:  # geometry: the direction the nearby displacements cover least
+            n = X.shape[1]
+            D = d[near[1:]] if len(near) > 1 else np.zeros((0, n))
+            s = np.eye(n)[0] if len(D) == 0 else np.linalg.svd(D, full_matrices=True)[2][-1]
+            if any(np.linalg.norm(d[j] - s) < 0.5 for j in near):
+                s = -s
+        x_new = xb + self.radius * s
+        if self.box is not None:
+            x_new = np.clip(x_new, self.box[:, 0], self.box[:, 1])
+        return x_new, float(fb), predicted, len(near), float(np.linalg.norm(s))
+
+
 def quadratic_refine(evaluate: Callable[[np.ndarray], float], history_x: Sequence,
                      history_f: Sequence[float], budget: int, step: float,
                      box: np.ndarray | None = None) -> tuple[list, list]:
-    """Trust-region minimisation on least-squares quadratic models of all points so far.
-
-    Each iteration fits a quadratic to the points nearest the best one (weighted towards the
-    trust region), steps to the model's minimiser inside the region, and grows or shrinks the
-    region by how well the model predicted the change. While there are too few points for a full
-    quadratic, or the model stops predicting, it adds a point along the direction the current
-    points span least (a geometry step). Stops when the radius falls below 1e-7 rad or the budget
-    (or ``evaluate``'s own limit) runs out. Returns all points and values, the given ones first.
+    """Trust-region minimisation on least-squares quadratic models of all points so far
+    (:class:`QuadraticRefiner`), for at most ``budget`` calls of ``evaluate``. Stops when the
+    trust radius falls below 1e-7 rad or the budget (or ``evaluate``'s own limit) runs out.
+    Returns all points and values, the given ones first.
     """
-    xs = [np.asarray(x, dtype=float) for x in history_x]
-    fs = [float(f) for f in history_f]
-    n = xs[0].size
-    full = (n + 1) * (n + 2) // 2  # coefficients of a full quadratic
-    need = 2 * n + 1  # enough for gradient and curvature along each axis; the rest min-norm
-    radius = float(step)
+    refiner = QuadraticRefiner(history_x, history_f, step, box)
     for _ in range(int(budget)):
-        X, F = np.array(xs), np.array(fs)
-        b = int(np.argmin(F))
-        xb, fb = X[b], F[b]
-        d = (X - xb) / radius
-        dist = np.linalg.norm(d, axis=1)
-        near = np.argsort(dist)[:2 * full]
-        near = near[dist[near] <= 8.0]
-        s = None
-        if len(near) >= need:
-            g, H = fit_quadratic(d[near], F[near] - fb, 1.0 / (1.0 + dist[near] ** 2))
-            s = trust_region_step(g, H, 1.0)
-            predicted = -(g @ s + 0.5 * s @ H @ s)
-            if predicted <= 0 or np.linalg.norm(s) < 1e-3:
-                s = None
-        geometry = s is None
-        if geometry:  # the direction the nearby displacements cover least
-            D = d[near[1:]] if len(near) > 1 else np.zeros((0, n))
-            if len(D) == 0:
-                s = np.eye(n)[0]
-            else:
-                s = np.linalg.svd(D, full_matrices=True)[2][-1]
-            if any(np.linalg.norm(d[j] - s) < 0.5 for j in near):
-                s = -s
-        x_new = xb + radius * s
-        if box is not None:
-            x_new = np.clip(x_new, box[:, 0], box[:, 1])
-        f_new = float(evaluate(x_new))
-        xs.append(x_new)
-        fs.append(f_new)
-        if geometry:
-            if len(near) >= full:  # a well-poised model that still cannot predict: go smaller
-                radius *= 0.5
-        else:
-            ratio = (fb - f_new) / predicted
-            if ratio > 0.7 and np.linalg.norm(s) > 0.9:
-                radius *= 2.0
-            elif ratio < 0.1:
-                radius *= 0.5
-        if radius < _MIN_RADIUS:
+        x = refiner.ask()
+        if x is None:
             break
-    return xs, fs
+        refiner.tell(evaluate(x))
+    return refiner.xs, refiner.fs

@@ -111,7 +111,7 @@ def test_nan_after_finite_values_counts_as_the_worst_point():
     study = optuna.create_study(sampler=sampler)
     study.optimize(nan_on_third_proposal, n_trials=8)
     assert asked[2] == asked[3] and asked[4] != asked[3]  # retried once, then skipped
-    assert sampler._learned  # still on the learned steps (told "worst so far", not abandoned)
+    assert sampler._stage != "es"  # told "worst so far", not abandoned to the local search
     assert problem.rho(study.best_value, 1) > 0.9
 
 
@@ -138,14 +138,14 @@ def test_bad_param_names():
 
 
 def test_overlapping_trials_share_a_proposal_without_crashing():
-    """Two asks before a tell (as with n_jobs > 1) get the same learned point; only the first
-    result is told to the model, and the horizon's last step does not raise."""
+    """Two asks before a tell (as with n_jobs > 1) get the same learned (or refine) point; only
+    the first result is told, and the hand-offs between stages do not raise."""
     problem = erdos_renyi(8, 0.5, seed=31_343)
     sampler = QLSTMSampler("maxcut-p1", seed=0, hamiltonian=problem)
     study = optuna.create_study(sampler=sampler)
     distributions = {"beta_0": optuna.distributions.FloatDistribution(-1.6, 1.6),
                      "gamma_0": optuna.distributions.FloatDistribution(-3.2, 3.2)}
-    horizon = sampler._spec.horizon
+    horizon = sampler._spec.horizon  # > handoff: the run passes into the refine stage
     firsts = []
     for _ in range(horizon + 2):
         a, b = study.ask(distributions), study.ask(distributions)
@@ -156,5 +156,22 @@ def test_overlapping_trials_share_a_proposal_without_crashing():
     assert len(study.trials) == 2 * (horizon + 2)
     # The learned trajectory is the one a sequential study gets: duplicates were not told.
     alone = optuna.create_study(sampler=QLSTMSampler("maxcut-p1", seed=0, hamiltonian=problem))
-    alone.optimize(_objective(problem), n_trials=horizon)
-    assert firsts[:horizon] == [t.params for t in alone.trials]
+    alone.optimize(_objective(problem), n_trials=horizon + 2)
+    assert firsts == [t.params for t in alone.trials]
+
+
+def test_learned_steps_hand_off_to_the_quadratic_refine():
+    """After ``handoff`` learned trials the sampler asks the same points minimize_qaoa
+    evaluates (quadratic refine on every point so far) and converges like it."""
+    from qlstm_optimizer.minimize import minimize_qaoa
+
+    problem = erdos_renyi(9, 0.5, seed=31_344)
+    sampler = QLSTMSampler("maxcut-p1", seed=0, hamiltonian=problem)
+    study = optuna.create_study(sampler=sampler)
+    study.optimize(_objective(problem), n_trials=20)
+    ref = minimize_qaoa(lambda x: qaoa_energy(problem, x), np.zeros(2), model="maxcut-p1",
+                        maxfev=20, hamiltonian=problem)
+    asked = np.array([[t.params["beta_0"], t.params["gamma_0"]] for t in study.trials])
+    np.testing.assert_allclose(asked, np.array(ref.history_x), atol=1e-12)
+    assert sampler._stage in ("refine", "es")
+    assert problem.rho(study.best_value, 1) > 0.99999

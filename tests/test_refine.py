@@ -143,3 +143,17 @@ def test_policy_validation_cli_prints_margins(capsys):
     out = capsys.readouterr().out
     assert "best baseline" in out and "h2 quadratic" in out and "h5 none" in out
     assert "margin" in out
+
+
+def test_quadratic_refiner_ask_tell():
+    from qlstm_optimizer.refine import QuadraticRefiner
+
+    with pytest.raises(ValueError, match="at least one"):
+        QuadraticRefiner([], [], 0.1)
+    r = QuadraticRefiner([np.zeros(2)], [bowl(np.zeros(2))], 0.2)
+    with pytest.raises(RuntimeError, match="pending"):
+        r.tell(1.0)
+    x = r.ask()
+    np.testing.assert_array_equal(r.ask(), x)  # the same point until told
+    r.tell(bowl(x))
+    assert len(r.xs) == 2 and not np.array_equal(r.ask(), x)
