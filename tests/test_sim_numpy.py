@@ -11,6 +11,7 @@ from qiskit.quantum_info import SparsePauliOp, Statevector
 from scipy.linalg import expm
 
 from qlstm_optimizer.hamiltonian import DiagonalHamiltonian
+from qlstm_optimizer.sim import mixer
 from qlstm_optimizer.sim import numpy_qaoa as nq
 from qlstm_optimizer.sim.numpy_qaoa import (
     StatevectorTooLargeError,
@@ -128,8 +129,8 @@ def test_mixer_matches_dense_exponential(n):
 
 @pytest.mark.parametrize("n", range(1, 25))
 def test_mixer_blocks_cover_all_qubits(n):
-    blocks = nq._blocks(n)
-    assert sum(blocks) == n and max(blocks) <= nq._MIXER_BLOCK
+    blocks = mixer._blocks(n)
+    assert sum(blocks) == n and max(blocks) <= mixer._MIXER_BLOCK
 
 
 def test_batch_equals_single_and_shapes():

@@ -14,10 +14,12 @@ from qlstm_optimizer.models.vqc import (
     entangler_pairs,
     expectations,
     fidelity_kernel,
-    kernel_circuit,
     kernel_feature_map_spec,
     make_vqc_spec,
     statevector,
+)
+from qlstm_optimizer.models.vqc_qiskit import (
+    kernel_circuit,
     to_qiskit,
     z_observables,
     zero_projector,

@@ -30,7 +30,8 @@ from .serialization import (
     read_model_card,
     save_model,
 )
-from .vqc import VQCSpec, make_vqc_spec, to_qiskit
+from .vqc import VQCSpec, make_vqc_spec
+from .vqc_qiskit import to_qiskit
 
 __all__ = [
     "ARCHITECTURES",

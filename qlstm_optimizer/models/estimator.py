@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 
 from .ops import NumpyOps
-from .vqc import VQCSpec, kernel_circuit, to_qiskit, z_observables, zero_projector
+from .vqc import VQCSpec
+from .vqc_qiskit import kernel_circuit, to_qiskit, z_observables, zero_projector
 
 __all__ = ["EstimatorOps"]
 

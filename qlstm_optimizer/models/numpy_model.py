@@ -183,7 +183,7 @@ class NumpySequenceModel:
             >>> sorted(init_numpy_model("qlstm", 1, seed=0).export_circuits())[:2]
             ['vqc1_forget', 'vqc2_input']
         """
-        from .vqc import kernel_circuit, to_qiskit
+        from .vqc_qiskit import kernel_circuit, to_qiskit
 
         out = {}
         for name, (spec, key, idx) in self.vqc_specs().items():

@@ -17,7 +17,8 @@ A :class:`VQCSpec` is a short *program* of layer instructions on ``n_qubits`` qu
 The readout is ``<Z_q>`` for ``q`` in ``spec.readout``. :func:`make_vqc_spec` builds the standard
 ansatz ``[H] enc ([enc] rot_l ent)_{l < depth}`` (re-uploading repeats ``enc`` before every layer
 after the first; ``layer_order="ent_rot"`` swaps ``rot`` and ``ent``). The same program is turned
-into a Qiskit circuit by :func:`to_qiskit`, so simulator and circuit cannot drift apart.
+into a Qiskit circuit by :func:`qlstm_optimizer.models.vqc_qiskit.to_qiskit`, so simulator and
+circuit cannot drift apart.
 
 Conventions are Qiskit's: basis index ``k`` has qubit ``q`` in bit ``(k >> q) & 1``;
 ``R_a(t) = exp(-i t P_a / 2)``.
@@ -55,12 +56,18 @@ Example:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import cache
-from itertools import combinations
 from typing import Any
 
 import numpy as np
+
+from .vqc_spec import (
+    ENTANGLERS,
+    VQCSpec,
+    entangler_pairs,
+    kernel_feature_map_spec,
+    make_vqc_spec,
+)
 
 __all__ = [
     "ENTANGLERS",
@@ -72,158 +79,11 @@ __all__ = [
     "make_vqc_spec",
     "rotation_matrices",
     "statevector",
-    "to_qiskit",
-    "kernel_circuit",
-    "z_observables",
-    "zero_projector",
 ]
-
-ENTANGLERS = ("ring", "chain", "brick", "none")
-_AXES = ("x", "y", "z")
-
-
-@dataclass(frozen=True)
-class VQCSpec:
-    """Static description of a VQC (hashable, JSON-friendly through :meth:`as_dict`).
-
-    Attributes:
-        n_qubits: number of qubits ``n`` (statevector dimension ``2**n``).
-        n_inputs: number of encoded inputs; input ``q`` goes to qubit ``q``.
-        n_layers: number of trainable rotation layers ``L``.
-        rotations: axes of each trainable layer, e.g. ``"y"`` or ``"zy"``.
-        program: the instruction tuple (see the module docstring).
-        readout: qubits whose ``<Z>`` is returned.
-    """
-
-    n_qubits: int
-    n_inputs: int
-    n_layers: int
-    rotations: str
-    program: tuple
-    readout: tuple
-
-    def __hash__(self) -> int:
-        # Specs are dictionary keys on every simulation call; hash the field tuple only once.
-        h = self.__dict__.get("_hash")
-        if h is None:
-            h = hash((self.n_qubits, self.n_inputs, self.n_layers, self.rotations, self.program,
-                      self.readout))  # fmt: skip
-            object.__setattr__(self, "_hash", h)
-        return h
-
-    @property
-    def weight_shape(self) -> tuple[int, int, int]:
-        """Shape ``(L, n_qubits, len(rotations))`` of one circuit's trainable angles."""
-        return (self.n_layers, self.n_qubits, len(self.rotations))
-
-    @property
-    def num_weights(self) -> int:
-        return self.n_layers * self.n_qubits * len(self.rotations)
-
-    def as_dict(self) -> dict:
-        return {
-            "n_qubits": self.n_qubits,
-            "n_inputs": self.n_inputs,
-            "n_layers": self.n_layers,
-            "rotations": self.rotations,
-            "program": [list(op) for op in self.program],
-            "readout": list(self.readout),
-        }
-
-
-def make_vqc_spec(
-    n_qubits: int,
-    *,
-    n_inputs: int | None = None,
-    depth: int = 1,
-    encoding: str = "ry",
-    rotations: str = "y",
-    entangler: str = "ring",
-    reupload: bool = False,
-    hadamard: bool = True,
-    readout: tuple[int, ...] | None = None,
-    layer_order: str = "rot_ent",
-) -> VQCSpec:
-    """The standard ansatz ``[H] enc ([enc] rot_l ent)_{l<depth}`` with ``<Z>`` readout.
-
-    Args:
-        n_qubits: qubits (1..12 is the intended range).
-        n_inputs: inputs encoded on qubits ``0..n_inputs-1`` (default: all qubits).
-        depth: number of trainable layers.
-        encoding: ``"rx"``, ``"ry"`` or ``"rz"`` angle encoding.
-        rotations: axes per trainable layer (``"y"``, ``"xy"``, ``"zyz"``...).
-        entangler: one of :data:`ENTANGLERS`.
-        reupload: re-encode the inputs before every trainable layer after the first.
-        hadamard: start from ``|+>^n`` rather than ``|0>^n``. With ``H`` + ``RY`` encoding every
-            ``<Z>`` is 0 at zero input and zero weights (CNOTs leave ``|+>^n`` unchanged), which
-            gives near-zero, antisymmetric initial outputs.
-        readout: qubits measured (default: all).
-        layer_order: ``"rot_ent"`` (rotations, then CNOTs: PennyLane's BasicEntanglerLayers;
-            every angle is followed by CNOTs, so none is "dead" for a partial readout) or
-            ``"ent_rot"`` (CNOTs, then rotations: the QFWP circuit of arXiv 2512.05058).
-
-    Example:
-        >>> make_vqc_spec(2, depth=1).program
-        (('h',), ('enc', 'y'), ('rot', 0), ('ent', 'ring'))
-    """
-    if not 1 <= n_qubits <= 16:
-        raise ValueError(f"n_qubits must be in 1..16, got {n_qubits}")
-    n_inputs = n_qubits if n_inputs is None else int(n_inputs)
-    if not 0 <= n_inputs <= n_qubits:
-        raise ValueError(f"n_inputs={n_inputs} must be in 0..n_qubits={n_qubits}")
-    if encoding not in ("rx", "ry", "rz"):
-        raise ValueError(f"encoding must be 'rx', 'ry' or 'rz', got {encoding!r}")
-    if not rotations or any(a not in _AXES for a in rotations):
-        raise ValueError(f"rotations must be a non-empty string over 'xyz', got {rotations!r}")
-    if entangler not in ENTANGLERS:
-        raise ValueError(f"entangler must be one of {ENTANGLERS}, got {entangler!r}")
-    if depth < 1:
-        raise ValueError(f"depth must be >= 1, got {depth}")
-    if layer_order not in ("rot_ent", "ent_rot"):
-        raise ValueError(f"layer_order must be 'rot_ent' or 'ent_rot', got {layer_order!r}")
-    readout = tuple(range(n_qubits)) if readout is None else tuple(int(q) for q in readout)
-    if any(not 0 <= q < n_qubits for q in readout):
-        raise ValueError(f"readout qubits {readout} out of range for {n_qubits} qubits")
-    axis = encoding[1]
-    prog: list[tuple] = [("h",)] if hadamard else []
-    prog.append(("enc", axis))
-    for layer in range(depth):
-        if reupload and layer > 0:
-            prog.append(("enc", axis))
-        pair = [("rot", layer), ("ent", entangler)]
-        prog.extend(pair if layer_order == "rot_ent" else pair[::-1])
-    return VQCSpec(n_qubits, n_inputs, depth, rotations, tuple(prog), readout)
-
-
-def kernel_feature_map_spec(n_qubits: int) -> VQCSpec:
-    """The QK-LSTM feature map of arXiv 2512.05058's code: H, RZ(a), RY(a), CNOT chain, RZ(a).
-
-    No trainable weights; the kernel is ``|<phi(c)|phi(z)>|^2`` (see :func:`fidelity_kernel`).
-
-    Example:
-        >>> kernel_feature_map_spec(3).program[1:3]
-        (('enc', 'z'), ('enc', 'y'))
-    """
-    prog = (("h",), ("enc", "z"), ("enc", "y"), ("ent", "chain"), ("enc", "z"))
-    return VQCSpec(n_qubits, n_qubits, 0, "", prog, tuple(range(n_qubits)))
-
 
 # ------------------------------------------------------------------------------------------------
 # constants (NumPy, cached; converted once per backend by ops.constant)
 # ------------------------------------------------------------------------------------------------
-def entangler_pairs(n: int, kind: str) -> list[tuple[int, int]]:
-    """(control, target) pairs of an entangler, in application order."""
-    if kind == "none" or n < 2:
-        return []
-    if kind == "ring":
-        return [(0, 1)] if n == 2 else [(q, (q + 1) % n) for q in range(n)]
-    if kind == "chain":
-        return [(q, q + 1) for q in range(n - 1)]
-    if kind == "brick":
-        return [(q, q + 1) for q in range(0, n - 1, 2)] + [(q, q + 1) for q in range(1, n - 1, 2)]
-    raise ValueError(f"unknown entangler {kind!r}; expected one of {ENTANGLERS}")
-
-
 @cache
 def _entangler_perm(n: int, kind: str) -> np.ndarray | None:
     # A CNOT maps basis state k to k ^ (bit_c(k) << t); psi_new[k] = psi[g(k)] with g its own
@@ -595,93 +455,3 @@ def fidelity_kernel(spec: VQCSpec, z: Any, refs: Any, ops: Any) -> Any:
     phi, _ = _simulate(spec, ops.concat([z, refs], 0), None, ops)
     phi_z, phi_c = phi[:batch], phi[batch:]
     return ops.abs2(phi_z @ ops.conj(phi_c).T)
-
-
-# ------------------------------------------------------------------------------------------------
-# Qiskit export
-# ------------------------------------------------------------------------------------------------
-def to_qiskit(
-    spec: VQCSpec,
-    x: Any = None,
-    weights: Any = None,
-    *,
-    input_name: str = "x",
-    weight_name: str = "w",
-    name: str | None = None,
-):
-    """The VQC as a Qiskit ``QuantumCircuit`` (no measurements).
-
-    Args:
-        spec: the circuit.
-        x: ``(n_inputs,)`` values to bind, or ``None`` for a ``ParameterVector`` named
-            ``input_name``.
-        weights: ``spec.weight_shape`` values to bind, or ``None`` for a ``ParameterVector``
-            named ``weight_name`` over the C-ordered flattened weights.
-        name: circuit name.
-
-    Example:
-        >>> qc = to_qiskit(make_vqc_spec(2, depth=1))
-        >>> [p.name for p in qc.parameters]
-        ['w[0]', 'w[1]', 'x[0]', 'x[1]']
-    """
-    from qiskit import QuantumCircuit
-    from qiskit.circuit import ParameterVector
-
-    n, k = spec.n_qubits, len(spec.rotations)
-    if x is None:
-        xs = list(ParameterVector(input_name, spec.n_inputs))
-    else:
-        xs = [float(v) for v in np.asarray(x, dtype=np.float64).reshape(spec.n_inputs)]
-    if weights is None:
-        ws = list(ParameterVector(weight_name, spec.num_weights)) if spec.num_weights else []
-    else:
-        ws = [float(v) for v in np.asarray(weights, dtype=np.float64).reshape(spec.num_weights)]
-    qc = QuantumCircuit(n, name=name)
-    for op in spec.program:
-        if op[0] == "h":
-            qc.h(range(n))
-        elif op[0] == "enc":
-            for q in range(spec.n_inputs):
-                getattr(qc, "r" + op[1])(xs[q], q)
-        elif op[0] == "rot":
-            for q in range(n):
-                for j, axis in enumerate(spec.rotations):
-                    getattr(qc, "r" + axis)(ws[(op[1] * n + q) * k + j], q)
-        elif op[0] == "ent":
-            for c, t in entangler_pairs(n, op[1]):
-                qc.cx(c, t)
-        else:
-            raise ValueError(f"unknown VQC instruction {op!r}")
-    return qc
-
-
-def kernel_circuit(spec: VQCSpec, z: Any = None, ref: Any = None):
-    """Compute-uncompute circuit ``U(c)^dagger U(z)``; ``<|0..0><0..0|>`` is the kernel value.
-
-    ``z`` / ``ref`` are bound values or ``None`` for ParameterVectors ``z`` / ``c``.
-
-    Example:
-        >>> kernel_circuit(kernel_feature_map_spec(2)).num_parameters
-        4
-    """
-    qc = to_qiskit(spec, z, input_name="z")
-    qc.compose(to_qiskit(spec, ref, input_name="c").inverse(), inplace=True)
-    return qc
-
-
-def z_observables(spec: VQCSpec) -> list:
-    """``[Z_q for q in spec.readout]`` as ``SparsePauliOp`` (Qiskit qubit order)."""
-    from qiskit.quantum_info import SparsePauliOp
-
-    n = spec.n_qubits
-    return [SparsePauliOp.from_sparse_list([("Z", [q], 1.0)], num_qubits=n) for q in spec.readout]
-
-
-def zero_projector(n: int):
-    """``|0..0><0..0| = prod_q (I + Z_q) / 2`` as a ``SparsePauliOp`` (2**n Z-strings)."""
-    from qiskit.quantum_info import SparsePauliOp
-
-    terms = [
-        ("Z" * r, list(qs), 1.0 / 2**n) for r in range(n + 1) for qs in combinations(range(n), r)
-    ]
-    return SparsePauliOp.from_sparse_list(terms, num_qubits=n)
