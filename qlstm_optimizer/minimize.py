@@ -143,7 +143,9 @@ def minimize_qaoa(
             (an exact symmetry), anything still outside is clipped.
         hamiltonian: optional Hamiltonian of ``fun`` (SparsePauliOp or DiagonalHamiltonian): sets
             the Hamiltonian scale and the energy of the uniform superposition.
-        hamiltonian_scale: overrides the scale ``c`` (see the module docstring).
+        hamiltonian_scale: overrides the scale ``c`` (see the module docstring). Given without
+            ``hamiltonian``, the degree spread is unknown and reported as 0, so the run is
+            treated like a regular graph (see ``PolicySpec.probe_anchor``).
         energy_offset: energy of the uniform superposition (default: the Hamiltonian's constant,
             else 0 as for qiskit-optimization's operators).
         exploration_noise: Gaussian noise added to learned proposals (fraction of the step size);

@@ -69,8 +69,9 @@ class PolicySpec:
             when the static features say the Hamiltonian is known and every spin has the same
             coupling strength, as on d-regular graphs and SK, where a fixed-angle anchor is
             already near-optimal). A probing run is never behind a fixed-angle start. The model's
-            first call happens either way, so its state does not depend on the mode. ``True``
-            and ``False`` are read as ``"always"`` and ``"never"``.
+            first call happens either way, so its state does not depend on the mode. (Booleans
+            are refused: ``True`` once meant "no model call before the anchor", a different
+            state sequence, so such a model must be retrained.)
         probe_step_scale: the learned moves of a run that probes its anchor are this fraction of
             ``beta_step`` / ``gamma_step``: the anchor is near-optimal there, so the search is
             local, and small moves along the direction that is downhill on most such instances
@@ -94,7 +95,10 @@ class PolicySpec:
 
     def __post_init__(self) -> None:
         if isinstance(self.probe_anchor, bool):
-            object.__setattr__(self, "probe_anchor", "always" if self.probe_anchor else "never")
+            raise ValueError(
+                f"probe_anchor is one of {PROBE_MODES} (got {self.probe_anchor!r}): the boolean "
+                "form called the model only after the anchor's evaluation, which no longer "
+                "exists; retrain the model with a mode")
         if self.probe_anchor not in PROBE_MODES:
             raise ValueError(
                 f"probe_anchor must be one of {PROBE_MODES}, got {self.probe_anchor!r}")

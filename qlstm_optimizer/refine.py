@@ -135,11 +135,16 @@ class QuadraticRefiner:
         return self.radius < _MIN_RADIUS
 
     def ask(self) -> np.ndarray | None:
-        if self.converged:
-            return None
-        if self._pending is None:
-            self._pending = self._next()
-        return self._pending[0].copy()
+        while self._pending is None and not self.converged:
+            candidate = self._next()
+            # A step the box clipped back onto a point already evaluated would only repeat it:
+            # treat it as a failed step (smaller radius) without spending an evaluation.
+            gap = np.min(np.linalg.norm(np.array(self.xs) - candidate[0], axis=1))
+            if gap > 1e-12 * max(1.0, float(np.linalg.norm(candidate[0]))):
+                self._pending = candidate
+            else:
+                self.radius *= 0.5
+        return None if self._pending is None else self._pending[0].copy()
 
     def tell(self, value: float) -> None:
         if self._pending is None:
@@ -159,7 +164,10 @@ class QuadraticRefiner:
             self.radius *= 0.5
 
     def _next(self) -> tuple[np.ndarray, float, float | None, int, float]:
-        X, F = np.array(self.xs), np.array(self.fs)
+        # Repeated points (a re-evaluated best point, retried trials) count once, at their mean
+        # value: duplicates would otherwise fill the nearest-point set with one location.
+        X, inverse = np.unique(np.array(self.xs), axis=0, return_inverse=True)
+        F = np.bincount(inverse.ravel(), weights=self.fs) / np.bincount(inverse.ravel())
         b = int(np.argmin(F))
         xb, fb = X[b], F[b]
         d = (X - xb) / self.radius

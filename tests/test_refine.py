@@ -109,6 +109,8 @@ def test_bad_refine_and_handoff_are_refused():
         PolicySpec(p=1, anchor=[0.39, -0.62], horizon=5, handoff=6)
     with pytest.raises(ValueError, match="probe_anchor"):
         PolicySpec(p=1, anchor=[0.39, -0.62], probe_anchor="sometimes")
+    with pytest.raises(ValueError, match="retrain"):  # the old boolean form
+        PolicySpec(p=1, anchor=[0.39, -0.62], probe_anchor=True)
     with pytest.raises(ValueError, match="probe_step_scale"):
         PolicySpec(p=1, anchor=[0.39, -0.62], probe_step_scale=0.0)
 
@@ -141,7 +143,8 @@ def test_policy_validation_cli_prints_margins(capsys):
     assert policy_validation.main(["sk", "1", "--instances", "1", "--budget", "5", "--workers",
                                    "1", "--sizes", "6", "--variants", "2:quadratic,5:none"]) == 0
     out = capsys.readouterr().out
-    assert "best baseline" in out and "h2 quadratic" in out and "h5 none" in out
+    # "h10": without a refine the whole horizon runs, whatever the handoff
+    assert "best baseline" in out and "h2 quadratic" in out and "h10 none" in out
     assert "margin" in out
 
 
@@ -157,3 +160,30 @@ def test_quadratic_refiner_ask_tell():
     np.testing.assert_array_equal(r.ask(), x)  # the same point until told
     r.tell(bowl(x))
     assert len(r.xs) == 2 and not np.array_equal(r.ask(), x)
+
+
+def test_repeated_points_count_once():
+    """Copies of one point (a re-evaluated best point, retried trials) must not crowd the model
+    out: the refine still moves along every axis and converges."""
+    def f(x):
+        return float((x[0] - 0.3) ** 2 + (x[1] + 0.2) ** 2)
+
+    x0 = np.zeros(2)
+    xs, fs = quadratic_refine(f, [x0] * 12, [f(x0)] * 12, budget=40, step=0.1)
+    assert min(fs) < 1e-12
+    np.testing.assert_allclose(xs[int(np.argmin(fs))], [0.3, -0.2], atol=1e-6)
+
+
+def test_box_clipping_does_not_repeat_points():
+    """Minimum outside the box: steps clipped back onto evaluated points are not re-evaluated."""
+    box = np.array([[0.0, 1.0], [0.0, 1.0]])
+    calls = []
+
+    def f(x):
+        calls.append(np.array(x))
+        return float(((np.asarray(x) + 0.5) ** 2).sum())
+
+    quadratic_refine(f, [np.zeros(2)], [0.5], budget=40, step=0.1, box=box)
+    distinct = np.unique(np.round(np.array(calls), 12), axis=0)
+    assert len(distinct) == len(calls)  # no point evaluated twice
+    assert not any(np.array_equal(c, np.zeros(2)) for c in calls)  # the start is known already

@@ -71,7 +71,8 @@ def _task(job: dict[str, Any]) -> tuple[str, dict[str, list[float]]]:
         run_policy(fun, net, replace(spec, handoff=handoff), static=units.static, maxfev=budget,
                    refine=None if refine == "none" else refine,
                    energy_offset=units.energy_offset)
-        traces[f"h{handoff} {refine}"] = energies
+        # without a refine every learned step runs, whatever the handoff
+        traces[f"h{spec.horizon if refine == 'none' else handoff} {refine}"] = energies
     starts = [(name, start) for name in SUITE_OPTIMIZERS for start in ("fixed", "tqa")]
     for name, start in starts + [("cobyla", "scaled")]:
         x0 = start_point(start, family, p, None, h)
