@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .metrics import BUDGETS
 from .targets import primary_label
 
 SHOW_K = ("1", "2", "3", "5", "10", "20", "50")
@@ -127,6 +128,30 @@ def targets_section(results: dict[str, Any]) -> list[str]:
                      "existed for that family and depth when this ran): these rows test the "
                      "pipeline, not the QLSTM.")
     return lines
+
+
+def blind_section(results: dict[str, Any]) -> list[str]:
+    """Blind runs (no operator given, as in the one-line QAOA usage) against the baselines
+    that do not use the operator either (everything but the rescaled-table start)."""
+    rows, ks = [], [str(k) for k in BUDGETS]
+    for suite, by_p in results.get("suites", {}).items():
+        for p in sorted(by_p, key=int):
+            summ = by_p[p].get("summary", {})
+            blind = [m for m in summ if m.endswith("-blind")]
+            base = [m for m in summ if "@" in m and not m.endswith("@scaled")]
+            if not blind or not base:
+                continue
+            medians = summ[blind[0]]["rho_median"]
+            ks = [k for k in ks if k in medians]
+            rows.append([f"{suite} p={p}", blind[0]] + [
+                f"{medians[k] - max(summ[m]['rho_median'][k] for m in base):+.3f}" for k in ks])
+    if not rows:
+        return []
+    return ["Blind runs (no `hamiltonian=`, as `QAOA(sampler, optimizer=QLSTMOptimizer."
+            "pretrained(...))` runs them) against the best baseline that does not use the "
+            "operator either: median rho_k margin (negative = the baseline is ahead). Not a "
+            "target; pass the operator for the rows above.", ""] + _table(
+        ["suite", "method"] + [f"k={k}" for k in ks], [r[:2 + len(ks)] for r in rows])
 
 
 def anchor_section(results: dict[str, Any]) -> list[str]:
@@ -283,6 +308,7 @@ def write_report(results: dict[str, Any], path: Path, figures_dir: Path,
     if "targets" in results:
         lines += ["## Targets", ""] + targets_section(results) + [""]
         lines += anchor_section(results) + [""]
+        lines += blind_section(results) + [""]
     lines += settings_section(results)
     for suite, by_p in results.get("suites", {}).items():
         lines += [f"## Suite `{suite}`", ""]
