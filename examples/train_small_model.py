@@ -78,11 +78,13 @@ def main(small: bool = False) -> dict:
         print("validation:", {k: round(v, 3) for k, v in result.best_metrics.items()
                               if k.endswith("_median")})
 
-    problem = erdos_renyi(10, 0.5, seed=99)
-    res = minimize_qaoa(lambda x: qaoa_energy(problem, x), np.zeros(2), model=(model, spec),
-                        maxfev=12)
+        problem = erdos_renyi(10, 0.5, seed=99)
+        # The card path: weights sha256-checked, family and policy read from the card.
+        res = minimize_qaoa(lambda x: qaoa_energy(problem, x), np.zeros(2), model=card_path,
+                            maxfev=12)
     print(f"minimize_qaoa with the custom model: {res.nfev} evaluations, "
           f"rho {problem.rho(res.fun):.4f}")
+    # An in-memory (model, PolicySpec) pair works too (family "custom": Max-Cut units).
     optimizer = QLSTMOptimizer(model=(model, spec), maxfev=12)  # for QAOA, SamplingVQE, ...
     qres = optimizer.minimize(lambda x: qaoa_energy(problem, x), np.zeros(2))
     print(f"QLSTMOptimizer with the custom model: rho {problem.rho(qres.fun):.4f}")

@@ -25,7 +25,7 @@ import numpy as np
 from . import features as F
 from .hamiltonian import as_hamiltonian
 from .policy import PolicyResult, PolicySpec, check_bounds, run_policy
-from .pretrained import Pretrained, load_pretrained
+from .pretrained import Pretrained, is_card_path, load_card, load_pretrained
 from .refine import DEFAULT_REFINE
 
 DEFAULT_MAXFEV = 50
@@ -96,17 +96,20 @@ class ModelUnits:
 
 
 def resolve_model(model: Any, num_parameters: int) -> tuple[Any, PolicySpec, str]:
-    """``(numpy model, policy spec, family)`` from a name, a :class:`Pretrained`, or a pair
-    ``(model, PolicySpec)`` (an untrained or custom model)."""
-    if isinstance(model, str):
+    """``(numpy model, policy spec, family)`` from a name, the path of a model card (one you
+    trained: its family sets the units), a :class:`Pretrained`, or a pair ``(model,
+    PolicySpec)`` (an untrained model; family "custom", which the units treat as Max-Cut)."""
+    if is_card_path(model):
+        model = load_card(model)
+    elif isinstance(model, str):
         model = load_pretrained(model, num_parameters)
     if isinstance(model, Pretrained):
         return model.model, model.spec, model.family
     if isinstance(model, tuple) and len(model) == 2 and isinstance(model[1], PolicySpec):
         return model[0], model[1], "custom"
     raise TypeError(
-        "model must be a bundled model or family name, a Pretrained, or a (model, PolicySpec) "
-        f"pair; got {type(model).__name__}"
+        "model must be a bundled model or family name, a model card path (.json), a "
+        f"Pretrained, or a (model, PolicySpec) pair; got {type(model).__name__}"
     )
 
 

@@ -27,7 +27,7 @@ import numpy as np
 from qiskit_algorithms.optimizers import Optimizer, OptimizerResult, OptimizerSupportLevel
 
 from .minimize import minimize_qaoa
-from .pretrained import check_model_name
+from .pretrained import check_model_name, is_card_path, load_card
 from .refine import DEFAULT_REFINE
 
 
@@ -36,7 +36,8 @@ class QLSTMOptimizer(Optimizer):
 
     Args:
         model: bundled model name (``"maxcut-p1"``) or family (``"maxcut"``: depth from len(x0)),
-            or a ``(numpy_model, PolicySpec)`` pair for a custom model.
+            the path of a model card you trained (``runs/my-model/my-model.json``; its family
+            sets the Hamiltonian units), or a ``(numpy_model, PolicySpec)`` pair.
         maxfev: hard budget of energy evaluations per ``minimize`` call (default 50).
         refine: ``"quadratic"`` (default; a trust-region method on quadratic models of every
             point so far), ``"cobyla"``, ``"nelder-mead"`` or None: local optimizer continuing
@@ -74,7 +75,9 @@ class QLSTMOptimizer(Optimizer):
             "exploration_noise": exploration_noise,
             "seed": seed,
         }
-        if isinstance(model, str):
+        if is_card_path(model):
+            load_card(model)  # a missing or tampered card fails here, not inside QAOA's run
+        elif isinstance(model, str):
             check_model_name(model)  # fail here, not deep inside QAOA's run
         super().__init__()
 

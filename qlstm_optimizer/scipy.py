@@ -71,7 +71,8 @@ def qlstm(
     """Minimise a QAOA energy with a pretrained quantum LSTM (SciPy custom-method contract).
 
     Options (``options={...}`` in ``scipy.optimize.minimize``):
-        model: bundled model or family name; default: the Max-Cut family at depth len(x0)/2.
+        model: bundled model or family name, or a model card path (``.json``); default: the
+            Max-Cut family at depth len(x0)/2.
         maxfev / maxiter: evaluation budget (``maxfev`` wins if both are given; default 50).
         refine: ``"quadratic"`` (default), ``"cobyla"``, ``"nelder-mead"`` or None.
         seed, start, hamiltonian, hamiltonian_scale, energy_offset, exploration_noise: as for

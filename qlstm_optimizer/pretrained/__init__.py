@@ -11,7 +11,9 @@ from .registry import (
     UnknownModelError,
     check_model_name,
     families,
+    is_card_path,
     list_pretrained,
+    load_card,
     load_pretrained,
     resolve_model_name,
 )
@@ -21,7 +23,9 @@ __all__ = [
     "UnknownModelError",
     "check_model_name",
     "families",
+    "is_card_path",
     "list_pretrained",
+    "load_card",
     "load_pretrained",
     "resolve_model_name",
 ]

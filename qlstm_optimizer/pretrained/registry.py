@@ -103,3 +103,28 @@ def _load(name: str) -> Pretrained:
 def load_pretrained(name: str, num_parameters: int | None = None) -> Pretrained:
     """Load (once per process) a bundled model by model or family name."""
     return _load(resolve_model_name(name, num_parameters))
+
+
+def is_card_path(model: Any) -> bool:
+    """True for a path to a model card (``Path``, or a string ending in ``.json``)."""
+    return isinstance(model, Path) or (isinstance(model, str) and model.endswith(".json"))
+
+
+def load_card(path: str | Path) -> Pretrained:
+    """Load any model card and its weights (e.g. one you trained) with its family and policy,
+    checked like a bundled model (sha256 of the weights, no pickle).
+
+    Raises:
+        FileNotFoundError: no card (or no weight file next to it).
+        ValueError: a malformed card, a weight file that does not match its sha256, or a card
+            without a ``policy`` section.
+    """
+    from ..models import load_model
+
+    path = Path(path)
+    card = json.loads(path.read_text())
+    if not isinstance(card, dict) or not isinstance(card.get("policy"), dict):
+        raise ValueError(f"{path} is not a model card with a 'policy' section")
+    model = load_model(path)
+    return Pretrained(name=str(card.get("name", path.stem)), model=model,
+                      spec=PolicySpec(**card["policy"]), card=card)
