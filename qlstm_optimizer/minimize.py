@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import features as F
+from .autodetect import resolve_hamiltonian
 from .hamiltonian import as_hamiltonian
 from .policy import PolicyResult, PolicySpec, check_bounds, run_policy
 from .pretrained import Pretrained, is_card_path, load_card, load_pretrained
@@ -122,7 +123,7 @@ def minimize_qaoa(
     refine: str | None = DEFAULT_REFINE,
     bounds: Any = None,
     start: str = "learned",
-    hamiltonian: Any = None,
+    hamiltonian: Any = "auto",
     hamiltonian_scale: float | None = None,
     energy_offset: float | None = None,
     exploration_noise: float = 0.0,
@@ -144,8 +145,11 @@ def minimize_qaoa(
             learned steps (``spec.handoff`` of them), within the remaining budget.
         bounds: (low, high) per parameter; betas are shifted by multiples of pi into the box
             (an exact symmetry), anything still outside is clipped.
-        hamiltonian: optional Hamiltonian of ``fun`` (SparsePauliOp or DiagonalHamiltonian): sets
-            the Hamiltonian scale and the energy of the uniform superposition.
+        hamiltonian: the Hamiltonian of ``fun`` (SparsePauliOp or DiagonalHamiltonian): sets
+            the Hamiltonian scale and the energy of the uniform superposition. ``"auto"``
+            (default): the operator qiskit-algorithms' QAOA / SamplingVQE energy function
+            closes over, if ``fun`` is one (:mod:`qlstm_optimizer.autodetect`; only without
+            ``hamiltonian_scale``), else none. None: run blind.
         hamiltonian_scale: overrides the scale ``c`` (see the module docstring). Given without
             ``hamiltonian``, the degree spread is unknown and reported as 0, so the run is
             treated like a regular graph (see ``PolicySpec.probe_anchor``).
@@ -169,6 +173,7 @@ def minimize_qaoa(
         raise ValueError("x0 contains NaN or inf")
     if start not in STARTS:
         raise ValueError(f"start must be one of {STARTS}, got {start!r}")
+    hamiltonian = resolve_hamiltonian(hamiltonian, fun, hamiltonian_scale)
     net, spec, family = resolve_model(model, x0.size)
     if spec.p * 2 != x0.size:
         raise ValueError(

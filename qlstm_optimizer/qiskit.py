@@ -43,7 +43,11 @@ class QLSTMOptimizer(Optimizer):
             point so far), ``"cobyla"``, ``"nelder-mead"`` or None: local optimizer continuing
             from the best learned point within the remaining budget.
         start: ``"learned"`` (default) or ``"x0"``, see the module docstring.
-        hamiltonian: the cost operator, if known: adapts the model to its normalisation.
+        hamiltonian: the cost operator: adapts the model to its normalisation. ``"auto"``
+            (default) reads it from the energy function QAOA / SamplingVQE pass to
+            ``minimize`` (qiskit-algorithms 0.3-0.4; :mod:`qlstm_optimizer.autodetect`); None
+            runs blind. Pass the operator itself to be independent of qiskit-algorithms'
+            internals.
         hamiltonian_scale: explicit normalisation factor instead (see ``qlstm_optimizer.minimize``).
         energy_offset: energy of the uniform superposition if the operator has a constant term.
         exploration_noise: noise on learned proposals as a fraction of the step (0: deterministic).
@@ -56,7 +60,7 @@ class QLSTMOptimizer(Optimizer):
         maxfev: int | None = None,
         refine: str | None = DEFAULT_REFINE,
         start: str = "learned",
-        hamiltonian: Any = None,
+        hamiltonian: Any = "auto",
         hamiltonian_scale: float | None = None,
         energy_offset: float | None = None,
         exploration_noise: float = 0.0,

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import OptimizeResult
 
+from .autodetect import resolve_hamiltonian
 from .minimize import minimize_qaoa
 from .refine import DEFAULT_REFINE
 
@@ -62,7 +63,7 @@ def qlstm(
     refine: str | None = DEFAULT_REFINE,
     seed: int | None = None,
     start: str = "learned",
-    hamiltonian: Any = None,
+    hamiltonian: Any = "auto",
     hamiltonian_scale: float | None = None,
     energy_offset: float | None = None,
     exploration_noise: float = 0.0,
@@ -97,7 +98,9 @@ def qlstm(
 
     res = minimize_qaoa(
         lambda x: fun(x, *args), x0, model="maxcut" if model is None else model, maxfev=budget,
-        refine=refine, bounds=bounds, start=start, hamiltonian=hamiltonian,
+        refine=refine, bounds=bounds, start=start,
+        # "auto" looks at the caller's fun, not at the wrapper around it
+        hamiltonian=resolve_hamiltonian(hamiltonian, fun, hamiltonian_scale),
         hamiltonian_scale=hamiltonian_scale, energy_offset=energy_offset,
         exploration_noise=exploration_noise, seed=seed,
         callback=None if callback is None else on_eval,
