@@ -74,3 +74,11 @@ def test_scipy_method_looks_at_the_callers_function():
     explicit = minimize(energy, np.zeros(2), method=qlstm,
                         options={"maxfev": 3, "hamiltonian": operator})
     np.testing.assert_allclose(auto.x, explicit.x, atol=0)
+
+
+def test_qaoa_oneliner_benchmark_runs(capsys):
+    from qlstm_optimizer.bench import qaoa_oneliner
+
+    assert qaoa_oneliner.main(["--instances", "1", "--maxfev", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "hamiltonian=auto" in out and "hamiltonian=None (blind)" in out
