@@ -35,6 +35,7 @@ units.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -77,6 +78,9 @@ class QLSTMSampler(BaseSampler):
         hamiltonian_scale: float | None = None,
         energy_offset: float | None = None,
     ) -> None:
+        if isinstance(hamiltonian, str):
+            raise ValueError("QLSTMSampler needs the operator itself (or None): there is no "
+                             f"energy function to find it in, got hamiltonian={hamiltonian!r}")
         self._model, self._spec, family = resolve_model(model, None if p is None else 2 * p)
         p = self._spec.p
         # The rollout runs in model units, trials in the user's.
@@ -89,6 +93,9 @@ class QLSTMSampler(BaseSampler):
             raise ValueError(f"param_names needs {2 * p} names for p = {p}, got {param_names}")
         self._seed = seed
         self._random = RandomSampler(seed=seed)
+        # Optuna calls a sampler from several threads with n_jobs > 1: one run, one lock.
+        self._lock = threading.RLock()
+        self._ranges: dict[int, tuple[float, float]] = {}  # parameter index -> suggested range
         self.reset()
 
     def reset(self) -> None:
@@ -129,10 +136,13 @@ class QLSTMSampler(BaseSampler):
             param_distribution, FloatDistribution
         ):
             return self._random.sample_independent(study, trial, param_name, param_distribution)
-        x = self._proposal(trial.number)
-        value = float(x[self.param_names.index(param_name)])
+        index = self.param_names.index(param_name)
+        with self._lock:
+            self._ranges[index] = (param_distribution.low, param_distribution.high)
+            x = self._proposal(trial.number)
+        value = float(x[index])
         box = np.array([[param_distribution.low, param_distribution.high]])
-        if self.param_names.index(param_name) < self._spec.p:
+        if index < self._spec.p:
             # Betas: shift by multiples of pi into the range (an exact QAOA symmetry).
             return float(project(np.array([value]), box, 1)[0])
         return float(np.clip(value, param_distribution.low, param_distribution.high))
@@ -144,27 +154,36 @@ class QLSTMSampler(BaseSampler):
         state: TrialState,
         values: Sequence[float] | None,
     ) -> None:
+        with self._lock:
+            self._after_trial(trial, state, values)
+
+    def _after_trial(self, trial: FrozenTrial, state: TrialState,
+                     values: Sequence[float] | None) -> None:
         entry = self._proposals.pop(trial.number, None)
         if entry is None:
             return
         x, stage = entry
+        if all(name in trial.params for name in self.param_names):  # the point evaluated
+            evaluated = np.array([trial.params[name] for name in self.param_names], dtype=float)
+        else:
+            evaluated = x
         # Overlapping trials (n_jobs > 1, or two asks before a tell) share the pending learned or
         # refine proposal: only the first result for it is told, a stale duplicate is not.
         current = stage == self._stage != "es" and self._is_pending(x)
         value = float(values[0]) if state == TrialState.COMPLETE and values else float("nan")
         if not np.isfinite(value):
             if current:
-                self._shared_proposal_failed(x)
+                self._shared_proposal_failed(evaluated)
             return
         self._worst = value if self._worst is None else max(self._worst, value)
         if current:
             self._failures = 0
-            self._tell(x, value)
+            self._tell(evaluated, value)
         elif stage == "es":  # (1+1)-ES step-size rule: grow on success, shrink on failure
             improved = self._best is None or value < self._best[0]
             self._sigma *= 1.5 if improved else 0.9
         if self._best is None or value < self._best[0]:
-            self._best = (value, x)
+            self._best = (value, evaluated)
 
     def _tell(self, x_user: np.ndarray, value: float) -> None:
         """Report the pending shared proposal's value to its stage."""
@@ -196,7 +215,13 @@ class QLSTMSampler(BaseSampler):
                 return x
             self._stage = "refine"
             if self._history[0]:
-                self._refiner = QuadraticRefiner(*self._history, self._spec.refine_step)
+                # the suggested ranges (model units) bound the refine, as bounds do in
+                # minimize_qaoa; unknown until every angle has been suggested once
+                box = None
+                if len(self._ranges) == len(self.param_names):
+                    box = np.array([self._ranges[i] for i in range(len(self.param_names))])
+                    box = box * self._to_model[:, None]
+                self._refiner = QuadraticRefiner(*self._history, self._spec.refine_step, box)
         if self._stage == "refine":
             x = self._refiner.ask() if self._refiner is not None else None
             if x is not None:

@@ -102,6 +102,8 @@ class PolicySpec:
         if self.probe_anchor not in PROBE_MODES:
             raise ValueError(
                 f"probe_anchor must be one of {PROBE_MODES}, got {self.probe_anchor!r}")
+        if not (np.isfinite(self.refine_step) and self.refine_step > 0):
+            raise ValueError(f"refine_step must be positive and finite, got {self.refine_step}")
         if not 0 < self.probe_step_scale <= 1:
             raise ValueError(f"probe_step_scale must be in (0, 1], got {self.probe_step_scale}")
         if self.handoff is not None and not 1 <= self.handoff <= self.horizon:

@@ -21,6 +21,7 @@ What the optimizer does with ``minimize(fun, x0, jac, bounds)``:
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -79,7 +80,12 @@ class QLSTMOptimizer(Optimizer):
             "exploration_noise": exploration_noise,
             "seed": seed,
         }
+        if isinstance(hamiltonian, str) and hamiltonian != "auto":
+            raise ValueError(f"hamiltonian must be an operator, None or 'auto', got "
+                             f"{hamiltonian!r}")
         if is_card_path(model):
+            # absolute, so a later change of working directory cannot lose it
+            model = self._settings["model"] = Path(model).resolve()
             load_card(model)  # a missing or tampered card fails here, not inside QAOA's run
         elif isinstance(model, str):
             check_model_name(model)  # fail here, not deep inside QAOA's run

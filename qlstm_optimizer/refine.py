@@ -122,6 +122,8 @@ class QuadraticRefiner:
         self.fs = [float(f) for f in history_f]
         if not self.xs or len(self.xs) != len(self.fs):
             raise ValueError("the refine needs at least one evaluated point (and one value each)")
+        if not (np.isfinite(step) and step > 0):
+            raise ValueError(f"the refine step must be positive and finite, got {step}")
         n = self.xs[0].size
         self.full = (n + 1) * (n + 2) // 2  # coefficients of a full quadratic
         self.need = 2 * n + 1  # gradient and curvature along each axis; the rest min-norm
@@ -132,19 +134,24 @@ class QuadraticRefiner:
 
     @property
     def converged(self) -> bool:
-        return self.radius < _MIN_RADIUS
+        return not self.radius >= _MIN_RADIUS  # (also True for a NaN radius)
 
     def ask(self) -> np.ndarray | None:
         while self._pending is None and not self.converged:
             candidate = self._next()
-            # A step the box clipped back onto a point already evaluated would only repeat it:
-            # treat it as a failed step (smaller radius) without spending an evaluation.
-            gap = np.min(np.linalg.norm(np.array(self.xs) - candidate[0], axis=1))
-            if gap > 1e-12 * max(1.0, float(np.linalg.norm(candidate[0]))):
+            if self._is_new(candidate[0]):
                 self._pending = candidate
-            else:
+            else:  # the box clipped the step back onto an evaluated point: a failed step
                 self.radius *= 0.5
         return None if self._pending is None else self._pending[0].copy()
+
+    def _is_new(self, x: np.ndarray) -> bool:
+        """False for a point already evaluated (re-evaluating it would teach nothing)."""
+        gap = np.min(np.linalg.norm(np.array(self.xs) - x, axis=1))
+        return bool(gap > 1e-12 * max(1.0, float(np.linalg.norm(x))))
+
+    def _clip(self, x: np.ndarray) -> np.ndarray:
+        return x if self.box is None else np.clip(x, self.box[:, 0], self.box[:, 1])
 
     def tell(self, value: float) -> None:
         if self._pending is None:
@@ -187,9 +194,13 @@ class QuadraticRefiner:
             s = np.eye(n)[0] if len(D) == 0 else np.linalg.svd(D, full_matrices=True)[2][-1]
             if any(np.linalg.norm(d[j] - s) < 0.5 for j in near):
                 s = -s
-        x_new = xb + self.radius * s
-        if self.box is not None:
-            x_new = np.clip(x_new, self.box[:, 0], self.box[:, 1])
+            # If the box clips that direction onto a known point (a parameter at its bound, or
+            # fixed), try its opposite and then the coordinate axes before giving up a radius.
+            for t in [s, -s, *np.eye(n), *-np.eye(n)]:
+                if self._is_new(self._clip(xb + self.radius * t)):
+                    s = t
+                    break
+        x_new = self._clip(xb + self.radius * s)
         return x_new, float(fb), predicted, len(near), float(np.linalg.norm(s))
 
 

@@ -53,3 +53,24 @@ def test_bad_card_paths_fail_early(tmp_path, sk_card):
     no_policy.write_text('{"name": "x"}')
     with pytest.raises(ValueError, match="policy"):
         load_card(no_policy)
+
+
+def test_card_path_forms_and_errors(tmp_path, sk_card, monkeypatch):
+    import json
+
+    from qlstm_optimizer.pretrained import is_card_path
+
+    assert is_card_path(sk_card) and is_card_path("A/MODEL.JSON") and not is_card_path("sk-p1")
+    monkeypatch.chdir(sk_card.parent)
+    opt = QLSTMOptimizer(model="sk-p1.json", maxfev=3)  # relative: stored absolute
+    monkeypatch.chdir(tmp_path.parent)
+    problem = sk(6, seed=1)
+    assert opt.minimize(lambda x: qaoa_energy(problem, x), np.zeros(2)).nfev == 3
+    card = json.loads(sk_card.read_text())
+    card["policy"]["unknown_key"] = 1
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(card))
+    with pytest.raises(ValueError, match="policy"):
+        load_card(bad)
+    with pytest.raises(ValueError, match="auto"):
+        QLSTMOptimizer(hamiltonian="autox")

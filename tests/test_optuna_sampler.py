@@ -175,3 +175,50 @@ def test_learned_steps_hand_off_to_the_quadratic_refine():
     np.testing.assert_allclose(asked, np.array(ref.history_x), atol=1e-12)
     assert sampler._stage in ("refine", "es")
     assert problem.rho(study.best_value, 1) > 0.99999
+
+
+def test_suggested_ranges_bound_the_refine_like_minimize_qaoa_bounds():
+    """A narrow gamma range: the refine stays inside it (no clipped duplicates) and the trials
+    are minimize_qaoa's points with the same bounds."""
+    from qlstm_optimizer.minimize import minimize_qaoa
+
+    problem = erdos_renyi(8, 0.5, seed=1)
+    ranges = [(-1.6, 1.6), (-0.3, 0.3)]
+
+    def objective(trial):
+        x = [trial.suggest_float("beta_0", *ranges[0]), trial.suggest_float("gamma_0", *ranges[1])]
+        return qaoa_energy(problem, x)
+
+    study = optuna.create_study(sampler=QLSTMSampler("maxcut-p1", seed=0, hamiltonian=problem))
+    study.optimize(objective, n_trials=25)
+    asked = np.array([[t.params["beta_0"], t.params["gamma_0"]] for t in study.trials])
+    ref = minimize_qaoa(lambda x: qaoa_energy(problem, x), np.zeros(2), model="maxcut-p1",
+                        maxfev=25, hamiltonian=problem, bounds=ranges)
+    np.testing.assert_allclose(asked[:len(ref.history_x)], np.array(ref.history_x), atol=1e-12)
+    assert len(np.unique(asked.round(12), axis=0)) >= len(asked) - 1
+
+
+def test_auto_hamiltonian_is_refused_with_a_reason():
+    with pytest.raises(ValueError, match="operator itself"):
+        QLSTMSampler("maxcut-p1", hamiltonian="auto")
+
+
+def test_threads_do_not_tell_a_proposal_twice(monkeypatch):
+    """n_jobs > 1: a widened race window between 'is this the pending point?' and 'tell it'
+    (a sleep) must not make two threads tell the same learned/refine point."""
+    import time
+
+    problem = erdos_renyi(8, 0.5, seed=31_345)
+    sampler = QLSTMSampler("maxcut-p1", seed=0, hamiltonian=problem)
+    slow = sampler._is_pending
+
+    def is_pending(x):
+        out = slow(x)
+        time.sleep(0.002)
+        return out
+
+    monkeypatch.setattr(sampler, "_is_pending", is_pending)
+    study = optuna.create_study(sampler=sampler)
+    study.optimize(_objective(problem), n_trials=40, n_jobs=4)
+    assert len(study.trials) == 40
+    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials)

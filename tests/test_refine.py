@@ -187,3 +187,35 @@ def test_box_clipping_does_not_repeat_points():
     distinct = np.unique(np.round(np.array(calls), 12), axis=0)
     assert len(distinct) == len(calls)  # no point evaluated twice
     assert not any(np.array_equal(c, np.zeros(2)) for c in calls)  # the start is known already
+
+
+def test_refine_step_must_be_positive_and_finite():
+    from qlstm_optimizer.refine import QuadraticRefiner
+
+    for step in (float("nan"), float("inf"), 0.0, -0.1):
+        with pytest.raises(ValueError, match="step"):
+            QuadraticRefiner([np.zeros(2)], [1.0], step)
+        with pytest.raises(ValueError, match="refine_step"):
+            PolicySpec(p=1, anchor=[0.39, -0.62], refine_step=step)
+
+
+def test_a_fixed_parameter_does_not_stop_the_refine():
+    """beta fixed by its bounds: the refine searches along gamma instead of giving up."""
+    from qlstm_optimizer.minimize import minimize_qaoa
+
+    problem = erdos_renyi(8, 0.5, seed=3)
+    model = init_numpy_model("lstm", p=1, seed=0)
+    spec = PolicySpec(p=1, anchor=[0.3, -0.5], horizon=4, handoff=1)
+    res = minimize_qaoa(lambda x: qaoa_energy(problem, x), np.zeros(2), model=(model, spec),
+                        bounds=[(0.3, 0.3), (-3.0, 3.0)], maxfev=20)
+    assert res.nfev > 5 and all(x[0] == 0.3 for x in res.history_x)
+    assert len({round(float(x[1]), 12) for x in res.history_x}) == res.nfev
+
+
+def test_qiskit_export_keeps_its_old_import_path():
+    from qlstm_optimizer.models import vqc, vqc_qiskit
+
+    for name in ("to_qiskit", "kernel_circuit", "z_observables", "zero_projector"):
+        assert getattr(vqc, name) is getattr(vqc_qiskit, name)
+    with pytest.raises(AttributeError):
+        vqc.no_such_name  # noqa: B018

@@ -455,3 +455,16 @@ def fidelity_kernel(spec: VQCSpec, z: Any, refs: Any, ops: Any) -> Any:
     phi, _ = _simulate(spec, ops.concat([z, refs], 0), None, ops)
     phi_z, phi_c = phi[:batch], phi[batch:]
     return ops.abs2(phi_z @ ops.conj(phi_c).T)
+
+
+_MOVED_TO_VQC_QISKIT = ("to_qiskit", "kernel_circuit", "z_observables", "zero_projector")
+
+
+def __getattr__(name: str) -> Any:
+    # The Qiskit export moved to .vqc_qiskit; the old import path keeps working (lazily, so
+    # importing the simulator still does not import qiskit).
+    if name in _MOVED_TO_VQC_QISKIT:
+        from . import vqc_qiskit
+
+        return getattr(vqc_qiskit, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

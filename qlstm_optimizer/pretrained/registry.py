@@ -10,6 +10,7 @@ resolves to the default model of that family at the depth the caller's parameter
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -106,8 +107,9 @@ def load_pretrained(name: str, num_parameters: int | None = None) -> Pretrained:
 
 
 def is_card_path(model: Any) -> bool:
-    """True for a path to a model card (``Path``, or a string ending in ``.json``)."""
-    return isinstance(model, Path) or (isinstance(model, str) and model.endswith(".json"))
+    """True for a path to a model card (any ``os.PathLike``, or a string ending in ``.json``)."""
+    return isinstance(model, os.PathLike) or (
+        isinstance(model, str) and model.lower().endswith(".json"))
 
 
 def load_card(path: str | Path) -> Pretrained:
@@ -125,6 +127,9 @@ def load_card(path: str | Path) -> Pretrained:
     card = json.loads(path.read_text())
     if not isinstance(card, dict) or not isinstance(card.get("policy"), dict):
         raise ValueError(f"{path} is not a model card with a 'policy' section")
+    try:
+        spec = PolicySpec(**card["policy"])
+    except TypeError as exc:  # unknown or missing policy keys
+        raise ValueError(f"{path}: bad policy section: {exc}") from None
     model = load_model(path)
-    return Pretrained(name=str(card.get("name", path.stem)), model=model,
-                      spec=PolicySpec(**card["policy"]), card=card)
+    return Pretrained(name=str(card.get("name", path.stem)), model=model, spec=spec, card=card)
