@@ -70,10 +70,10 @@ def main(n: int = 10, edge_prob: float = 0.5, seed: int = 2024, p: int = 1,
           f"{len(problem.edges)} edges, max cut {problem.max_cut_value():g}; QAOA depth p = {p}")
     print(f"optimal QAOA energy at p = {p}: {optimum.energy:.4f} (uniform superposition: 0)\n")
     traces = [
-        # The cost operator tells the model the graph's coupling scale (gamma units).
-        run_qaoa(problem, QLSTMOptimizer.pretrained(
-            "maxcut", maxfev=maxfev, hamiltonian=problem.to_sparse_pauli_op()),
-            "QLSTM (bundled)", x0, seed),
+        # The README's one line: the optimizer finds the cost operator in the energy function
+        # QAOA hands it (hamiltonian="auto"), which gives the model the graph's gamma units.
+        run_qaoa(problem, QLSTMOptimizer.pretrained("maxcut", maxfev=maxfev),
+                 "QLSTM (bundled)", x0, seed),
         run_qaoa(problem, COBYLA(maxiter=100), "COBYLA from Qiskit's random x0", x0, seed),
     ]
     print(f"{'optimizer':34s} {'evals':>5s} {'time/s':>7s} {'sampled E':>10s} {'exact E':>9s} "
