@@ -101,6 +101,12 @@ def decode_proposal(raw: Any, center: Any, steps: Any) -> Any:
 # degree_cv at or below this counts as regular: exact for equal coupling strengths (the sums are
 # the same floats), far below any real spread (one differing edge in a 20-spin graph: > 0.05).
 REGULAR_CV = 1e-9
+# The degree spread assumed when only the scale is given (see static_features). Picked with
+# `python -m qlstm_optimizer.bench.scale_only` (validation-split graphs, 20 per family,
+# maxcut-p1) among 0, 0.2, 0.3, 0.4: median
+# rho_3 with 0 / 0.2: ER 0.9428 / 0.9965, weighted ER 0.9762 / 0.9971, 3-regular 0.9999 /
+# 0.9854 (with the operator: 0.9986, 0.9986, 0.9999).
+UNKNOWN_SPREAD_CV = 0.2
 
 
 def degree_cv(hamiltonian: Any) -> float:
@@ -146,11 +152,14 @@ def static_rows(cvs: Any, blind: Any) -> np.ndarray:
 def static_features(hamiltonian: Any = None, *, scale_known: bool = False) -> np.ndarray:
     """The static features ``[scale_known, degree_cv]`` (2,) of a run.
 
-    Without a Hamiltonian the degree spread is unknown and reported as 0; ``scale_known`` says
-    whether the gammas are in normalised units anyway (an explicit ``hamiltonian_scale``).
+    ``scale_known`` says whether the gammas are in normalised units without a Hamiltonian (an
+    explicit ``hamiltonian_scale``); the spread is then unknown and reported as
+    :data:`UNKNOWN_SPREAD_CV`, a typical irregular graph (0 would claim a regular graph, which
+    makes the Max-Cut models probe the fixed-angle table: right for regular graphs, costly for
+    the rest). Blind runs (neither) get zeros.
     """
     if hamiltonian is None:
-        return static_rows(0.0, not scale_known)
+        return static_rows(UNKNOWN_SPREAD_CV if scale_known else 0.0, not scale_known)
     return static_rows(degree_cv(hamiltonian), False)
 
 

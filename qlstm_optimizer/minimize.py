@@ -151,8 +151,8 @@ def minimize_qaoa(
             closes over, if ``fun`` is one (:mod:`qlstm_optimizer.autodetect`; only without
             ``hamiltonian_scale``), else none. None: run blind.
         hamiltonian_scale: overrides the scale ``c`` (see the module docstring). Given without
-            ``hamiltonian``, the degree spread is unknown and reported as 0, so the run is
-            treated like a regular graph (see ``PolicySpec.probe_anchor``).
+            ``hamiltonian``, the degree spread is unknown and taken as a typical irregular
+            graph's (``features.UNKNOWN_SPREAD_CV``).
         energy_offset: energy of the uniform superposition (default: the Hamiltonian's constant,
             else 0 as for qiskit-optimization's operators).
         exploration_noise: Gaussian noise added to learned proposals (fraction of the step size);

@@ -25,7 +25,8 @@ def test_degree_cv_and_static_features():
     er = erdos_renyi(10, 0.4, seed=1)
     assert 0.05 < F.degree_cv(er) < 1.0
     assert F.static_features(None).tolist() == [0.0, 0.0]
-    assert F.static_features(None, scale_known=True).tolist() == [1.0, 0.0]
+    assert F.static_features(None, scale_known=True).tolist() == [1.0, F.UNKNOWN_SPREAD_CV]
+    assert not F.probes_anchor("regular", F.static_features(None, scale_known=True))
     assert F.static_features(er).tolist() == [1.0, F.degree_cv(er)]
 
 
@@ -96,3 +97,11 @@ def test_run_policy_defaults_to_blind():
 def test_bad_static_features_are_refused(static):
     with pytest.raises(ValueError, match="static features are 2 finite values"):
         Rollout(_model(), SPEC, static=static)
+
+
+def test_scale_only_study_runs(capsys):
+    from qlstm_optimizer.bench import scale_only
+
+    assert scale_only.main(instances=1, spreads=(0.2,)) == 0
+    out = capsys.readouterr().out
+    assert "with the operator" in out and "scale only, cv=0.2" in out

@@ -1,0 +1,70 @@
+"""Runs given only ``hamiltonian_scale`` (no operator): which degree spread to assume.
+
+For each candidate value of the assumed spread (``features.UNKNOWN_SPREAD_CV``) runs maxcut-p1
+with ``hamiltonian_scale=c`` on validation-split graphs (20 per family) and prints median rho at
+k = 1, 3, 5, 10 next to the run given the operator::
+
+    python -m qlstm_optimizer.bench.scale_only
+"""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import numpy as np
+
+from .. import features as F
+from ..instances import InstanceDistribution, sample_instance
+from ..minimize import hamiltonian_scale_factor, minimize_qaoa
+from ..sim import qaoa_energy
+
+FAMILIES = {
+    "er": {"family": "erdos_renyi", "sizes": [10, 11, 12],
+           "edge_probs": [2 / 7, 3 / 7, 4 / 7, 5 / 7, 6 / 7]},
+    "regular3": {"family": "regular", "sizes": [12, 14], "degrees": [3]},
+    "weighted_er": {"family": "weighted_erdos_renyi", "sizes": [10, 11, 12],
+                    "edge_probs": [2 / 7, 4 / 7, 6 / 7]},
+}
+KS = (1, 3, 5, 10)
+
+
+def _medians(kwargs_of, instances: int) -> list[str]:
+    out = []
+    for name, comp in FAMILIES.items():
+        dist = InstanceDistribution.from_dict({"components": [comp]})
+        rows = []
+        for i in range(instances):
+            h = sample_instance(dist, "val", i, base_seed=7).problem
+            energies: list[float] = []
+
+            def fun(x, h=h, energies=energies):
+                energies.append(qaoa_energy(h, x))
+                return energies[-1]
+
+            minimize_qaoa(fun, np.zeros(2), model="maxcut-p1", maxfev=max(KS), **kwargs_of(h))
+            best = np.minimum.accumulate(energies) / h.optimal_qaoa_energy(1).energy
+            rows.append([best[k - 1] for k in KS])
+        out.append(f"{name} " + " ".join(f"{v:.4f}" for v in np.median(rows, axis=0)))
+    return out
+
+
+def main(instances: int = 20, spreads: tuple[float, ...] = (0.0, 0.2, 0.3, 0.4)) -> int:
+    print(f"median rho_k, k = {KS}, maxcut-p1, {instances} validation graphs per family")
+    print("with the operator:  " + " | ".join(_medians(lambda h: {"hamiltonian": h}, instances)))
+    original = F.static_features
+    for cv in spreads:
+        def static(h=None, *, scale_known=False, cv=cv):
+            if h is None and scale_known:
+                return np.array([1.0, cv])
+            return original(h, scale_known=scale_known)
+
+        with mock.patch.object(F, "static_features", static):
+            rows = _medians(lambda h: {"hamiltonian": None, "hamiltonian_scale":
+                                       hamiltonian_scale_factor(h, "maxcut", "coupling-rms")},
+                            instances)
+        print(f"scale only, cv={cv}: " + " | ".join(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
