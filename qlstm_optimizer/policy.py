@@ -2,13 +2,16 @@
 
 A run has two stages:
 
-1. **Learned steps.** The sequence model proposes ``horizon`` points. The first comes from the
-   model's start (an anchor angle set, moved by the model's first output); each later one is a
-   bounded move away from the best point so far, decided from the cost features of everything
-   evaluated (see :mod:`qlstm_optimizer.features`).
-2. **Refine (optional).** With budget left, a local optimizer (COBYLA or Nelder-Mead) continues
-   from the best point. Every evaluation of both stages counts against ``maxfev``; the result is
-   always the best point actually evaluated.
+1. **Learned steps.** The sequence model proposes ``handoff`` points (``horizon``, the trained
+   unroll length, without a refine). The first is the model's start (an anchor angle set, moved
+   by the model's first output, or the anchor itself for runs that probe it, see
+   ``PolicySpec.probe_anchor``); each later one is a bounded move away from the best point so
+   far, decided from the cost features of everything evaluated (see
+   :mod:`qlstm_optimizer.features`).
+2. **Refine (optional).** With budget left, a local optimizer continues from the best point:
+   by default the quadratic trust-region method of :mod:`qlstm_optimizer.refine`, which reuses
+   every learned evaluation (or COBYLA / Nelder-Mead). Every evaluation of both stages counts
+   against ``maxfev``; the result is always the best point actually evaluated.
 
 Example:
     >>> from qlstm_optimizer.models import init_numpy_model
