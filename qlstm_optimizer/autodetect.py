@@ -1,7 +1,7 @@
 """Find the cost operator inside qiskit-algorithms' energy function.
 
 ``QAOA`` and ``SamplingVQE`` hand an optimizer only ``fun(x)``; the operator lives in that
-function's closure (qiskit-algorithms 0.3-0.4: ``SamplingVQE._get_evaluate_energy`` returns
+function's closure (qiskit-algorithms 0.4, tested: ``SamplingVQE._get_evaluate_energy`` returns
 ``evaluate_energy``, which closes over ``operator``). Reading it from there lets the one-line
 ``QAOA(sampler, optimizer=QLSTMOptimizer.pretrained("maxcut-p1"))`` run in the model's
 Hamiltonian units instead of blind, which on the benchmark's Erdos-Renyi graphs is the

@@ -46,7 +46,7 @@ class QLSTMOptimizer(Optimizer):
         start: ``"learned"`` (default) or ``"x0"``, see the module docstring.
         hamiltonian: the cost operator: adapts the model to its normalisation. ``"auto"``
             (default) reads it from the energy function QAOA / SamplingVQE pass to
-            ``minimize`` (qiskit-algorithms 0.3-0.4; :mod:`qlstm_optimizer.autodetect`); None
+            ``minimize`` (qiskit-algorithms 0.4, tested; :mod:`qlstm_optimizer.autodetect`); None
             runs blind. Pass the operator itself to be independent of qiskit-algorithms'
             internals.
         hamiltonian_scale: explicit normalisation factor instead (see ``qlstm_optimizer.minimize``).
