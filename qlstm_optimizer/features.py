@@ -104,8 +104,8 @@ REGULAR_CV = 1e-9
 # The degree spread assumed when only the scale is given (see static_features). Picked with
 # `python -m qlstm_optimizer.bench.scale_only` (validation-split graphs, 20 per family,
 # maxcut-p1) among 0, 0.2, 0.3, 0.4: median
-# rho_3 with 0 / 0.2: ER 0.9428 / 0.9965, weighted ER 0.9762 / 0.9971, 3-regular 0.9999 /
-# 0.9854 (with the operator: 0.9986, 0.9986, 0.9999).
+# rho_3 with 0 / 0.2: ER 0.9276 / 0.9965, weighted ER 0.9722 / 0.9965, 3-regular 0.9999 /
+# 0.9854 (with the operator: 0.9974, 0.9980, 0.9999).
 UNKNOWN_SPREAD_CV = 0.2
 
 
@@ -134,6 +134,7 @@ def probes_anchor(mode: str, static: Any) -> np.ndarray:
     coupling strengths do not vary (degree_cv = 0: d-regular graphs, SK). One definition for
     inference and the training twin; works on NumPy arrays and torch tensors."""
     known, cv = static[..., 0], static[..., 1]
+    # (comparisons, so the result is a boolean array of the batch's shape in NumPy and torch)
     if mode == "always":
         return known >= 0
     if mode == "never":

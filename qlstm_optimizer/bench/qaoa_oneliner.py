@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     from ..instances import InstanceDistribution, sample_instance
     from ..qiskit import QLSTMOptimizer
     from ..sim import qaoa_energy
+    from .policy_validation import VALIDATION_SEED
 
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     pm = generate_preset_pass_manager(optimization_level=1, basis_gates=["h", "rx", "rz", "rzz"])
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     rhos: dict[str, list[float]] = {"auto": [], "None (blind)": []}
     start = time.perf_counter()
     for i in range(args.instances):
-        graph = sample_instance(dist, "val", i, base_seed=7).problem
+        graph = sample_instance(dist, "val", i, base_seed=VALIDATION_SEED).problem
         opt = graph.optimal_qaoa_energy(1).energy
         for label, h in (("auto", "auto"), ("None (blind)", None)):
             optimizer = QLSTMOptimizer.pretrained("maxcut-p1", maxfev=args.maxfev, hamiltonian=h)

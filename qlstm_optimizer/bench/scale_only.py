@@ -17,24 +17,18 @@ from .. import features as F
 from ..instances import InstanceDistribution, sample_instance
 from ..minimize import hamiltonian_scale_factor, minimize_qaoa
 from ..sim import qaoa_energy
+from .policy_validation import VALIDATION_SEED, suites
 
-FAMILIES = {
-    "er": {"family": "erdos_renyi", "sizes": [10, 11, 12],
-           "edge_probs": [2 / 7, 3 / 7, 4 / 7, 5 / 7, 6 / 7]},
-    "regular3": {"family": "regular", "sizes": [12, 14], "degrees": [3]},
-    "weighted_er": {"family": "weighted_erdos_renyi", "sizes": [10, 11, 12],
-                    "edge_probs": [2 / 7, 4 / 7, 6 / 7]},
-}
 KS = (1, 3, 5, 10)
 
 
 def _medians(kwargs_of, instances: int) -> list[str]:
     out = []
-    for name, comp in FAMILIES.items():
-        dist = InstanceDistribution.from_dict({"components": [comp]})
+    for name, suite in suites("maxcut", None).items():  # the graphs policy_validation uses
+        dist = InstanceDistribution.from_dict(suite)
         rows = []
         for i in range(instances):
-            h = sample_instance(dist, "val", i, base_seed=7).problem
+            h = sample_instance(dist, "val", i, base_seed=VALIDATION_SEED).problem
             energies: list[float] = []
 
             def fun(x, h=h, energies=energies):
