@@ -50,6 +50,16 @@ def operator_from_objective(fun: Any) -> Any | None:
     return None
 
 
+def check_hamiltonian_option(hamiltonian: Any) -> None:
+    """Refuse strings other than ``"auto"`` (an operator or None is checked where it is used).
+
+    Raises:
+        ValueError: a string other than ``"auto"``.
+    """
+    if isinstance(hamiltonian, str) and hamiltonian != "auto":
+        raise ValueError(f"hamiltonian must be an operator, None or 'auto', got {hamiltonian!r}")
+
+
 def resolve_hamiltonian(hamiltonian: Any, fun: Any, hamiltonian_scale: Any = None) -> Any:
     """The adapters' ``hamiltonian`` argument: ``"auto"`` -> :func:`operator_from_objective`
     (unless an explicit ``hamiltonian_scale`` is given), anything else unchanged.
@@ -57,9 +67,7 @@ def resolve_hamiltonian(hamiltonian: Any, fun: Any, hamiltonian_scale: Any = Non
     Raises:
         ValueError: a string other than ``"auto"``.
     """
+    check_hamiltonian_option(hamiltonian)
     if isinstance(hamiltonian, str):
-        if hamiltonian != "auto":
-            raise ValueError(f"hamiltonian must be an operator, None or 'auto', "
-                             f"got {hamiltonian!r}")
         return operator_from_objective(fun) if hamiltonian_scale is None else None
     return hamiltonian

@@ -211,7 +211,7 @@ class QLSTMSampler(BaseSampler):
         it is done; None in the ES stage."""
         if self._stage == "learned":
             x = self._rollout.ask()
-            if x is not None and self._learned_told < (self._spec.handoff or self._spec.horizon):
+            if x is not None and self._learned_told < self._spec.learned_steps:
                 return x
             self._stage = "refine"
             if self._history[0]:

@@ -123,6 +123,11 @@ class PolicySpec:
     def steps(self) -> np.ndarray:
         return F.step_sizes(self.p, self.beta_step, self.gamma_step)
 
+    @property
+    def learned_steps(self) -> int:
+        """Learned proposals before the refine takes over: ``handoff``, else ``horizon``."""
+        return self.handoff or self.horizon
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["anchor"] = list(self.anchor)
@@ -333,7 +338,7 @@ def run_policy(
     )
     try:
         # Hand off early only to a refine; without one the learned steps are all there is.
-        learned = min(spec.horizon if refine is None else spec.handoff or spec.horizon, maxfev)
+        learned = min(spec.horizon if refine is None else spec.learned_steps, maxfev)
         while result.nfev < learned and (x := rollout.ask()) is not None:
             rollout.tell(evaluate(x))
             result.nit += 1

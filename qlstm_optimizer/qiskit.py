@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from qiskit_algorithms.optimizers import Optimizer, OptimizerResult, OptimizerSupportLevel
 
+from .autodetect import check_hamiltonian_option
 from .minimize import minimize_qaoa
 from .pretrained import check_model_name, is_card_path, load_card
 from .refine import DEFAULT_REFINE
@@ -80,13 +81,14 @@ class QLSTMOptimizer(Optimizer):
             "exploration_noise": exploration_noise,
             "seed": seed,
         }
-        if isinstance(hamiltonian, str) and hamiltonian != "auto":
-            raise ValueError(f"hamiltonian must be an operator, None or 'auto', got "
-                             f"{hamiltonian!r}")
+        check_hamiltonian_option(hamiltonian)
+        # A card is loaded (sha256-checked) once, here: a missing or tampered card fails now,
+        # not inside QAOA's run, and every minimize() reuses it, as bundled models are cached.
+        # The settings keep its absolute path, so a later change of directory cannot lose it.
+        self._card = None
         if is_card_path(model):
-            # absolute, so a later change of working directory cannot lose it
-            model = self._settings["model"] = Path(model).resolve()
-            load_card(model)  # a missing or tampered card fails here, not inside QAOA's run
+            self._settings["model"] = Path(model).resolve()
+            self._card = load_card(self._settings["model"])
         elif isinstance(model, str):
             check_model_name(model)  # fail here, not deep inside QAOA's run
         super().__init__()
@@ -120,7 +122,8 @@ class QLSTMOptimizer(Optimizer):
         s = self._settings
         result = minimize_qaoa(
             fun, x0,
-            model=s["model"], maxfev=s["maxfev"], refine=s["refine"], bounds=bounds,
+            model=self._card or s["model"], maxfev=s["maxfev"], refine=s["refine"],
+            bounds=bounds,
             start=s["start"], hamiltonian=s["hamiltonian"],
             hamiltonian_scale=s["hamiltonian_scale"], energy_offset=s["energy_offset"],
             exploration_noise=s["exploration_noise"], seed=s["seed"],

@@ -34,11 +34,10 @@ def run_refine(evaluate: Callable[[np.ndarray], float], method: str, history_x: 
                history_f: Sequence[float], budget: int, step: float,
                box: np.ndarray | None) -> None:
     """Continue from the best evaluated point with ``method`` for at most ``budget`` calls."""
-    i = int(np.argmin(history_f))
-    x_best = np.asarray(history_x[i], dtype=float)
     if method == "quadratic":
         quadratic_refine(evaluate, history_x, history_f, budget, step, box)
         return
+    x_best = np.asarray(history_x[int(np.argmin(history_f))], dtype=float)
     scipy_bounds = None if box is None else [tuple(b) for b in box]
     if method == "cobyla":
         scipy_method = "COBYLA"

@@ -90,8 +90,8 @@ def unroll(model, spec: PolicySpec, batch: BatchDiagonals, *,
     raw, state = model.step(features(F.initial_features(size, like=anchor)), anchor, state)
     probe = F.probes_anchor(spec.probe_anchor, batch.static)
     # as Rollout: these runs evaluate the anchor first and then move in smaller steps
-    scale = torch.full((size,), float(spec.probe_step_scale), dtype=torch.float64)
-    steps = steps * torch.where(probe, scale, torch.ones_like(scale))[:, None]
+    step_scale = torch.full((size,), float(spec.probe_step_scale), dtype=torch.float64)
+    steps = steps * torch.where(probe, step_scale, torch.ones_like(step_scale))[:, None]
     x = torch.where(probe[:, None], anchor, F.decode_proposal(raw, anchor, steps))
     energies, proposals = [], []
     best_e = best_x = scale = None
