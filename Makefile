@@ -18,7 +18,7 @@ demo: $(STAMP)
 
 # The full suite, slow integration tests included (this is what .ci/run calls).
 test: $(STAMP)
-	$(PY) -m ruff check qlstm_optimizer tests examples
+	$(PY) -m ruff check qlstm_optimizer benchmarks tests examples
 	$(PY) -m pytest -q -n 2 -m "slow or not slow"
 
 # The default quick suite for development (slow tests skipped).
@@ -26,10 +26,10 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -q -n 2
 
 lint: $(STAMP)
-	$(PY) -m ruff check qlstm_optimizer tests examples
+	$(PY) -m ruff check qlstm_optimizer benchmarks tests examples
 
 bench: $(STAMP)
-	$(PY) -m qlstm_optimizer.bench.sim_speed
+	$(PY) -m benchmarks.sim_speed
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

@@ -11,6 +11,7 @@ in ``qlstm_optimizer.optuna`` and is also reachable lazily as ``qlstm_optimizer.
 
 from typing import Any
 
+from ._version import __version__
 from .hamiltonian import DiagonalHamiltonian
 from .minimize import minimize_qaoa
 from .policy import NonFiniteEnergyError, PolicySpec
@@ -18,8 +19,6 @@ from .pretrained import UnknownModelError, list_pretrained, load_pretrained
 from .qiskit import QLSTMOptimizer
 from .scipy import qlstm
 from .sim import qaoa_energy, qaoa_probabilities, sampled_energy
-
-__version__ = "0.1.0"
 
 __all__ = [
     "DiagonalHamiltonian",

@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from .hamiltonian import as_hamiltonian
+# The unit definitions, re-exported: the scaled tables are expressed through them.
+from .units import REFERENCE_SCALES, coupling_scale
 
 # Source convention: depth p -> (gammas, betas). p <= 3: the paper's values to 4 decimals (as in
 # the project REFERENCE); p = 4..11: its table to 3 decimals. Cross-checked against the authors'
@@ -86,11 +87,6 @@ _SK: dict[int, tuple[tuple[float, ...], tuple[float, ...]]] = {
     ),
 }
 
-# Coupling scale (see coupling_scale) of the instances each table was optimised for: a 3-regular
-# graph with H = sum 1/2 Z_i Z_j has sqrt(3 * (1/2)**2); the SK model has 1 as n -> infinity.
-REFERENCE_SCALES = {"maxcut": float(np.sqrt(3) / 2), "sk": 1.0}
-
-
 def _family(family: str) -> str:
     key = str(family).lower().replace("-", "").replace("_", "")
     if key not in ("maxcut", "sk"):
@@ -124,18 +120,6 @@ def fixed_angles(family: str, p: int) -> np.ndarray:
     betas, gammas = np.asarray(betas, dtype=float), np.asarray(gammas, dtype=float)
     # Qiskit's convention (module docstring): Max-Cut gamma -> -gamma, SK beta -> -beta.
     return np.concatenate([betas, -gammas] if fam == "maxcut" else [-betas, gammas])
-
-
-def coupling_scale(hamiltonian: Any) -> float:
-    """Root-mean-square local coupling strength ``s = sqrt(sum_terms |term| c**2 / n)``.
-
-    For a quadratic Hamiltonian this is ``sqrt(mean_i sum_j J_ij**2)``, the typical size of the
-    field a spin feels from its neighbours; the energy landscape's scale in gamma is ~1/s
-    (3-regular unit Max-Cut: s = 0.866, optimal p=1 gamma 0.6155; SK: s -> 1, gamma 0.5).
-    """
-    h = as_hamiltonian(hamiltonian)
-    total = sum(len(k) * c * c for k, c in h.terms.items())
-    return float(np.sqrt(total / h.num_qubits))
 
 
 def scaled_fixed_angles(hamiltonian: Any, p: int, family: str | None = None) -> np.ndarray:

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .hamiltonian import as_hamiltonian
+
 # The closure variable qiskit-algorithms' energy functions keep the operator in.
 OPERATOR_NAMES = ("operator",)
 
@@ -41,8 +43,6 @@ def operator_from_objective(fun: Any) -> Any | None:
             continue
         try:
             value = cell.cell_contents
-            from .hamiltonian import as_hamiltonian
-
             as_hamiltonian(value)  # refuses anything that is not a diagonal (Z/I) operator
         except (ValueError, TypeError):
             return None

@@ -14,6 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .problems import erdos_renyi
+from .qiskit import QLSTMOptimizer
+from .sim import qaoa_energy
+
 
 @dataclass
 class Trace:
@@ -56,10 +60,6 @@ def run_qaoa(problem, optimizer, name: str, x0: np.ndarray, seed: int) -> Trace:
 def main(n: int = 10, edge_prob: float = 0.5, seed: int = 2024, p: int = 1,
          maxfev: int = 20, out: str = "demo_out") -> int:
     from qiskit_algorithms.optimizers import COBYLA
-
-    from .problems import erdos_renyi
-    from .qiskit import QLSTMOptimizer
-    from .sim import qaoa_energy
 
     problem = erdos_renyi(n, edge_prob, seed=seed)
     optimum = problem.optimal_qaoa_energy(p)

@@ -30,6 +30,10 @@ from typing import Any
 
 import numpy as np
 
+from . import problems
+from .sim.numpy_qaoa import qaoa_diagonal_energies
+from .units import SCALE_RULES, degree_cv, hamiltonian_scale_factor
+
 SPLITS = ("train", "val", "test")
 FAMILIES = ("erdos_renyi", "weighted_erdos_renyi", "regular", "sk")
 INDEX_BITS = 32  # indices 0 .. 2**32 - 1 per (base_seed, split)
@@ -155,8 +159,6 @@ class Instance:
 
 
 def _generate(family: str, n: int, rng: np.random.Generator, comp: Component, seed: int) -> Any:
-    from . import problems
-
     if family == "sk":
         return problems.sk(n, seed=seed), {}
     if family == "regular":
@@ -210,7 +212,7 @@ class InstancePool:
         diagonals: ``{n: (count_n, 2**n)}`` and ``rows[i]`` = row of instance i in its size block.
         norms: (I,) the Hamiltonian scale ``c`` divided out of each instance (1 if none); the
             un-normalised instance is the pool's times ``c`` (what a blind run sees).
-        cvs: (I,) :func:`qlstm_optimizer.features.degree_cv` of each instance.
+        cvs: (I,) :func:`qlstm_optimizer.units.degree_cv` of each instance.
     """
 
     split: str
@@ -238,8 +240,6 @@ class InstancePool:
         ``blind``: of the un-normalised instance a blind run sees (the pool's times ``norms[i]``;
         its optimum is ``opt[i] * norms[i]``).
         """
-        from .sim.numpy_qaoa import qaoa_diagonal_energies
-
         diag = self.diagonal(i) * self.norms[i] if blind else self.diagonal(i)
         return float(qaoa_diagonal_energies(diag, np.atleast_2d(np.asarray(x, float)))[0])
 
@@ -294,15 +294,13 @@ def build_pool(dist: InstanceDistribution, split: str, count: int, p: int, *,
     """Instances ``0..count-1`` of ``split`` with optimal QAOA energies at depth ``p``.
 
     ``scale_rule="coupling-rms"`` divides every Hamiltonian by its scale ``c``
-    (:func:`qlstm_optimizer.minimize.hamiltonian_scale_factor`), so the pool is in the units the
+    (:func:`qlstm_optimizer.units.hamiltonian_scale_factor`), so the pool is in the units the
     policy runs in at inference (gammas times ``c``); None (or ``"max-coupling"``, whose
     training instances have ``c = 1``) leaves the Hamiltonians as drawn.
 
     Cached under ``cache_dir/pools/<split>-p<p>-<hash>.npz`` (hash of the distribution, split,
     count, p, base seed and scale rule; default cache dir: :func:`default_cache_dir`).
     """
-    from .policy import SCALE_RULES
-
     if scale_rule is not None and scale_rule not in SCALE_RULES:
         raise ValueError(f"scale_rule must be one of {SCALE_RULES} or None, got {scale_rule!r}")
     rule = scale_rule if scale_rule == "coupling-rms" else None
@@ -314,8 +312,6 @@ def build_pool(dist: InstanceDistribution, split: str, count: int, p: int, *,
     instances = [sample_instance(dist, split, i, base_seed) for i in range(count)]
     norms = np.ones(count)
     if rule is not None:
-        from .minimize import hamiltonian_scale_factor
-
         for i, inst in enumerate(instances):
             # Informed runs see the instance in model units (its own scale divided out, so a
             # scale_range augmentation factor cancels there); blind runs see the drawn
@@ -330,8 +326,6 @@ def build_pool(dist: InstanceDistribution, split: str, count: int, p: int, *,
 
 def _compute_pool(instances: list[Instance], split: str, p: int, progress: bool,
                   norms: np.ndarray) -> InstancePool:
-    from .features import degree_cv
-
     sizes = np.array([inst.n for inst in instances], dtype=np.int64)
     scales = np.array([inst.scale for inst in instances])
     rows = np.zeros(len(instances), dtype=np.int64)

@@ -22,51 +22,17 @@ from typing import Any
 
 import numpy as np
 
-from . import features as F
 from .autodetect import resolve_hamiltonian
 from .hamiltonian import as_hamiltonian
 from .policy import PolicyResult, PolicySpec, check_bounds, run_policy
 from .pretrained import Pretrained, is_card_path, load_card, load_pretrained
 from .refine import DEFAULT_REFINE
 
+# hamiltonian_scale_factor is re-exported: it was defined here before .units existed.
+from .units import hamiltonian_scale_factor, static_features
+
 DEFAULT_MAXFEV = 50
 STARTS = ("learned", "x0")
-
-
-def hamiltonian_scale_factor(hamiltonian: Any, family: str, rule: str = "max-coupling") -> float:
-    """Factor ``c`` by which ``hamiltonian`` is larger than the model's training normalisation.
-
-    Rules (a model card's ``policy.scale_rule`` says which one its model was trained in):
-
-    * ``"max-coupling"``. Max-Cut: the largest |ZZ coefficient| over 0.5 (unit weights give
-      exactly 1); SK: the root mean square ZZ coefficient times sqrt(n) (+-1 and Gaussian
-      couplings both give about 1).
-    * ``"coupling-rms"``: :func:`qlstm_optimizer.angles.coupling_scale` (the root-mean-square
-      field a spin feels from its neighbours) over its value on the family's reference instances
-      (unit 3-regular Max-Cut, SK). Why: the optimal p = 1 gamma scales as 1/sqrt(degree) as well
-      as 1/weight; on held-out Max-Cut graphs (Erdos-Renyi, 3-regular, weighted) ``gamma* * c``
-      spreads over 0.47..0.61 with this rule against 0.27..1.16 with the largest coupling
-      (docs/design.md), so the model starts close to the optimum on every graph.
-
-    Example:
-        >>> from qlstm_optimizer.problems import regular
-        >>> round(hamiltonian_scale_factor(regular(8, 3, seed=0), "maxcut", "coupling-rms"), 6)
-        1.0
-    """
-    from .angles import REFERENCE_SCALES, coupling_scale
-    from .policy import SCALE_RULES
-
-    if rule not in SCALE_RULES:
-        raise ValueError(f"scale rule must be one of {SCALE_RULES}, got {rule!r}")
-    h = as_hamiltonian(hamiltonian)
-    coeffs = np.array([abs(c) for k, c in h.terms.items() if len(k) == 2])
-    if coeffs.size == 0:
-        return 1.0
-    if rule == "coupling-rms":
-        return coupling_scale(h) / REFERENCE_SCALES["sk" if family == "sk" else "maxcut"]
-    if family == "sk":
-        return float(np.sqrt(np.mean(coeffs**2)) * np.sqrt(h.num_qubits))
-    return float(coeffs.max() / 0.5)
 
 
 @dataclass(frozen=True)
@@ -93,7 +59,7 @@ class ModelUnits:
             energy_offset = 0.0 if hamiltonian is None else as_hamiltonian(hamiltonian).constant
         return cls(np.concatenate([np.ones(spec.p), np.full(spec.p, float(scale))]),
                    float(energy_offset),
-                   F.static_features(hamiltonian, scale_known=hamiltonian_scale is not None))
+                   static_features(hamiltonian, scale_known=hamiltonian_scale is not None))
 
 
 def resolve_model(model: Any, num_parameters: int) -> tuple[Any, PolicySpec, str]:
@@ -152,7 +118,7 @@ def minimize_qaoa(
             ``hamiltonian_scale``), else none. None: run blind.
         hamiltonian_scale: overrides the scale ``c`` (see the module docstring). Given without
             ``hamiltonian``, the degree spread is unknown and taken as a typical irregular
-            graph's (``features.UNKNOWN_SPREAD_CV``).
+            graph's (``units.UNKNOWN_SPREAD_CV``).
         energy_offset: energy of the uniform superposition (default: the Hamiltonian's constant,
             else 0 as for qiskit-optimization's operators).
         exploration_noise: Gaussian noise added to learned proposals (fraction of the step size);

@@ -21,7 +21,7 @@ periodic only when all coefficients are integer multiples of one unit u (period 
 for unit-weight Max-Cut); for generic weights it is quasi-periodic and its supremum can sit at
 arbitrarily large gamma, where no practical optimizer looks. So every gamma is restricted to
 ``|gamma| <= gamma_max = min(period/2, 2 pi / s)``, with ``s`` the coupling scale
-(:func:`qlstm_optimizer.angles.coupling_scale`): a full period whenever it is not huge, and
+(:func:`qlstm_optimizer.units.coupling_scale`): a full period whenever it is not huge, and
 otherwise about ten times the typical optimal gamma (~0.5/s), well past where the landscape has
 dephased.
 
@@ -43,6 +43,7 @@ from scipy.optimize import minimize
 
 from .angles import coupling_scale, interp_angles, scaled_fixed_angles, tqa_angles
 from .hamiltonian import DiagonalHamiltonian, as_hamiltonian
+from .sim.analytic import analytic_p1_energy
 
 # TQA total-time steps tried at p >= 2, in units of 1/s (dt = 0.75 is the usual choice at s ~ 1).
 _TQA_STEPS = (0.5, 0.75, 1.1, 1.6, 2.2)
@@ -191,10 +192,6 @@ def _closed_form_p1(h: DiagonalHamiltonian) -> Any:
     """``sim.analytic.analytic_p1_energy`` for Ising (Z + ZZ) Hamiltonians when available: the
     grid then costs no statevectors. Only used to pick candidates; polishing is exact anyway."""
     if h.max_order > 2:
-        return None
-    try:
-        from .sim.analytic import analytic_p1_energy
-    except ImportError:  # pragma: no cover - optional module
         return None
     return analytic_p1_energy
 

@@ -35,9 +35,8 @@ import numpy as np
 
 from . import features as F
 from .refine import DEFAULT_REFINE, REFINE_METHODS, run_refine
+from .units import SCALE_RULES
 
-# How a Hamiltonian's size is divided out of the gammas (minimize.hamiltonian_scale_factor).
-SCALE_RULES = ("max-coupling", "coupling-rms")
 # When the first evaluation is the anchor itself (PolicySpec.probe_anchor).
 PROBE_MODES = ("never", "always", "regular")
 
@@ -62,7 +61,7 @@ class PolicySpec:
         horizon: number of learned proposals (the unroll length used in training).
         refine_step: initial step of the refine optimizer (COBYLA ``rhobeg``, simplex size).
         scale_rule: how the model's gamma units follow the Hamiltonian (see
-            :func:`qlstm_optimizer.minimize.hamiltonian_scale_factor`): ``"max-coupling"`` (largest
+            :func:`qlstm_optimizer.units.hamiltonian_scale_factor`): ``"max-coupling"`` (largest
             coupling; the first bundled models) or ``"coupling-rms"`` (root-mean-square local
             coupling, which also divides out the graph's degree).
         static_features: the model also sees :func:`qlstm_optimizer.features.static_features`

@@ -77,7 +77,7 @@ def test_scipy_method_looks_at_the_callers_function():
 
 
 def test_qaoa_oneliner_benchmark_runs(capsys):
-    from qlstm_optimizer.bench import qaoa_oneliner
+    from benchmarks import qaoa_oneliner
 
     assert qaoa_oneliner.main(["--instances", "1", "--maxfev", "2"]) == 0
     out = capsys.readouterr().out

@@ -221,21 +221,19 @@ def test_aer_energy_matches_exact_without_noise():
     assert aer(x) == pytest.approx(qaoa_energy(problem, x) - problem.constant, abs=0.02)
 
 
-def test_grid_p1_optimum_matches_statevector_search(monkeypatch):
-    from qlstm_optimizer.bench import scale
+def test_grid_p1_optimum_matches_statevector_search():
+    from qlstm_optimizer.bench.optima import analytic_p1_optimum
     from qlstm_optimizer.problems import sk
-    from qlstm_optimizer.sim import qaoa_energy
 
-    # The closed form lands separately; the statevector gives the same p = 1 energies.
-    monkeypatch.setattr(scale, "_energy_fn", lambda h: (lambda x: qaoa_energy(h, x)))
+    # The closed-form grid search finds the statevector search's p = 1 optimum.
     problem = sk(7, seed=424_244)
-    energy, _ = scale.analytic_p1_optimum(problem.without_constant(), num_gamma=64)
+    energy, _ = analytic_p1_optimum(problem.without_constant(), num_gamma=64)
     assert energy == pytest.approx(problem.optimal_qaoa_energy(1).relative_energy, abs=1e-7)
 
 
 def test_vqc_shot_noise_closed_loop_tiny():
     pytest.importorskip("qiskit_aer")
-    from qlstm_optimizer.bench.vqc_shots import BUDGETS, closed_loop_study
+    from benchmarks.vqc_shots import BUDGETS, closed_loop_study
     from qlstm_optimizer.pretrained.registry import WEIGHTS_DIR
 
     rows = closed_loop_study(str(WEIGHTS_DIR / "maxcut-p1.json"), shots=[64], instances=1)
@@ -248,7 +246,7 @@ def test_vqc_shot_noise_closed_loop_tiny():
 
 
 def test_gamma_spread_cli(capsys):
-    from qlstm_optimizer.bench.gamma_spread import main
+    from benchmarks.gamma_spread import main
 
     assert main(["--instances", "2"]) == 0
     out = capsys.readouterr().out

@@ -138,7 +138,7 @@ def test_probing_runs_move_in_scaled_steps():
 
 
 def test_policy_validation_cli_prints_margins(capsys):
-    from qlstm_optimizer.bench import policy_validation
+    from benchmarks import policy_validation
 
     assert policy_validation.main(["sk", "1", "--instances", "1", "--budget", "5", "--workers",
                                    "1", "--sizes", "6", "--variants", "2:quadratic,5:none"]) == 0

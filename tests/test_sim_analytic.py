@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qlstm_optimizer.bench.sim_speed import random_regular_edges
+from benchmarks.sim_speed import random_regular_edges
 from qlstm_optimizer.hamiltonian import DiagonalHamiltonian
 from qlstm_optimizer.sim import analytic, analytic_p1_energy
 from qlstm_optimizer.sim.numpy_qaoa import StatevectorTooLargeError, qaoa_energy

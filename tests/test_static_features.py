@@ -100,7 +100,7 @@ def test_bad_static_features_are_refused(static):
 
 
 def test_scale_only_study_runs(capsys):
-    from qlstm_optimizer.bench import scale_only
+    from benchmarks import scale_only
 
     assert scale_only.main(instances=1, spreads=(0.2,)) == 0
     out = capsys.readouterr().out

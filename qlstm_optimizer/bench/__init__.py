@@ -1,12 +1,20 @@
-"""Benchmarks: the sample-efficiency suite against every baseline (``qlstm-optimizer bench``).
+"""The benchmark suite behind ``qlstm-optimizer bench``: sample efficiency against every baseline.
 
-Kept import-light on purpose (nothing is imported here): the CLI and the speed benchmarks import
-only the modules they need. Entry points: :func:`qlstm_optimizer.bench.suite.run_suite` and
-``python -m qlstm_optimizer bench [--quick]``.
+Kept import-light on purpose (nothing is imported here): the CLI imports the runner only when
+the ``bench`` subcommand runs. Entry points: :func:`qlstm_optimizer.bench.suite.run_suite` and
+``qlstm-optimizer bench [--quick]``.
 
-Modules: ``objective`` (counting objective), ``baselines`` (one function per optimizer),
-``learned`` (bundled models), ``metrics``, ``suites`` (instance sets, optimum cache), ``tasks``
-(worker tasks), ``suite`` (runner, CLI, JSON), ``targets``, ``report`` (markdown, figures),
-``noise`` (qiskit-aer), ``scale`` (n = 50..500 at p = 1), ``paper`` (the seed paper's Table I),
-``sim_speed`` (simulators vs Qiskit: ``python -m qlstm_optimizer.bench.sim_speed``).
+Layers (each imports only the ones below it):
+
+1. ``suite``: the runner, CLI options and JSON output; runs the parts below.
+2. the parts: ``tasks`` (one instance of the main and noise parts), ``noise`` (qiskit-aer),
+   ``scale`` (n = 50..500 at p = 1), ``paper`` (the seed paper's Table I); ``report``
+   (markdown, figures) and ``targets`` (pass/fail of each claim) read the results.
+3. the pieces: ``baselines`` (one function per optimizer), ``learned`` (bundled models),
+   ``optima`` (denominators of rho, cached), ``suites`` (instance sets).
+4. shared helpers: ``objective`` (counting objective), ``metrics``, ``parallel`` (process-pool
+   map).
+
+One-off studies (simulator speed, the studies that chose a setting) live outside the package in
+the repository's ``benchmarks/`` folder.
 """

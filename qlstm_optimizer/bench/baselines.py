@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 
+from ..angles import fixed_angles, scaled_fixed_angles, tqa_angles
 from .objective import BudgetExhausted, CountingObjective
 
 Fun = Callable[[np.ndarray], float]
@@ -41,15 +42,11 @@ def random_start(p: int, rng: np.random.Generator) -> np.ndarray:
 
 def fixed_start(family: str, p: int) -> np.ndarray:
     """Instance-independent fixed angles (3-regular table for Max-Cut, SK table for SK)."""
-    from ..angles import fixed_angles
-
     return fixed_angles("sk" if family == "sk" else "maxcut", p)
 
 
 def tqa_start(p: int, dt: float = 0.75) -> np.ndarray:
     """Trotterised-annealing ramp with time step ``dt`` (Qiskit signs)."""
-    from ..angles import tqa_angles
-
     return tqa_angles(p, dt)
 
 
@@ -70,8 +67,6 @@ def start_point(kind: str, family: str, p: int, rng: np.random.Generator | None,
     if kind == "tqa":
         return tqa_start(p)
     if kind == "scaled":
-        from ..angles import scaled_fixed_angles
-
         return scaled_fixed_angles(hamiltonian, p, "sk" if family == "sk" else "maxcut")
     raise ValueError(f"unknown start {kind!r}; use one of {STARTS} or 'scaled'")
 

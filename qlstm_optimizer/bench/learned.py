@@ -18,7 +18,12 @@ from typing import Any
 
 import numpy as np
 
+from ..minimize import minimize_qaoa
+from ..models import init_numpy_model
+from ..policy import PolicySpec
+from ..pretrained import list_pretrained, load_pretrained
 from ..refine import DEFAULT_REFINE
+from .baselines import fixed_start
 from .objective import BudgetExhausted, CountingObjective
 
 
@@ -44,8 +49,6 @@ class LearnedMethod:
 
 
 def _card_arch(name: str) -> str:
-    from ..pretrained import load_pretrained
-
     try:
         card = load_pretrained(name).card
     except Exception:  # a broken card is reported by the registry's own tests, not here
@@ -55,8 +58,6 @@ def _card_arch(name: str) -> str:
 
 def discover(family: str, p: int, *, untrained: bool = False) -> tuple[list[LearnedMethod], str]:
     """Learned methods for a suite of ``family`` at depth ``p``, and a note on what is missing."""
-    from ..pretrained import list_pretrained
-
     names = list_pretrained()
     default = f"{family}-p{p}"
     methods: list[LearnedMethod] = []
@@ -86,10 +87,6 @@ def discover(family: str, p: int, *, untrained: bool = False) -> tuple[list[Lear
 def resolve(method: LearnedMethod, p: int) -> Any:
     """The ``model`` argument of :func:`qlstm_optimizer.minimize.minimize_qaoa`."""
     if method.model.startswith("untrained:"):
-        from ..models import init_numpy_model
-        from ..policy import PolicySpec
-        from .baselines import fixed_start
-
         arch = method.model.split(":", 1)[1]
         return init_numpy_model(arch, p=p, seed=0), PolicySpec(
             p=p, anchor=fixed_start(method.family, p))
@@ -104,8 +101,6 @@ def run_learned(fun: Callable[[np.ndarray], float], p: int, maxfev: int,
     relative), used only for the Hamiltonian-scale conversion of the model's gamma units (not
     at all for a ``blind`` method).
     """
-    from ..minimize import minimize_qaoa
-
     obj = CountingObjective(fun, maxfev)
     try:
         # The Hamiltonian sets the gamma units by the model card's scale rule.

@@ -15,6 +15,14 @@ from typing import Any
 
 import numpy as np
 
+from .. import problems
+from ..instances import instance_seed
+from ..optimum import optimal_qaoa_energy
+from .learned import LearnedMethod, discover
+from .parallel import pmap
+from .suites import BenchInstance
+from .tasks import run_methods
+
 AER_SIZES = (6, 7, 8)
 AER_EDGE_PROB = 0.5
 P1, P2 = 0.001, 0.01  # depolarising probabilities (one-, two-qubit gates)
@@ -64,13 +72,6 @@ class AerEnergy:
 
 
 def aer_task(task: dict[str, Any]) -> dict[str, Any]:
-    from .. import problems
-    from ..instances import instance_seed
-    from ..optimum import optimal_qaoa_energy
-    from .learned import LearnedMethod
-    from .suites import BenchInstance
-    from .tasks import run_methods
-
     start = time.perf_counter()
     n, index = task["n"], task["index"]
     seed = instance_seed("test", index, base_seed=41)
@@ -98,9 +99,6 @@ def run_aer(cfg: Any) -> dict[str, Any]:
         import qiskit_aer  # noqa: F401
     except ImportError:
         return {"skipped": "qiskit-aer is not installed (pip install 'qlstm-optimizer[aer]')"}
-    from .learned import discover
-    from .suite import pmap
-
     methods, note = discover("maxcut", 1, untrained=cfg.untrained)
     sizes = AER_SIZES[:1] if cfg.quick else AER_SIZES
     tasks = [{"n": n, "index": i, "shots": cfg.shots, "budget": AER_BUDGET,

@@ -15,7 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from .suites import DENSE_PROBS
+from .. import problems
+from ..instances import instance_seed
+from ..pretrained import list_pretrained
+from .baselines import random_start, run_baseline
+from .learned import LearnedMethod, discover, run_learned
+from .parallel import pmap
+from .suites import DENSE_PROBS, BenchInstance
 
 PAPER_SIZES = tuple(range(8, 17))
 QUICK_PAPER_SIZES = (8, 10, 12)
@@ -26,12 +32,6 @@ GRAD_EVALS = 4  # central differences at p = 1
 
 
 def paper_task(task: dict[str, Any]) -> dict[str, Any]:
-    from .. import problems
-    from ..instances import instance_seed
-    from .baselines import random_start, run_baseline
-    from .learned import LearnedMethod, run_learned
-    from .suites import BenchInstance
-
     n, q, index = task["n"], task["edge_prob"], task["index"]
     seed = instance_seed("test", index, base_seed=31)
     inst = BenchInstance("paper", index, "maxcut", "erdos_renyi", n, seed, {"edge_prob": q},
@@ -62,10 +62,6 @@ def paper_task(task: dict[str, Any]) -> dict[str, Any]:
 
 def run_paper(cfg: Any) -> dict[str, Any]:
     """Table I: mean +- std of the approximation ratio per edge probability and method."""
-    from ..pretrained import list_pretrained
-    from .learned import LearnedMethod, discover
-    from .suite import pmap
-
     names = list_pretrained()
     learned: list[LearnedMethod] = []
     if PAPER_MODEL in names:

@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from .baselines import STEPS
 from .metrics import BUDGETS
+from .suites import SUITES
 from .targets import primary_label
 
 SHOW_K = ("1", "2", "3", "5", "10", "20", "50")
@@ -249,9 +251,6 @@ def paper_section(paper: dict[str, Any]) -> list[str]:
 
 def settings_section(results: dict[str, Any]) -> list[str]:
     """How the suite is set up, generated from the code's constants."""
-    from .baselines import STEPS
-    from .suites import SUITES
-
     rows = []
     for spec in SUITES.values():
         dens = (", ".join(f"{q:.3f}" for q in spec.edge_probs) if spec.edge_probs else

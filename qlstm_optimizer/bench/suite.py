@@ -19,17 +19,24 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..pretrained import list_pretrained
 from .learned import discover
 from .metrics import BUDGETS, summarize_runs
-from .suites import SUITES, OptimumCache, analytic_available, cache_path, make_instance
+from .noise import run_aer
+from .optima import OptimumCache, cache_path
+from .paper import run_paper
+from .parallel import log, pmap
+from .report import summary_text, write_report
+from .scale import run_scale
+from .suites import SUITES, make_instance
+from .targets import evaluate_targets
 from .tasks import instance_task, noisy_task, optimum_task
 
 PARTS = ("main", "noise", "aer", "scale", "paper")
@@ -62,34 +69,6 @@ class BenchConfig:
         return cls(quick=True, **kw)
 
 
-def _log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-def pmap(fn: Callable[[dict], dict], tasks: list[dict], workers: int, what: str
-         ) -> Iterator[dict]:
-    """Run ``fn`` over ``tasks`` (in a process pool if ``workers > 1``), yielding results as they
-    complete, with a progress line per task on stderr."""
-    start = time.perf_counter()
-    total = len(tasks)
-
-    def progress(i: int) -> None:
-        el = time.perf_counter() - start
-        _log(f"  [{what}] {i}/{total} done, {el:.0f} s elapsed, "
-             f"~{el / i * (total - i):.0f} s left")
-
-    if workers <= 1 or total <= 1:
-        for i, t in enumerate(tasks, 1):
-            yield fn(t)
-            progress(i)
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(fn, t) for t in tasks]
-        for i, fut in enumerate(as_completed(futures), 1):
-            yield fut.result()
-            progress(i)
-
-
 # -- optima --------------------------------------------------------------------------------------
 
 
@@ -111,7 +90,7 @@ def ensure_optima(cfg: BenchConfig, requests: Iterable[tuple[str, int, int]]) ->
     for t in tasks:
         t["depths"] = sorted(t["depths"])
     if tasks:
-        _log(f"optimal QAOA energies: {len(tasks)} instances to compute (cached afterwards)")
+        log(f"optimal QAOA energies: {len(tasks)} instances to compute (cached afterwards)")
     for res in pmap(optimum_task, tasks, cfg.workers, "optima"):
         for p, value in res["optima"].items():
             cache.put(res["key"], int(p), value)
@@ -134,10 +113,6 @@ def main_tasks(cfg: BenchConfig) -> tuple[list[dict], dict]:
         for p in cfg.depths:
             count = cfg.instances or (spec.quick_count if cfg.quick else spec.count)
             learned, note = _learned(spec.family, p, cfg)
-            sizes = spec.sizes if p == 1 or spec.sizes_deep is None else spec.sizes_deep
-            if max(sizes) > 16 and not analytic_available():
-                note = "; ".join(filter(None, [note, "n > 16 left out: the closed-form p=1 "
-                                               "energy (sim.analytic) was not available"]))
             blocks.setdefault(suite, {})[str(p)] = {"learned": learned, "note": note}
             for i in range(count):
                 tasks.append({"suite": suite, "index": i, "p": p, "quick": cfg.quick,
@@ -162,7 +137,7 @@ def run_main(cfg: BenchConfig, cache: OptimumCache) -> dict:
         inst = make_instance(SUITES[t["suite"]], t["index"], t["p"], cfg.quick)
         t["opt"], t["n"] = cache.get(inst.key, t["p"]), inst.n
     tasks.sort(key=lambda t: (-t["n"], -t["p"]))  # longest first balances the pool
-    _log(f"main suite: {len(tasks)} instance runs")
+    log(f"main suite: {len(tasks)} instance runs")
     collected: dict[tuple[str, str], list[dict]] = {}
     for res in pmap(instance_task, tasks, cfg.workers, "main"):
         collected.setdefault((res["suite"], str(res["p"])), []).append(res)
@@ -219,8 +194,6 @@ def run_noise(cfg: BenchConfig) -> dict:
 
 def run_suite(cfg: BenchConfig) -> dict:
     """Run the configured parts, write ``results.json`` (+ report and figures), return results."""
-    from ..pretrained import list_pretrained
-
     t0 = time.perf_counter()
     results: dict[str, Any] = {
         "config": asdict(cfg), "models": list_pretrained(), "budgets": list(BUDGETS),
@@ -235,14 +208,12 @@ def run_suite(cfg: BenchConfig) -> dict:
         t = time.perf_counter()
         results["suites"] = run_main(cfg, cache)
         results["seconds"]["main"] = time.perf_counter() - t
-        from .targets import evaluate_targets
-
         results["targets"] = evaluate_targets(results["suites"])
-    for part, runner in (("noise", run_noise), ("aer", _aer), ("scale", _scale),
-                         ("paper", _paper)):
+    for part, runner in (("noise", run_noise), ("aer", run_aer), ("scale", run_scale),
+                         ("paper", run_paper)):
         if part in cfg.parts:
             t = time.perf_counter()
-            _log(f"part {part} ...")
+            log(f"part {part} ...")
             results[part] = runner(cfg)
             results["seconds"][part] = time.perf_counter() - t
     results["seconds"]["total"] = time.perf_counter() - t0
@@ -252,12 +223,10 @@ def run_suite(cfg: BenchConfig) -> dict:
     # Compact: rounded floats, no indentation (the full suite's raw results stay ~1 MB).
     path.write_text(json.dumps(_rounded(results), separators=(",", ":"),
                                default=_json_default) + "\n")
-    _log(f"wrote {path}")
+    log(f"wrote {path}")
     if cfg.report:
-        from .report import write_report
-
         write_report(results, Path(cfg.report), figures_dir=out, results_path=path)
-        _log(f"wrote {cfg.report}")
+        log(f"wrote {cfg.report}")
     return results
 
 
@@ -278,24 +247,6 @@ def _json_default(obj: Any) -> Any:
     if isinstance(obj, (set, tuple)):
         return list(obj)
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
-
-
-def _aer(cfg: BenchConfig) -> dict:
-    from .noise import run_aer
-
-    return run_aer(cfg)
-
-
-def _scale(cfg: BenchConfig) -> dict:
-    from .scale import run_scale
-
-    return run_scale(cfg)
-
-
-def _paper(cfg: BenchConfig) -> dict:
-    from .paper import run_paper
-
-    return run_paper(cfg)
 
 
 def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
@@ -340,7 +291,7 @@ def config_from_args(args: argparse.Namespace, argv: list[str] | None = None) ->
     if args.report:
         kw["report"] = None if args.report.lower() == "none" else args.report
     if args.budget < max(BUDGETS) and "main" in kw.get("parts", PARTS):
-        _log(f"note: budget {args.budget} < {max(BUDGETS)}: larger k are not reported")
+        log(f"note: budget {args.budget} < {max(BUDGETS)}: larger k are not reported")
     argv = list(argv if argv is not None else sys.argv[1:])
     if argv[:1] != ["bench"]:  # run as python -m qlstm_optimizer.bench.suite
         argv = ["bench", *argv]
@@ -354,8 +305,6 @@ def run_cli(args: argparse.Namespace) -> int:
     if args.budget < 1:
         raise ValueError(f"--budget must be positive, got {args.budget}")
     results = run_suite(cfg)
-    from .report import summary_text
-
     print(summary_text(results))
     return 0
 

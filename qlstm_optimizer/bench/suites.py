@@ -17,26 +17,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import product
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..instances import Component, InstanceDistribution, sample_instance
+from ..sim.analytic import analytic_p1_energy
+from ..sim.numpy_qaoa import qaoa_diagonal_energies
+from .metrics import approximation_ratio
+
 DENSE_PROBS = tuple(k / 7 for k in range(2, 7))  # 2/7 .. 6/7, the seed paper's test densities
-
-
-def analytic_available() -> bool:
-    """Whether the closed-form p = 1 energy (:mod:`qlstm_optimizer.sim.analytic`) exists."""
-    try:
-        from ..sim.analytic import analytic_p1_energy  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -71,8 +64,6 @@ class SuiteSpec:
 
     def combos(self, p: int, quick: bool) -> list[tuple[int, float | int | None]]:
         sizes = self.sizes if p == 1 or self.sizes_deep is None else self.sizes_deep
-        if not analytic_available():  # n > 16 needs the closed form (statevector: minutes)
-            sizes = tuple(s for s in sizes if s <= 16)
         if quick:
             sizes = tuple(s for s in sizes if s in self.quick_sizes) or sizes[:1]
         dens: tuple[Any, ...] = self.edge_probs or self.degrees or (None,)
@@ -135,8 +126,6 @@ class BenchInstance:
 
     def approximation_ratio(self, relative_energy: float) -> float:
         """E[cut]/max-cut (Max-Cut) or E/E_ground (SK) of a state with this relative energy."""
-        from .metrics import approximation_ratio
-
         return approximation_ratio(relative_energy + self.constant, self.ground_energy,
                                    self.offset)
 
@@ -148,15 +137,11 @@ class BenchInstance:
         return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
     def energy_function(self, p: int) -> Any:
-        """Exact relative energy ``x -> <H> - constant``: closed form at p = 1 when available
-        (exact, O(edges) instead of O(n 2**n)), else the NumPy statevector."""
-        if p == 1 and analytic_available():
-            from ..sim.analytic import analytic_p1_energy
-
+        """Exact relative energy ``x -> <H> - constant``: closed form at p = 1 (exact, O(edges)
+        instead of O(n 2**n)), else the NumPy statevector."""
+        if p == 1:
             h = self.relative
             return lambda x: float(analytic_p1_energy(h, x))
-        from ..sim.numpy_qaoa import qaoa_diagonal_energies
-
         diag = self.relative.diagonal()  # read-only: its phase plan and symmetry are cached
 
         def energy(x: np.ndarray) -> float:
@@ -167,8 +152,6 @@ class BenchInstance:
 
 def make_instance(spec: SuiteSpec, index: int, p: int, quick: bool) -> BenchInstance:
     """Instance ``index`` of ``spec`` (the combination picks size and density)."""
-    from ..instances import Component, InstanceDistribution, sample_instance
-
     n, dens = spec.combos(p, quick)[index % len(spec.combos(p, quick))]
     comp: dict[str, Any] = {"family": spec.kind, "sizes": (n,)}
     if spec.edge_probs:
@@ -186,55 +169,3 @@ def suite_instances(spec: SuiteSpec, p: int, quick: bool, count: int | None = No
     """The suite's instances at depth ``p`` (``count`` overrides the configured number)."""
     count = (spec.quick_count if quick else spec.count) if count is None else count
     return [make_instance(spec, i, p, quick) for i in range(count)]
-
-
-# -- optimal energies --------------------------------------------------------------------------
-
-
-def cache_path(cache_dir: str | Path | None = None) -> Path:
-    from ..instances import default_cache_dir
-
-    base = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    return base / "bench" / "optima.json"
-
-
-class OptimumCache:
-    """``{instance key: {str(p): relative optimal energy}}`` persisted as JSON (atomic writes)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.data: dict[str, dict[str, float]] = {}
-        if path.exists():
-            self.data = json.loads(path.read_text())
-
-    def get(self, key: str, p: int) -> float | None:
-        return self.data.get(key, {}).get(str(p))
-
-    def put(self, key: str, p: int, value: float) -> None:
-        self.data.setdefault(key, {})[str(p)] = float(value)
-
-    def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            json.dump(self.data, f)
-        os.replace(tmp, self.path)
-
-
-def compute_optima(inst: BenchInstance, depths: list[int]) -> dict[int, float]:
-    """Relative optimal QAOA energies of ``inst`` at each depth (chained: p uses p-1).
-
-    n > 16 is only benchmarked at p = 1, where the dense-grid optimum of the closed form is
-    used (see :mod:`qlstm_optimizer.bench.scale`); the statevector search would take minutes."""
-    if inst.n > 16 and depths == [1]:
-        from .scale import analytic_p1_optimum
-
-        return {1: analytic_p1_optimum(inst.relative)[0]}
-    from ..optimum import optimal_qaoa_energy
-
-    cache: dict = {}
-    out = {}
-    for p in sorted(depths):
-        opt = optimal_qaoa_energy(inst.problem, p, family=inst.family, cache=cache)
-        out[p] = float(opt.relative_energy)
-    return out

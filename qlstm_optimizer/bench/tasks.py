@@ -14,11 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from ..sim import sampled_energy
 from .baselines import EXTRA_RUNS, STARTS, SUITE_OPTIMIZERS, run_baseline, start_point
 from .learned import LearnedMethod, run_learned
 from .metrics import evals_to_reach, rho_curve
 from .objective import CountingObjective
-from .suites import SUITES, BenchInstance, compute_optima, make_instance
+from .optima import compute_optima
+from .suites import SUITES, BenchInstance, make_instance
 
 
 def run_methods(inst: BenchInstance, p: int, fun: Callable[[np.ndarray], float], budget: int,
@@ -86,8 +88,6 @@ def noisy_task(task: dict[str, Any]) -> dict[str, Any]:
     """Shot-noise runs: every optimizer sees 1024-shot sampled energies (as Qiskit's
     StatevectorSampler would give); scored by the exact rho of the point it returns (the point
     with the lowest *observed* energy, which is what run_policy and SciPy report)."""
-    from ..sim import sampled_energy
-
     start = time.perf_counter()
     spec = SUITES[task["suite"]]
     p, budget, opt, shots = task["p"], task["budget"], task["opt"], task["shots"]

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from . import qlstm
 from .common import check_keys, count_parameters, positive_int, uniform
 
 __all__ = ["default_config", "init_params", "initial_state", "param_shapes", "step", "vqc_specs"]
@@ -37,8 +38,6 @@ def _count(hidden: int, p: int, num_features: int) -> int:
 
 def matched_hidden_size(p: int, num_features: int = 4) -> int:
     """``H`` giving the parameter count closest to the default QLSTM's (same p, F)."""
-    from . import qlstm
-
     qcfg = qlstm.default_config(p, num_features=num_features)
     target = count_parameters(qlstm.param_shapes(qcfg))
     return min(range(1, 65), key=lambda h: (abs(_count(h, p, num_features) - target), h))

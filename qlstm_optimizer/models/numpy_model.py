@@ -22,8 +22,11 @@ from typing import Any
 import numpy as np
 
 from .common import count_parameters
+from .estimator import EstimatorOps
 from .ops import NUMPY_OPS, FrozenNumpyOps
+from .qklstm import angle_map
 from .registry import get_arch, validate_config
+from .vqc_qiskit import kernel_circuit, to_qiskit
 
 __all__ = ["NumpySequenceModel", "check_params"]
 
@@ -148,8 +151,6 @@ class NumpySequenceModel:
             >>> bool(np.allclose(y0, y1, atol=1e-9))
             True
         """
-        from .estimator import EstimatorOps
-
         specs = None
         if only is not None:
             table = self.vqc_specs()
@@ -183,8 +184,6 @@ class NumpySequenceModel:
             >>> sorted(init_numpy_model("qlstm", 1, seed=0).export_circuits())[:2]
             ['vqc1_forget', 'vqc2_input']
         """
-        from .vqc_qiskit import kernel_circuit, to_qiskit
-
         out = {}
         for name, (spec, key, idx) in self.vqc_specs().items():
             weights = None
@@ -192,8 +191,6 @@ class NumpySequenceModel:
                 weights = self.params[key][idx]
             out[name] = to_qiskit(spec, None, weights, name=name)
         if self.arch == "qklstm":
-            from .qklstm import angle_map
-
             spec = self.vqc_specs()["kernel_feature_map"][0]
             refs = angle_map(self.config, self.params["refs"], NUMPY_OPS)
             for m, ref in enumerate(refs):

@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
+from .vqc import expectations, fidelity_kernel
+
 __all__ = ["NUMPY_OPS", "FrozenNumpyOps", "NumpyOps"]
 
 
@@ -137,14 +139,10 @@ class NumpyOps:
     # -- quantum entry points -----------------------------------------------------------------
     def vqc(self, spec: Any, x: Any, weights: Any) -> Any:
         """<Z_q> for the readout qubits of ``spec``; see :func:`.vqc.expectations`."""
-        from .vqc import expectations
-
         return expectations(spec, x, weights, self)
 
     def kernel(self, spec: Any, z: Any, refs: Any) -> Any:
         """Fidelity kernel |<phi(c)|phi(z)>|^2; see :func:`.vqc.fidelity_kernel`."""
-        from .vqc import fidelity_kernel
-
         return fidelity_kernel(spec, z, refs, self)
 
 

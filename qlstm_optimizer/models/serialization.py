@@ -51,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from .._version import __version__
 from .numpy_model import NumpySequenceModel, check_params
 from .registry import ARCHITECTURES, validate_config
 
@@ -158,8 +159,6 @@ def save_model(
     buf = io.BytesIO()
     np.savez(buf, **{k: np.ascontiguousarray(v, dtype=np.float64) for k, v in params.items()})
     data = buf.getvalue()
-
-    from .. import __version__
 
     card: dict[str, Any] = {
         "format": CARD_FORMAT,

@@ -26,6 +26,7 @@ import torch
 
 from .numpy_model import NumpySequenceModel, check_params
 from .registry import get_arch, validate_config
+from .serialization import load_model, save_model
 from .torch_ops import TORCH_OPS
 
 __all__ = ["TorchSequenceModel", "load_torch_model"]
@@ -99,8 +100,6 @@ class TorchSequenceModel(torch.nn.Module):
 
     def save(self, path_stem: str | os.PathLike, card_extra: dict | None = None):
         """Shortcut for :func:`~qlstm_optimizer.models.save_model`."""
-        from .serialization import save_model
-
         return save_model(self, path_stem, card_extra)
 
     def extra_repr(self) -> str:
@@ -109,8 +108,6 @@ class TorchSequenceModel(torch.nn.Module):
 
 def load_torch_model(json_path: str | os.PathLike) -> TorchSequenceModel:
     """Load a model card + weights (hash-checked, no pickle) as a trainable torch model."""
-    from .serialization import load_model
-
     numpy_model = load_model(json_path)
     model = TorchSequenceModel.from_numpy(numpy_model)
     model.card = numpy_model.card

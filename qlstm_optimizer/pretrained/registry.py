@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..models import load_model  # verifies the sha256 of the weight file
 from ..policy import PolicySpec
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
@@ -92,8 +93,6 @@ def resolve_model_name(name: str, num_parameters: int | None = None) -> str:
 
 @lru_cache(maxsize=32)
 def _load(name: str) -> Pretrained:
-    from ..models import load_model  # verifies the sha256 of the weight file
-
     card_path = WEIGHTS_DIR / f"{name}.json"
     card = json.loads(card_path.read_text())
     model = load_model(card_path)
@@ -121,8 +120,6 @@ def load_card(path: str | Path) -> Pretrained:
         ValueError: a malformed card, a weight file that does not match its sha256, or a card
             without a ``policy`` section.
     """
-    from ..models import load_model
-
     path = Path(path)
     card = json.loads(path.read_text())
     if not isinstance(card, dict) or not isinstance(card.get("policy"), dict):

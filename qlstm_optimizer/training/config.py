@@ -38,6 +38,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+from .. import angles
 from ..instances import InstanceDistribution
 from ..policy import PolicySpec
 
@@ -148,8 +149,6 @@ def _check_keys(section: str, d: dict[str, Any], allowed: set[str]) -> None:
 def resolve_anchor(anchor: Any, p: int) -> list[float]:
     """``[..]`` as is; ``"fixed:<family>"`` -> angles.fixed_angles; ``"tqa:<dt>"`` -> tqa_angles."""
     if isinstance(anchor, str):
-        from .. import angles
-
         kind, _, arg = anchor.partition(":")
         if kind == "fixed":
             return [float(a) for a in angles.fixed_angles(arg, p)]

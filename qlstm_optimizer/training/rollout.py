@@ -27,6 +27,7 @@ import torch
 from .. import features as F
 from ..instances import InstancePool
 from ..policy import PolicySpec
+from ..sim.torch_qaoa import qaoa_energy_torch
 
 
 @dataclass
@@ -64,8 +65,6 @@ class BatchDiagonals:
 
     def energies(self, x: torch.Tensor) -> torch.Tensor:
         """Exact QAOA energies (B,) of the proposals x (B, 2p), differentiable in x."""
-        from ..sim.torch_qaoa import qaoa_energy_torch
-
         out = x.new_zeros(self.size)
         for pos, diags in self.groups:
             out = out.index_put((pos,), qaoa_energy_torch(diags, x[pos]))

@@ -27,7 +27,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from .. import features as F
+from .._version import __version__
 from ..instances import build_pool
+from ..models import build_config, save_model
+from ..models.torch_model import TorchSequenceModel
 from .config import Config, train_config_dict
 from .losses import meta_loss
 from .rollout import BatchDiagonals, unroll
@@ -53,10 +57,6 @@ class TrainResult:
 # -- pieces ---------------------------------------------------------------------------------------
 def make_model(cfg: Config) -> Any:
     """A fresh torch model, initialised from the config seed (bit-reproducible)."""
-    from .. import features as F
-    from ..models import build_config
-    from ..models.torch_model import TorchSequenceModel
-
     overrides = dict(cfg.model_overrides)
     if cfg.policy.static_features:
         overrides.setdefault("num_features", F.NUM_FEATURES + F.NUM_STATIC)
@@ -256,8 +256,6 @@ def _validate(cfg: Config, model: Any, val_pool: Any, s: dict[str, Any],
 
 def finalize(cfg: Config, model: Any, s: dict[str, Any], out: Path) -> Path:
     """Load the best weights and write ``<name>.npz`` + model card, history and plots."""
-    from ..models import save_model
-
     model.load_state_dict(s["best_state"])
     card = model_card(cfg, s)
     path, _ = save_model(model.to_numpy(), out / cfg.name, card)
@@ -276,8 +274,6 @@ def model_card(cfg: Config, s: dict[str, Any]) -> dict[str, Any]:
     import platform
 
     import scipy
-
-    from .. import __version__
 
     metrics = {f"val_{k}": v for k, v in s["best_metrics"].items()}
     return {

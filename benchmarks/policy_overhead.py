@@ -1,6 +1,8 @@
 """Per-evaluation overhead of the optimizer itself (not the objective), next to SciPy's COBYLA.
 
-Run: ``python -m qlstm_optimizer.bench.policy_overhead``
+Produced: the optimizer-overhead rows of docs/performance.md.
+
+Run: ``python -m benchmarks.policy_overhead``
 
 The objective is a constant-time quadratic so that what is measured is the optimizer's own work
 per evaluation: model step, features, bookkeeping (and for the adapters, their wrappers).
@@ -14,10 +16,10 @@ import time
 import numpy as np
 from scipy.optimize import minimize
 
-from ..minimize import minimize_qaoa
-from ..pretrained import list_pretrained
-from ..qiskit import QLSTMOptimizer
-from ..scipy import qlstm
+from qlstm_optimizer.minimize import minimize_qaoa
+from qlstm_optimizer.pretrained import list_pretrained
+from qlstm_optimizer.qiskit import QLSTMOptimizer
+from qlstm_optimizer.scipy import qlstm
 
 
 def _quadratic(x: np.ndarray) -> float:

@@ -1,6 +1,8 @@
 """Where the best p = 1 gamma sits in each Hamiltonian-scale rule's units, per graph family.
 
-Run ``python -m qlstm_optimizer.bench.gamma_spread`` (a few seconds). For validation-split
+Produced: docs/design.md, "Hamiltonian units" (the gamma* * c spread per scale rule).
+
+Run ``python -m benchmarks.gamma_spread`` (a few seconds). For validation-split
 graphs (never the benchmark's test seeds) of the Max-Cut suites it finds the optimal p = 1
 angles on a dense grid of the closed-form energy and prints ``|gamma*| * c`` for both rules of
 :func:`qlstm_optimizer.minimize.hamiltonian_scale_factor`. The narrower the spread, the closer
@@ -31,7 +33,7 @@ SUITES = {
 
 def optimal_p1_gamma(hamiltonian: Any, points: int = 200) -> float:
     """Gamma of the best point of a (beta, gamma) grid, |gamma| in (0, 1.6], closed form."""
-    from ..sim.analytic import analytic_p1_energy
+    from qlstm_optimizer.sim.analytic import analytic_p1_energy
 
     betas = np.linspace(-np.pi / 4, np.pi / 4, 61)
     gammas = np.linspace(0.02, 1.6, points)
@@ -40,9 +42,9 @@ def optimal_p1_gamma(hamiltonian: Any, points: int = 200) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ..instances import InstanceDistribution, sample_instance
-    from ..minimize import hamiltonian_scale_factor
-    from ..policy import SCALE_RULES
+    from qlstm_optimizer.instances import InstanceDistribution, sample_instance
+    from qlstm_optimizer.minimize import hamiltonian_scale_factor
+    from qlstm_optimizer.policy import SCALE_RULES
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--instances", type=int, default=20, help="graphs per family")

@@ -1,10 +1,12 @@
 """Runs given only ``hamiltonian_scale`` (no operator): which degree spread to assume.
 
-For each candidate value of the assumed spread (``features.UNKNOWN_SPREAD_CV``) runs maxcut-p1
+Produced: docs/user-guide.md (scale-only runs) and ``units.UNKNOWN_SPREAD_CV``.
+
+For each candidate value of the assumed spread (``units.UNKNOWN_SPREAD_CV``) runs maxcut-p1
 with ``hamiltonian_scale=c`` on validation-split graphs (20 per family) and prints median rho at
 k = 1, 3, 5, 10 next to the run given the operator::
 
-    python -m qlstm_optimizer.bench.scale_only
+    python -m benchmarks.scale_only
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ from unittest import mock
 
 import numpy as np
 
-from .. import features as F
-from ..instances import InstanceDistribution, sample_instance
-from ..minimize import hamiltonian_scale_factor, minimize_qaoa
-from ..sim import qaoa_energy
-from .policy_validation import VALIDATION_SEED, suites
+from benchmarks.policy_validation import VALIDATION_SEED, suites
+from qlstm_optimizer import units
+from qlstm_optimizer.instances import InstanceDistribution, sample_instance
+from qlstm_optimizer.minimize import hamiltonian_scale_factor, minimize_qaoa
+from qlstm_optimizer.sim import qaoa_energy
 
 KS = (1, 3, 5, 10)
 
@@ -45,14 +47,9 @@ def _medians(kwargs_of, instances: int) -> list[str]:
 def main(instances: int = 20, spreads: tuple[float, ...] = (0.0, 0.2, 0.3, 0.4)) -> int:
     print(f"median rho_k, k = {KS}, maxcut-p1, {instances} validation graphs per family")
     print("with the operator:  " + " | ".join(_medians(lambda h: {"hamiltonian": h}, instances)))
-    original = F.static_features
     for cv in spreads:
-        def static(h=None, *, scale_known=False, cv=cv):
-            if h is None and scale_known:
-                return np.array([1.0, cv])
-            return original(h, scale_known=scale_known)
-
-        with mock.patch.object(F, "static_features", static):
+        # static_features reads the assumed spread at call time: patch the one definition.
+        with mock.patch.object(units, "UNKNOWN_SPREAD_CV", cv):
             rows = _medians(lambda h: {"hamiltonian": None, "hamiltonian_scale":
                                        hamiltonian_scale_factor(h, "maxcut", "coupling-rms")},
                             instances)

@@ -1,5 +1,7 @@
 """Training throughput: instance-steps per second of meta-training, against PennyLane.
 
+Produced: docs/training.md, "Throughput".
+
 One *instance-step* is one QAOA energy evaluation inside the unrolled rollout, with its share of
 the backward pass. Measured, on the same batches (Erdos-Renyi Max-Cut, n qubits, depth p):
 
@@ -12,7 +14,7 @@ the backward pass. Measured, on the same batches (Erdos-Renyi Max-Cut, n qubits,
   2512.05058 code trains), then backward. Skipped with a message when pennylane is missing
   (it is never a dependency of this package; see docs/training.md for the bench venv).
 
-Run: ``python -m qlstm_optimizer.bench.train_speed [--n 10] [--p 1] [--batch 16] [--steps 10]``.
+Run: ``python -m benchmarks.train_speed [--n 10] [--p 1] [--batch 16] [--steps 10]``.
 """
 
 from __future__ import annotations
@@ -37,17 +39,17 @@ def _timeit(fn: Callable[[], None], min_time: float = 2.0, max_reps: int = 50) -
 
 
 def _instances(n: int, batch: int, seed: int = 0) -> list:
-    from ..problems import erdos_renyi
+    from qlstm_optimizer.problems import erdos_renyi
 
     return [erdos_renyi(n, 0.5, seed=seed + i) for i in range(batch)]
 
 
 def ours_full_step(problems: list, p: int, steps: int) -> Callable[[], None]:
-    from ..models import build_config
-    from ..models.torch_model import TorchSequenceModel
-    from ..policy import PolicySpec
-    from ..training.losses import budget_rho
-    from ..training.rollout import BatchDiagonals
+    from qlstm_optimizer.models import build_config
+    from qlstm_optimizer.models.torch_model import TorchSequenceModel
+    from qlstm_optimizer.policy import PolicySpec
+    from qlstm_optimizer.training.losses import budget_rho
+    from qlstm_optimizer.training.rollout import BatchDiagonals
 
     diags = torch.as_tensor(np.stack([h.diagonal() - h.constant for h in problems]))
     batch = BatchDiagonals([(torch.arange(len(problems)), diags)],
@@ -55,7 +57,7 @@ def ours_full_step(problems: list, p: int, steps: int) -> Callable[[], None]:
                            len(problems))
     model = TorchSequenceModel(build_config("qlstm", p), seed=0)
     spec = PolicySpec(p=p, anchor=[-0.3] * p + [0.4] * p, horizon=steps)
-    from ..training.rollout import unroll
+    from qlstm_optimizer.training.rollout import unroll
 
     def run() -> None:
         model.zero_grad()
@@ -66,7 +68,7 @@ def ours_full_step(problems: list, p: int, steps: int) -> Callable[[], None]:
 
 
 def ours_energies(problems: list, p: int, steps: int) -> Callable[[], None]:
-    from ..sim.torch_qaoa import qaoa_energy_torch
+    from qlstm_optimizer.sim.torch_qaoa import qaoa_energy_torch
 
     diags = torch.as_tensor(np.stack([h.diagonal() - h.constant for h in problems]))
     x0 = torch.tensor(np.random.default_rng(0).normal(0, 0.3, (len(problems), steps, 2 * p)))
@@ -127,7 +129,7 @@ def check_pennylane_agrees(problems: list, p: int) -> float | None:
         import pennylane as qml
     except ImportError:
         return None
-    from ..sim import qaoa_energy
+    from qlstm_optimizer.sim import qaoa_energy
 
     x = np.random.default_rng(1).normal(0, 0.4, 2 * p)
     dev = qml.device("default.qubit", wires=problems[0].num_qubits)

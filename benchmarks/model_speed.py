@@ -1,6 +1,8 @@
 """Per-step cost of the sequence models, and the effect of shot noise on a model's proposals.
 
-Run ``python -m qlstm_optimizer.bench.model_speed`` for the speed table: for each architecture at
+Produced: docs/models.md, the speed table and the open-loop shot-noise table.
+
+Run ``python -m benchmarks.model_speed`` for the speed table: for each architecture at
 p = 1, 2, 3, the NumPy inference step at batch 1 (what the frozen policy pays per optimizer
 iteration; the budget is 0.5 ms), a torch forward step at batch 1 (no grad), and a torch training
 step at batch 64 (forward + backward, averaged over a 10-step unroll). ``--shot-noise`` adds the
@@ -64,7 +66,7 @@ def measure(
     ``torch_train_ms`` (batch ``torch_batch``, forward + backward per step of an ``unroll``-step
     unroll, one torch thread).
     """
-    from ..models import init_numpy_model
+    from qlstm_optimizer.models import init_numpy_model
 
     cases = []
     for arch in archs:
@@ -91,7 +93,7 @@ def measure(
 def _torch_cases(model: Any, batch: int, unroll: int) -> dict[str, tuple]:
     import torch
 
-    from ..models.torch_model import TorchSequenceModel
+    from qlstm_optimizer.models.torch_model import TorchSequenceModel
 
     torch.set_num_threads(1)  # tiny tensors: threading only adds overhead
     tm = TorchSequenceModel.from_numpy(model)
@@ -216,7 +218,7 @@ def _print_speed(rows: list[dict[str, Any]], calib: float) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m qlstm_optimizer.bench.model_speed",
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.model_speed",
                                  description=__doc__.split("\n\n")[0])  # fmt: skip
     ap.add_argument("--arch", nargs="+", default=list(ARCHS), choices=ARCHS)
     ap.add_argument("--p", nargs="+", type=int, default=[1, 2, 3])
@@ -234,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _print_speed(rows, calib)
     out: dict[str, Any] = {"calibration_ms": calib, "speed": rows}
     if args.shot_noise:
-        from ..models import init_numpy_model, load_model
+        from qlstm_optimizer.models import init_numpy_model, load_model
 
         if args.model:
             model, label = load_model(args.model), args.model

@@ -1,12 +1,14 @@
 """Pick inference settings (hand-off, refine) on *validation-split* instances, never the test set.
 
+Produced: docs/training.md, the hand-off / refine choice per bundled model.
+
 Runs a bundled (or freshly trained) model with each ``handoff:refine`` variant and the suite's
 informed baselines on the same validation graphs (``instances.sample_instance(..., "val", i,
 base_seed=7)``; the benchmark uses the disjoint ``test`` split), and prints median rho_k with the
 margin against the best baseline at each k::
 
-    python -m qlstm_optimizer.bench.policy_validation maxcut 1 --variants 6:quadratic,10:cobyla
-    python -m qlstm_optimizer.bench.policy_validation sk 2 --weights runs/sk-p2 --sizes 8,9,15,16
+    python -m benchmarks.policy_validation maxcut 1 --variants 6:quadratic,10:cobyla
+    python -m benchmarks.policy_validation sk 2 --weights runs/sk-p2 --sizes 8,9,15,16
 
 This is how the bundled cards' ``handoff`` values were chosen (docs/training.md).
 """
@@ -23,11 +25,12 @@ from typing import Any
 
 import numpy as np
 
-from ..instances import InstanceDistribution, sample_instance
-from ..models import load_model
-from ..policy import PolicySpec, run_policy
-from ..sim import qaoa_energy
-from .baselines import SUITE_OPTIMIZERS, run_baseline, start_point
+from qlstm_optimizer.bench.baselines import SUITE_OPTIMIZERS, run_baseline, start_point
+from qlstm_optimizer.instances import InstanceDistribution, sample_instance
+from qlstm_optimizer.models import load_model
+from qlstm_optimizer.policy import PolicySpec, run_policy
+from qlstm_optimizer.pretrained.registry import WEIGHTS_DIR
+from qlstm_optimizer.sim import qaoa_energy
 
 BUDGETS = (1, 2, 3, 5, 10, 20, 50)
 DENSITIES = [2 / 7, 3 / 7, 4 / 7, 5 / 7, 6 / 7]
@@ -51,7 +54,7 @@ def suites(family: str, sizes: list[int] | None) -> dict[str, dict[str, Any]]:
 
 
 def _task(job: dict[str, Any]) -> tuple[str, dict[str, list[float]]]:
-    from ..minimize import ModelUnits
+    from qlstm_optimizer.minimize import ModelUnits
 
     family, p, budget = job["family"], job["p"], job["budget"]
     dist = InstanceDistribution.from_dict(job["suite"])
@@ -89,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("p", type=int)
     ap.add_argument("--variants", default="6:quadratic,10:quadratic,10:cobyla",
                     help="comma-separated handoff:refine pairs (refine 'none' = learned only)")
-    ap.add_argument("--weights", default=str(Path(__file__).parents[1] / "pretrained/weights"),
+    ap.add_argument("--weights", default=str(WEIGHTS_DIR),
                     help="directory holding <family>-p<p>.json/.npz")
     ap.add_argument("--instances", type=int, default=15, help="per suite")
     ap.add_argument("--sizes", default=None, help="comma-separated qubit counts")

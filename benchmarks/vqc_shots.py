@@ -1,5 +1,7 @@
 """Closed loop: how shot noise in the model's own circuits changes a QAOA run.
 
+Produced: docs/models.md, the closed-loop shot-noise table.
+
 ``model_speed --shot-noise`` measures the open-loop deviation of the raw outputs ``y``. This
 script measures what a user sees: the frozen policy (learned steps only, ``refine=None``) runs on
 QAOA instances with exact energies, once with the model's VQCs simulated exactly and once with
@@ -8,7 +10,7 @@ every VQC measured on a real shot-sampling estimator (``BackendEstimatorV2`` on
 distance between the two runs' proposed angles (radians) at each step, and the median exact
 rho_k of both runs over the instances.
 
-Run ``python -m qlstm_optimizer.bench.vqc_shots --model qlstm_optimizer/pretrained/weights/
+Run ``python -m benchmarks.vqc_shots --model qlstm_optimizer/pretrained/weights/
 maxcut-p1.json`` (about a minute per shot count). Instances: validation-split Erdos-Renyi graphs
 (never the benchmark's test seeds), n = 10, P = 2/7..6/7.
 """
@@ -27,7 +29,7 @@ BUDGETS = (1, 3, 5, 10)
 
 
 def _instances(count: int) -> list[Any]:
-    from ..instances import InstanceDistribution, sample_instance
+    from qlstm_optimizer.instances import InstanceDistribution, sample_instance
 
     dist = InstanceDistribution.from_dict({"components": [
         {"family": "erdos_renyi", "sizes": [10],
@@ -36,8 +38,8 @@ def _instances(count: int) -> list[Any]:
 
 
 def _run(model: Any, spec: Any, problem: Any) -> tuple[np.ndarray, np.ndarray]:
-    from ..minimize import minimize_qaoa
-    from ..sim import qaoa_energy
+    from qlstm_optimizer.minimize import minimize_qaoa
+    from qlstm_optimizer.sim import qaoa_energy
 
     res = minimize_qaoa(lambda x: qaoa_energy(problem, x), np.zeros(2 * spec.p),
                         model=(model, spec), refine=None, maxfev=spec.horizon,
@@ -51,8 +53,8 @@ def closed_loop_study(card_path: str, shots: Sequence[int] = (256, 1024, 4096),
     from qiskit.primitives import BackendEstimatorV2
     from qiskit_aer import AerSimulator
 
-    from ..models import load_model
-    from ..policy import PolicySpec
+    from qlstm_optimizer.models import load_model
+    from qlstm_optimizer.policy import PolicySpec
 
     model = load_model(card_path)
     with open(card_path) as fh:
@@ -86,7 +88,7 @@ def closed_loop_study(card_path: str, shots: Sequence[int] = (256, 1024, 4096),
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m qlstm_optimizer.bench.vqc_shots",
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.vqc_shots",
                                  description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", required=True, help="model card (JSON) of a model with VQCs")
     ap.add_argument("--shots", nargs="+", type=int, default=[256, 1024, 4096])

@@ -1,11 +1,13 @@
 """The README's one-line QAOA usage, measured: ``hamiltonian="auto"`` against a blind run.
 
+Produced: docs/user-guide.md, the "operator found automatically vs blind" figures.
+
 Runs qiskit-algorithms' ``QAOA`` with ``QLSTMOptimizer.pretrained("maxcut-p1", maxfev=k)`` and a
 ``StatevectorSampler`` (1024 shots) on validation-split Erdos-Renyi graphs, once with the default
 ``hamiltonian="auto"`` (the operator read from QAOA's energy function) and once with
 ``hamiltonian=None`` (blind), and prints the exact rho of the returned point::
 
-    python -m qlstm_optimizer.bench.qaoa_oneliner --instances 30 --maxfev 3
+    python -m benchmarks.qaoa_oneliner --instances 30 --maxfev 3
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     from qiskit.transpiler import generate_preset_pass_manager
     from qiskit_algorithms import QAOA
 
-    from ..instances import InstanceDistribution, sample_instance
-    from ..qiskit import QLSTMOptimizer
-    from ..sim import qaoa_energy
-    from .policy_validation import VALIDATION_SEED
+    from benchmarks.policy_validation import VALIDATION_SEED
+    from qlstm_optimizer.instances import InstanceDistribution, sample_instance
+    from qlstm_optimizer.qiskit import QLSTMOptimizer
+    from qlstm_optimizer.sim import qaoa_energy
 
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     pm = generate_preset_pass_manager(optimization_level=1, basis_gates=["h", "rx", "rz", "rzz"])

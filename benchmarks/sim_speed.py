@@ -1,6 +1,8 @@
 """Simulator speed: ``qaoa_energy`` against Qiskit, torch throughput, closed-form p = 1 at n = 1000.
 
-Run ``python -m qlstm_optimizer.bench.sim_speed`` (about a minute; ``--quick`` for a smoke run).
+Produced: docs/performance.md, the simulator tables.
+
+Run ``python -m benchmarks.sim_speed`` (about a minute; ``--quick`` for a smoke run).
 Every time is the median of several ``time.perf_counter`` repeats, after one warm-up call.
 
 What each Qiskit column times (H is the same ``SparsePauliOp`` the NumPy code gets):
@@ -30,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from ..hamiltonian import DiagonalHamiltonian
+from qlstm_optimizer.hamiltonian import DiagonalHamiltonian
 
 
 def random_regular_edges(n: int, degree: int, seed: int | None = None) -> np.ndarray:
@@ -94,7 +96,7 @@ def numpy_vs_qiskit(sizes: tuple[int, ...], depths: tuple[int, ...], repeats: in
     from qiskit.circuit.library import qaoa_ansatz
     from qiskit.quantum_info import Statevector
 
-    from ..sim.numpy_qaoa import qaoa_energy
+    from qlstm_optimizer.sim.numpy_qaoa import qaoa_energy
 
     lines = [
         "| n | p | ZZ terms | numpy, DiagonalHamiltonian (ms) | numpy, SparsePauliOp (ms) "
@@ -140,7 +142,7 @@ def qiskit_class_route(n: int, depths: tuple[int, ...]) -> list[str]:
     from qiskit.circuit.library import QAOAAnsatz
     from qiskit.quantum_info import Statevector
 
-    from ..sim.numpy_qaoa import qaoa_energy
+    from qlstm_optimizer.sim.numpy_qaoa import qaoa_energy
 
     lines = []
     rng = np.random.default_rng(7)
@@ -166,7 +168,7 @@ def torch_throughput(n: int, instances: int, sets: int, depths: tuple[int, ...],
                      repeats: int) -> list[str]:
     import torch
 
-    from ..sim.torch_qaoa import qaoa_energy_torch, stack_diagonals
+    from qlstm_optimizer.sim.torch_qaoa import qaoa_energy_torch, stack_diagonals
 
     diags = stack_diagonals([maxcut_like(n, 0.5, seed=s) for s in range(instances)])
     default_threads = torch.get_num_threads()
@@ -202,7 +204,7 @@ def torch_throughput(n: int, instances: int, sets: int, depths: tuple[int, ...],
 
 
 def analytic_large(n: int, repeats: int) -> list[str]:
-    from ..sim.analytic import analytic_p1_energy
+    from qlstm_optimizer.sim.analytic import analytic_p1_energy
 
     edges = random_regular_edges(n, 3, seed=11)
     h = DiagonalHamiltonian(n, {(int(i), int(j)): 0.5 for i, j in edges}, -0.5 * len(edges))
