@@ -20,6 +20,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,8 +43,9 @@ CHECKPOINT_FORMAT = 2  # 1 (no "format" key): before fingerprints; refused on re
 RESUMABLE_KEYS = ("train.checkpoint_every",)
 _TOP_KEYS = ("format", "fingerprint", "config", "model", "optimizer", "scheduler", "np_rng",
              "torch_rng", "loop")
-_LOOP_KEYS = ("step", "best_score", "best_step", "best_metrics", "best_state", "bad_vals",
-              "history", "wall_time")
+_LOOP_TYPES: dict[str, Any] = {
+    "step": int, "best_score": (int, float), "best_step": int, "best_metrics": dict,
+    "best_state": dict, "bad_vals": int, "history": list, "wall_time": (int, float)}
 
 
 class CheckpointError(ValueError):
@@ -182,10 +185,15 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     """
     try:
         ckpt = torch.load(path, weights_only=True, map_location="cpu")
-    except Exception as exc:  # noqa: BLE001 - zip, unpickling, I/O: all mean "not loadable"
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CheckpointError(f"{path}: not a loadable training checkpoint "
-                              f"({type(exc).__name__}: {reason})") from None
+    except pickle.UnpicklingError as exc:  # what weights_only refuses: code, foreign classes
+        found = re.search(r"GLOBAL (\S+)", str(exc))
+        raise CheckpointError(
+            f"{path}: refused: it holds objects other than tensors and plain data"
+            f"{' (' + found.group(1) + ')' if found else ''}, which loading could run as code"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - zip, I/O, format: all mean "not loadable"
+        raise CheckpointError(f"{path}: not a loadable training checkpoint (truncated, corrupt "
+                              f"or not a torch file: {_first_line(exc)})") from None
     if not isinstance(ckpt, dict):
         raise CheckpointError(f"{path}: not a training checkpoint (a {type(ckpt).__name__}, "
                               f"not a dict)")
@@ -199,9 +207,10 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
         raise CheckpointError(f"{path}: checkpoint format {ckpt['format']!r}, this version "
                               f"reads {CHECKPOINT_FORMAT}")
     loop = ckpt["loop"]
-    if not isinstance(loop, dict) or any(k not in loop for k in _LOOP_KEYS):
+    if not isinstance(loop, dict) or any(
+            not isinstance(loop.get(k), t) for k, t in _LOOP_TYPES.items()):
         raise CheckpointError(f"{path}: not a training checkpoint (its loop state needs "
-                              f"{list(_LOOP_KEYS)})")
+                              f"{sorted(_LOOP_TYPES)} of the right types)")
     return ckpt
 
 
@@ -220,8 +229,9 @@ def restore_checkpoint(path: Path, cfg: Config, model: Any, optimizer: Any, sche
         except (TypeError, ValueError):
             diff = []
         raise CheckpointError(
-            f"{path} was written by a different config ({'; '.join(diff) or 'fingerprint'} "
-            f"differ); resume with the config that started it, or train into another --out")
+            f"{path} was written by a different config (checkpoint -> now: "
+            f"{'; '.join(diff) or 'fingerprints differ'}); resume with the config that started "
+            f"it, or train into another --out")
     loop = ckpt["loop"]
     try:
         if not isinstance(loop["step"], int) or not 0 <= loop["step"] <= cfg.train.steps:
@@ -238,9 +248,14 @@ def restore_checkpoint(path: Path, cfg: Config, model: Any, optimizer: Any, sche
         rng.bit_generator.state = ckpt["np_rng"]
         torch.set_rng_state(ckpt["torch_rng"])
     except (AttributeError, KeyError, TypeError, ValueError, RuntimeError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CheckpointError(f"{path}: state does not fit this run ({reason})") from None
+        raise CheckpointError(f"{path}: state does not fit this run ({_first_line(exc)})"
+                              ) from None
     return loop
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
 
 
 def atomic_write_text(path: Path, text: str) -> None:

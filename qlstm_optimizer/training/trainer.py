@@ -137,6 +137,9 @@ def train(cfg: Config, out_dir: str | Path, *, resume: bool = False, progress: b
             ``resume`` is false.
         CheckpointError: the checkpoint to resume is unreadable, foreign or of another config.
     """
+    if stop_after is not None and (isinstance(stop_after, bool) or not isinstance(
+            stop_after, int) or stop_after < 1):
+        raise ValueError(f"stop_after must be None or an integer >= 1, got {stop_after!r}")
     rank, world = _dist()
     if cfg.train.batch_size % world:
         raise ValueError(f"batch_size {cfg.train.batch_size} is not divisible by {world} "
