@@ -343,13 +343,20 @@ def test_cli_steps_override_is_validated(tmp_path, capsys):
     assert status == 2 and "train.steps" in err and "\n" not in err
 
 
+@pytest.mark.parametrize("entry", ["qlstm-optimizer train", "python -m qlstm_optimizer.training"])
 @pytest.mark.parametrize("patch", [("steps = 6", "steps = 3.5"),
                                    ("lr = 0.02", "lr = 0.02\ngrad_clip = 0")])
-def test_issue_repros_exit_nonzero_without_weights(tmp_path, cache, capsys, patch):
+def test_issue_repros_exit_nonzero_without_weights(tmp_path, cache, capsys, patch, entry):
+    from qlstm_optimizer.cli import main as top_level
+
     config = _config(tmp_path, TINY.replace(*patch))
     out = tmp_path / "out"
-    status, err = _cli(["--config", str(config), "--out", str(out), "--cache-dir", str(cache),
-                        "--no-progress"], capsys)
+    args = ["--config", str(config), "--out", str(out), "--cache-dir", str(cache),
+            "--no-progress"]
+    if entry.startswith("qlstm-optimizer"):
+        status, err = top_level(["train", *args]), capsys.readouterr().err.strip()
+    else:
+        status, err = _cli(args, capsys)
     assert status == 2 and err.startswith("error:") and "\n" not in err
     assert not (out / "tiny.npz").exists()
 

@@ -94,7 +94,13 @@ def _flatten(d: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def config_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """``key: old -> new`` for every dotted key whose value differs (lists compare whole)."""
+    """``key: old -> new`` for every dotted key whose value differs (lists compare whole).
+
+    Example:
+        >>> config_differences({"seed": 0, "train": {"lr": 0.02, "budgets": [1, 2]}},
+        ...                    {"seed": 0, "train": {"lr": 0.5, "budgets": [1, 2]}})
+        ['train.lr: 0.02 -> 0.5']
+    """
     a, b = _flatten(old), _flatten(new)
     missing = object()
     return [f"{k}: {a.get(k, '<absent>')!r} -> {b.get(k, '<absent>')!r}"
@@ -266,6 +272,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the history is as readable as the weights
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -278,8 +278,9 @@ def finalize(cfg: Config, model: Any, s: dict[str, Any], out: Path) -> Path:
     from ..models import save_model
 
     if not s["best_metrics"]:
-        raise UnvalidatedRunError(f"{cfg.name}: the run ended at step {s['step']} without a "
-                           f"validation; no weights written")
+        raise UnvalidatedRunError(
+            f"{cfg.name}: the run ended at step {s['step']} without a validation; no weights "
+            f"written")
     model.load_state_dict(s["best_state"])
     card = model_card(cfg, s)
     path, _ = save_model(model.to_numpy(), out / cfg.name, card)
