@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import tempfile
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -253,12 +254,43 @@ class InstancePool:
 
     @classmethod
     def load(cls, path: Path) -> InstancePool:
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(str(z["meta"]))
-            diags = {int(k[5:]): z[k] for k in z.files if k.startswith("diag_")}
-            return cls(meta["split"], meta["p"], z["sizes"], z["opt"], z["seeds"],
-                       z["scales"], meta["families"], diags, z["rows"], z["constants"],
-                       z["norms"], z["cvs"])
+        """Read a pool written by :meth:`save` and check that its arrays fit together.
+
+        Raises:
+            ValueError: naming ``path``: not a regular file, not an ``.npz``, truncated, missing
+                arrays, or arrays that are inconsistent (lengths, rows, non-finite optima).
+        """
+        path = Path(path)
+        if not path.is_file():  # a FIFO or device would block or never end
+            raise ValueError(f"{path}: corrupt instance-pool cache (not a regular file)")
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(str(z["meta"]))
+                diags = {int(k[5:]): z[k] for k in z.files if k.startswith("diag_")}
+                pool = cls(meta["split"], meta["p"], z["sizes"], z["opt"], z["seeds"],
+                           z["scales"], meta["families"], diags, z["rows"], z["constants"],
+                           z["norms"], z["cvs"])
+            pool._check()
+        except Exception as exc:  # noqa: BLE001 - zip, JSON, key, shape errors: all "corrupt"
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise ValueError(f"{path}: corrupt instance-pool cache ({type(exc).__name__}"
+                             f"{': ' + reason if reason else ''})") from None
+        return pool
+
+    def _check(self) -> None:
+        count = len(self.sizes)
+        for name in ("opt", "seeds", "scales", "rows", "constants", "norms", "cvs"):
+            if np.shape(getattr(self, name)) != (count,):
+                raise ValueError(f"{name} has shape {np.shape(getattr(self, name))}, "
+                                 f"not ({count},)")
+        if len(self.families) != count or not np.all(np.isfinite(self.opt)):
+            raise ValueError("families or optimal energies do not match the instances")
+        for i in range(count):
+            block = self.diagonals.get(int(self.sizes[i]))
+            n = int(self.sizes[i])
+            if (block is None or block.ndim != 2 or block.shape[1] != 2**n
+                    or not 0 <= self.rows[i] < block.shape[0]):
+                raise ValueError(f"instance {i} (n = {n}) has no diagonal")
 
 
 def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -299,7 +331,9 @@ def build_pool(dist: InstanceDistribution, split: str, count: int, p: int, *,
     training instances have ``c = 1``) leaves the Hamiltonians as drawn.
 
     Cached under ``cache_dir/pools/<split>-p<p>-<hash>.npz`` (hash of the distribution, split,
-    count, p, base seed and scale rule; default cache dir: :func:`default_cache_dir`).
+    count, p, base seed and scale rule; default cache dir: :func:`default_cache_dir`). A cache
+    file that does not load (truncated, foreign, inconsistent) is reported with a
+    ``RuntimeWarning`` naming it and rebuilt.
     """
     if scale_rule is not None and scale_rule not in SCALE_RULES:
         raise ValueError(f"scale_rule must be one of {SCALE_RULES} or None, got {scale_rule!r}")
@@ -307,8 +341,15 @@ def build_pool(dist: InstanceDistribution, split: str, count: int, p: int, *,
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     key = pool_key(dist, split, count, p, base_seed, rule)
     path = cache / "pools" / f"{split}-p{p}-{key}.npz"
-    if path.exists():
-        return InstancePool.load(path)
+    if path.exists() or path.is_symlink():
+        try:
+            pool = InstancePool.load(path)
+            if len(pool) == count and pool.split == split and pool.p == p:
+                return pool
+            raise ValueError(f"{path}: corrupt instance-pool cache (holds {len(pool)} "
+                             f"{pool.split} instances at p = {pool.p})")
+        except ValueError as exc:  # a cache is disposable: say so, then rebuild it
+            warnings.warn(f"{exc}; rebuilding it", RuntimeWarning, stacklevel=2)
     instances = [sample_instance(dist, split, i, base_seed) for i in range(count)]
     norms = np.ones(count)
     if rule is not None:

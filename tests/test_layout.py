@@ -30,6 +30,7 @@ LAYERS = {
 LAZY_OK_MODULES = {
     "optuna": "optional dependency (optuna)",
     "training.trainer": "optional dependency (torch)",
+    "training.rundir": "optional dependency (torch)",
     "training.plots": "optional dependency (matplotlib)",
     "training.config": "the train subcommand, loaded by the CLI only when it runs",
     "training.cli": "the train subcommand, loaded by the CLI only when it runs",

@@ -101,7 +101,7 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert not (out / "tiny.npz").exists(), "the run finished before it could be killed"
-    step_at_kill = torch.load(out / "checkpoint.pt", weights_only=False)["loop"]["step"]
+    step_at_kill = torch.load(out / "checkpoint.pt", weights_only=True)["loop"]["step"]
     assert 0 < step_at_kill < 12
     subprocess.run(base + ["--out", str(out), "--resume"], check=True, env=env,
                    capture_output=True, timeout=300)

@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 import traceback
+import warnings
 from pathlib import Path
 
 
@@ -31,7 +32,11 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    """Run one training; returns the exit status (bad config -> one-line error, status 2).
+    """Run one training; returns the exit status, errors as one line ``error: ...``.
+
+    Status 2: bad config, unusable checkpoint, run directory in use or holding another run;
+    3: the training failed (diverged, or ended without a validation); 1: an OS error (disk
+    full, permissions). Warnings (a rebuilt pool cache) are printed as one line too.
 
     Under torchrun, when this function created the process group, the process ends here with
     ``os._exit``: gloo's C++ worker threads can still be alive during interpreter finalisation
@@ -62,7 +67,8 @@ def _run_train(args: argparse.Namespace, *, distributed: bool) -> int:
     import torch
 
     from .config import ConfigError, load_config
-    from .trainer import TrainingDivergedError, train
+    from .rundir import RunDirectoryError
+    from .trainer import TrainingDivergedError, UnvalidatedRunError, train
 
     try:
         cfg = load_config(args.config)
@@ -76,15 +82,20 @@ def _run_train(args: argparse.Namespace, *, distributed: bool) -> int:
     out = Path(args.out or Path("runs") / cfg.name)
     finished = False
     try:
-        result = train(cfg, out, resume=args.resume, progress=not args.no_progress,
-                       cache_dir=args.cache_dir)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            result = train(cfg, out, resume=args.resume, progress=not args.no_progress,
+                           cache_dir=args.cache_dir)
         finished = True
-    except TrainingDivergedError as exc:
+    except (TrainingDivergedError, UnvalidatedRunError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
-    except ValueError as exc:
+    except (ValueError, RunDirectoryError) as exc:  # ConfigError, CheckpointError among them
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     finally:
         rank = torch.distributed.get_rank() if torch.distributed.is_initialized() else 0
         if distributed:
@@ -100,6 +111,12 @@ def _run_train(args: argparse.Namespace, *, distributed: bool) -> int:
             for suffix in (".npz", ".json"):
                 shutil.copy2(out / f"{cfg.name}{suffix}", dest / f"{cfg.name}{suffix}")
     return 0
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: object,
+                  **kwargs: object) -> None:
+    """One line per warning (the default adds the source line of the warn call)."""
+    print(f"warning: {message}", file=sys.stderr)
 
 
 def _leave_process_group(*, wait: bool) -> None:

@@ -28,6 +28,9 @@ Every unknown key is an error, so typos never silently fall back to defaults.
 
 from __future__ import annotations
 
+import math
+import numbers
+import re
 import sys
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -39,7 +42,9 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 from .. import angles
+from .. import features as F
 from ..instances import InstanceDistribution
+from ..models import build_config
 from ..policy import PolicySpec
 
 LOSSES = ("budget_rho", "observed_improvement", "weighted", "budget_log_gap")
@@ -49,6 +54,34 @@ SCHEDULES = ("constant", "cosine")
 
 class ConfigError(ValueError):
     """A training config is malformed (the message names the offending key)."""
+
+
+#: ``name`` is a plain file stem: it names ``OUT/<name>.npz`` and the exported card, so a path
+#: separator, ``..`` or an empty name would write outside (or beside) the run directory.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def check_int(key: str, value: Any, minimum: int) -> int:
+    """``value`` as an int >= ``minimum``; bools and non-integral numbers (3.5) are refused."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ConfigError(f"{key} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_real(key: str, value: Any) -> float:
+    """``value`` as a finite float; bools, strings, NaN and inf are refused."""
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not math.isfinite(value)):
+        raise ConfigError(f"{key} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def check_name(value: Any) -> str:
+    if not isinstance(value, str) or not NAME_PATTERN.fullmatch(value):
+        raise ConfigError(
+            f"name must be a plain file name (letters, digits, '.', '_', '-'; starting with a "
+            f"letter or digit; at most 100 characters), got {value!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -88,24 +121,50 @@ class TrainConfig:
     blind_fraction: float = 0.0
 
     def __post_init__(self) -> None:
+        # Strict types: int(3.5) == 3 and True == 1 would otherwise run a different training
+        # than the one written down (steps = 3.5 never reached its last validation).
+        for name, minimum in (("steps", 1), ("batch_size", 1), ("val_every", 1),
+                              ("checkpoint_every", 1), ("threads", 1), ("warmup_steps", 0),
+                              ("patience", 0)):
+            object.__setattr__(self, name, check_int(f"train.{name}", getattr(self, name),
+                                                     minimum))
+        for name in ("lr", "lr_min_ratio", "grad_clip", "softmin_tau", "weight_decay",
+                     "blind_fraction"):
+            object.__setattr__(self, name, check_real(f"train.{name}", getattr(self, name)))
         if not 0.0 <= self.blind_fraction <= 1.0:
             raise ConfigError(f"train.blind_fraction must be in [0, 1], got {self.blind_fraction}")
         _one_of("train.loss", self.loss, LOSSES)
         _one_of("train.optimizer", self.optimizer, OPTIMIZERS)
         _one_of("train.schedule", self.schedule, SCHEDULES)
-        for name in ("steps", "batch_size", "val_every", "checkpoint_every", "threads"):
-            if int(getattr(self, name)) < 1:
-                raise ConfigError(f"train.{name} must be a positive integer")
         if not self.lr > 0:
             raise ConfigError(f"train.lr must be positive, got {self.lr}")
-        object.__setattr__(self, "budgets", tuple(int(k) for k in self.budgets))
-        object.__setattr__(self, "val_budgets", tuple(int(k) for k in self.val_budgets))
-        score = tuple(int(k) for k in self.score_budgets) or self.val_budgets
+        if not 0.0 <= self.lr_min_ratio <= 1.0:
+            raise ConfigError(f"train.lr_min_ratio must be in [0, 1], got {self.lr_min_ratio}")
+        if not self.grad_clip > 0:  # 0 clips every gradient to nothing: the weights never move
+            raise ConfigError(f"train.grad_clip must be positive, got {self.grad_clip}")
+        # 0 is the documented hard minimum (losses.best_so_far); a negative value would
+        # silently mean the same.
+        if self.softmin_tau < 0:
+            raise ConfigError(f"train.softmin_tau must be >= 0 (0 = hard minimum), got "
+                              f"{self.softmin_tau}")
+        if self.weight_decay < 0:
+            raise ConfigError(f"train.weight_decay must be >= 0, got {self.weight_decay}")
+        if not isinstance(self.detach_features, bool):
+            raise ConfigError(f"train.detach_features must be true or false, got "
+                              f"{self.detach_features!r}")
+        for name in ("budgets", "val_budgets", "score_budgets"):
+            object.__setattr__(self, name, _budgets(f"train.{name}", getattr(self, name),
+                                                    empty_ok=name == "score_budgets"))
+        score = self.score_budgets or self.val_budgets
         if not set(score) <= set(self.val_budgets):
             raise ConfigError("train.score_budgets must be a subset of train.val_budgets")
         object.__setattr__(self, "score_budgets", score)
-        if not self.budgets or min(self.budgets) < 1:
-            raise ConfigError("train.budgets must be positive integers")
+
+
+def _budgets(key: str, value: Any, empty_ok: bool) -> tuple[int, ...]:
+    if not isinstance(value, (list, tuple)) or (not value and not empty_ok):
+        raise ConfigError(f"{key} must be a non-empty list of integers >= 1, got {value!r}")
+    return tuple(check_int(f"{key} entry", k, 1) for k in value)
 
 
 @dataclass(frozen=True)
@@ -153,16 +212,84 @@ def resolve_anchor(anchor: Any, p: int) -> list[float]:
         if kind == "fixed":
             return [float(a) for a in angles.fixed_angles(arg, p)]
         if kind == "tqa":
-            return [float(a) for a in angles.tqa_angles(p, float(arg or 0.75))]
+            try:
+                dt = float(arg or 0.75)
+            except ValueError:
+                dt = math.nan
+            if not (math.isfinite(dt) and dt > 0):
+                raise ConfigError(f"policy.anchor {anchor!r}: the TQA time step must be a "
+                                  f"positive number")
+            return [float(a) for a in angles.tqa_angles(p, dt)]
         raise ConfigError(f"policy.anchor {anchor!r}: use a list, 'fixed:<family>' or 'tqa:<dt>'")
-    return [float(a) for a in anchor]
+    if not isinstance(anchor, (list, tuple)):
+        raise ConfigError(f"policy.anchor must be a list of angles or a string, got {anchor!r}")
+    return [check_real("policy.anchor entry", a) for a in anchor]
+
+
+def _check_policy(policy: dict[str, Any]) -> None:
+    """Types and ranges of the [policy] keys PolicySpec itself takes on trust."""
+    if "horizon" in policy:
+        check_int("policy.horizon", policy["horizon"], 1)
+    if policy.get("handoff") is not None:
+        check_int("policy.handoff", policy["handoff"], 1)
+    for key in ("beta_step", "gamma_step", "refine_step", "probe_step_scale"):
+        if key in policy and not check_real(f"policy.{key}", policy[key]) > 0:
+            raise ConfigError(f"policy.{key} must be positive, got {policy[key]!r}")
+    if not isinstance(policy.get("static_features", False), bool):
+        raise ConfigError(f"policy.static_features must be true or false, got "
+                          f"{policy['static_features']!r}")
+    for key in ("scale_rule", "probe_anchor"):
+        if key in policy and not isinstance(policy[key], str):
+            raise ConfigError(f"policy.{key} must be a string, got {policy[key]!r}")
+
+
+def _check_model(model: dict[str, Any], static_features: bool) -> tuple[str, dict[str, Any]]:
+    """``[model]``: arch, overrides; validated by building the model config (as make_model will)."""
+    arch, overrides = model["arch"], model.get("overrides", {})
+    if not isinstance(arch, str):
+        raise ConfigError(f"model.arch must be a string, got {arch!r}")
+    if not isinstance(overrides, dict):
+        raise ConfigError(f"model.overrides must be a table, got {overrides!r}")
+    full = dict(overrides)
+    if static_features:
+        full.setdefault("num_features", F.NUM_FEATURES + F.NUM_STATIC)
+    try:
+        build_config(arch, check_int("model.p", model["p"], 1), **full)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"[model]: {exc}") from None
+    return arch, dict(overrides)
+
+
+def _check_components(section: str, d: dict[str, Any]) -> None:
+    """Types of the instance-distribution entries (InstanceDistribution coerces with int())."""
+    comps = d.get("components")
+    if not isinstance(comps, list) or not all(isinstance(c, dict) for c in comps):
+        raise ConfigError(f"{section}.components must be a list of tables, got {comps!r}")
+    for i, c in enumerate(comps):
+        key = f"{section}.components[{i}]"
+        for name in ("sizes", "degrees", "edge_probs"):
+            if name in c and not isinstance(c[name], list):
+                raise ConfigError(f"{key}.{name} must be a list, got {c[name]!r}")
+        for name in ("sizes", "degrees"):
+            for v in c.get(name, []):
+                check_int(f"{key}.{name} entry", v, 1)
+        for v in c.get("edge_probs", []):
+            check_real(f"{key}.edge_probs entry", v)
+        if "weight" in c:
+            check_real(f"{key}.weight", c["weight"])
+    scale = d.get("scale_range")
+    if scale is not None and not (isinstance(scale, list) and len(scale) == 2):
+        raise ConfigError(f"{section}.scale_range must be a list [lo, hi], got {scale!r}")
+    for v in scale or []:
+        check_real(f"{section}.scale_range entry", v)
 
 
 def _pool(section: str, d: Any) -> PoolConfig:
     if not isinstance(d, dict):
         raise ConfigError(f"[{section}] is missing")
     d = dict(d)
-    size = int(d.pop("pool_size", 256))
+    size = check_int(f"{section}.pool_size", d.pop("pool_size", 256), 1)
+    _check_components(section, d)
     try:
         return PoolConfig(InstanceDistribution.from_dict(d), size)
     except (TypeError, ValueError) as exc:
@@ -176,19 +303,28 @@ def parse_config(raw: dict[str, Any]) -> Config:
     for key in ("name", "family", "model", "train_instances", "val_instances"):
         if key not in raw:
             raise ConfigError(f"missing required key {key!r}")
+    name = check_name(raw["name"])
     _one_of("family", raw["family"], ("maxcut", "sk"))
+    seed = check_int("seed", raw.get("seed", 0), 0)
+    if seed >= 2**63:  # torch.manual_seed and the instance seeds need it to fit in 64 bits
+        raise ConfigError(f"seed must be below 2**63, got {seed}")
+    for section in ("model", "policy", "train"):
+        if not isinstance(raw.get(section, {}), dict):
+            raise ConfigError(f"[{section}] must be a table, got {raw[section]!r}")
     model = dict(raw["model"])
     _check_keys("model", model, {"arch", "p", "overrides"})
     if "arch" not in model or "p" not in model:
         raise ConfigError("[model] needs arch and p")
-    p = int(model["p"])
+    p = check_int("model.p", model["p"], 1)
     policy = dict(raw.get("policy", {}))
     _check_keys("policy", policy, {f.name for f in fields(PolicySpec)} - {"p"})
+    _check_policy(policy)
     try:
         anchor = resolve_anchor(policy.pop("anchor", f"fixed:{raw['family']}"), p)
         spec = PolicySpec(p=p, anchor=anchor, **policy)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"[policy]: {exc}") from None
+    arch, overrides = _check_model(model, spec.static_features)
     train = dict(raw.get("train", {}))
     _check_keys("train", train, {f.name for f in fields(TrainConfig)})
     try:
@@ -198,11 +334,19 @@ def parse_config(raw: dict[str, Any]) -> Config:
     if tc.blind_fraction > 0 and not spec.static_features:
         raise ConfigError("train.blind_fraction needs policy.static_features = true (a blind run "
                           "is told it is blind through the static features)")
+    if tc.loss.startswith("budget") and max(tc.budgets) > spec.horizon:
+        # losses.budget_rhos would silently drop them
+        raise ConfigError(f"train.budgets {list(tc.budgets)} exceed policy.horizon = "
+                          f"{spec.horizon}")
+    pools = {s: _pool(s, raw[s]) for s in ("train_instances", "val_instances")}
+    if tc.batch_size > pools["train_instances"].pool_size:
+        raise ConfigError(f"train.batch_size = {tc.batch_size} exceeds train_instances.pool_size "
+                          f"= {pools['train_instances'].pool_size} (batches draw without "
+                          f"replacement)")
     return Config(
-        name=str(raw["name"]), family=raw["family"], seed=int(raw.get("seed", 0)),
-        arch=str(model["arch"]), p=p, model_overrides=dict(model.get("overrides", {})),
-        policy=spec, train=tc, train_instances=_pool("train_instances", raw["train_instances"]),
-        val_instances=_pool("val_instances", raw["val_instances"]), raw=raw,
+        name=name, family=raw["family"], seed=seed, arch=arch, p=p, model_overrides=overrides,
+        policy=spec, train=tc, train_instances=pools["train_instances"],
+        val_instances=pools["val_instances"], raw=raw,
     )
 
 

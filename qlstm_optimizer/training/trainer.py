@@ -5,7 +5,8 @@ Reproducibility: with the same config and seed the weights are bit-identical on 
 (seeded model init, a NumPy generator for batches, deterministic torch algorithms, a fixed thread
 count). A checkpoint holds every piece of state the loop reads (model, optimizer, schedule, both
 RNG states, best weights, history), so ``resume=True`` after a kill gives the same weights as an
-uninterrupted run.
+uninterrupted run. The run directory is locked for the run's life and checkpoints are data only,
+bound to their config (see :mod:`.rundir`).
 
 Data parallelism: if ``torch.distributed`` is initialised (``torchrun``), every rank draws the
 same global batch indices, unrolls its slice ``indices[rank::world]`` and the gradients are
@@ -35,13 +36,22 @@ from ..models.torch_model import TorchSequenceModel
 from .config import Config, train_config_dict
 from .losses import meta_loss
 from .rollout import BatchDiagonals, unroll
+from .rundir import (
+    CHECKPOINT,
+    atomic_write_text,
+    checkpoint_state,
+    claim_run_directory,
+    restore_checkpoint,
+)
 from .validate import policy_rhos, summarize
-
-CHECKPOINT = "checkpoint.pt"
 
 
 class TrainingDivergedError(RuntimeError):
     """The meta-loss became NaN or inf (the message names the step)."""
+
+
+class UnvalidatedRunError(RuntimeError):
+    """A run reached its end without a single validation: there are no chosen weights to ship."""
 
 
 @dataclass
@@ -119,18 +129,30 @@ def train(cfg: Config, out_dir: str | Path, *, resume: bool = False, progress: b
     """Meta-train ``cfg`` into ``out_dir`` (checkpoint, history, plots, final ``<name>.npz``).
 
     ``stop_after`` ends the run after that many optimizer steps (tests); ``resume`` continues from
-    ``out_dir/checkpoint.pt`` if it exists.
+    ``out_dir/checkpoint.pt`` if it exists (written by the same config: see :mod:`.rundir`).
 
     Raises:
         TrainingDivergedError: the loss is NaN/inf at some step.
+        RunDirectoryError: another training holds ``out_dir``, or it holds a checkpoint and
+            ``resume`` is false.
+        CheckpointError: the checkpoint to resume is unreadable, foreign or of another config.
     """
-    tc, spec = cfg.train, cfg.policy
-    out = Path(out_dir)
+    if stop_after is not None and (isinstance(stop_after, bool) or not isinstance(
+            stop_after, int) or stop_after < 1):
+        raise ValueError(f"stop_after must be None or an integer >= 1, got {stop_after!r}")
     rank, world = _dist()
-    if tc.batch_size % world:
-        raise ValueError(f"batch_size {tc.batch_size} is not divisible by {world} processes")
-    if rank == 0:
-        out.mkdir(parents=True, exist_ok=True)
+    if cfg.train.batch_size % world:
+        raise ValueError(f"batch_size {cfg.train.batch_size} is not divisible by {world} "
+                         f"processes")
+    out = Path(out_dir)
+    with claim_run_directory(out, cfg.name, resume=resume, rank=rank, world=world):
+        return _train(cfg, out, resume, progress, cache_dir, stop_after, rank, world)
+
+
+def _train(cfg: Config, out: Path, resume: bool, progress: bool, cache_dir: str | Path | None,
+           stop_after: int | None, rank: int, world: int) -> TrainResult:
+    """The loop, run with the directory claimed."""
+    tc, spec = cfg.train, cfg.policy
     setup_determinism(cfg)
 
     train_pool = build_pool(cfg.train_instances.distribution, "train",
@@ -148,20 +170,12 @@ def train(cfg: Config, out_dir: str | Path, *, resume: bool = False, progress: b
                          "wall_time": 0.0}
     ckpt_path = out / CHECKPOINT
     if resume and ckpt_path.exists():
-        ckpt = torch.load(ckpt_path, weights_only=False)
-        model.load_state_dict(ckpt["model"])
-        optimizer.load_state_dict(ckpt["optimizer"])
-        scheduler.load_state_dict(ckpt["scheduler"])
-        rng.bit_generator.state = ckpt["np_rng"]
-        torch.set_rng_state(ckpt["torch_rng"])
-        s = ckpt["loop"]
+        s = restore_checkpoint(ckpt_path, cfg, model, optimizer, scheduler, rng)
 
     def save_checkpoint() -> None:
         if rank == 0:
-            atomic_torch_save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                               "scheduler": scheduler.state_dict(),
-                               "np_rng": rng.bit_generator.state,
-                               "torch_rng": torch.get_rng_state(), "loop": s}, ckpt_path)
+            atomic_torch_save(checkpoint_state(cfg, model, optimizer, scheduler, rng, s),
+                              ckpt_path)
 
     bar = None
     if progress and rank == 0:
@@ -255,11 +269,20 @@ def _validate(cfg: Config, model: Any, val_pool: Any, s: dict[str, Any],
 
 
 def finalize(cfg: Config, model: Any, s: dict[str, Any], out: Path) -> Path:
-    """Load the best weights and write ``<name>.npz`` + model card, history and plots."""
+    """Load the best weights and write ``<name>.npz`` + model card, history and plots.
+
+    Raises:
+        UnvalidatedRunError: the run never validated (no best weights were ever chosen):
+            shipping the initial weights as a trained model is refused.
+    """
+    if not s["best_metrics"]:
+        raise UnvalidatedRunError(
+            f"{cfg.name}: the run ended at step {s['step']} without a validation; no weights "
+            f"written")
     model.load_state_dict(s["best_state"])
     card = model_card(cfg, s)
     path, _ = save_model(model.to_numpy(), out / cfg.name, card)
-    (out / "history.json").write_text(json.dumps(s["history"], indent=1))
+    atomic_write_text(out / "history.json", json.dumps(s["history"], indent=1))
     try:
         from .plots import plot_curves
 
