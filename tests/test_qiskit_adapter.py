@@ -35,7 +35,13 @@ def test_support_level_and_no_call():
     levels = opt.get_support_level()
     assert levels["gradient"] == OptimizerSupportLevel.ignored
     assert levels["bounds"] == OptimizerSupportLevel.supported
-    assert levels["initial_point"] == OptimizerSupportLevel.supported
+    assert levels["initial_point"] == OptimizerSupportLevel.ignored  # only its length is used
+    assert opt.is_initial_point_ignored
+    x0_opt = QLSTMOptimizer.pretrained("maxcut-p1", start="x0")
+    assert x0_opt.get_support_level()["initial_point"] == OptimizerSupportLevel.supported
+    assert x0_opt.is_initial_point_supported and not x0_opt.is_initial_point_ignored
+    opt.set_options(start="x0")  # the cached level follows the setting
+    assert opt.initial_point_support_level == OptimizerSupportLevel.supported
     assert not callable(opt)  # QAOA would treat a callable as a bare Minimizer
 
 
