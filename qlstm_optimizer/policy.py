@@ -34,8 +34,14 @@ from typing import Any
 import numpy as np
 
 from . import features as F
-from .options import (  # noqa: F401  (check_bounds: re-exported, its historical home)
-    InvalidEnergyError, as_energy, check_bounds, check_count, check_real, check_refine)
+from .options import (
+    InvalidEnergyError,
+    as_energy,
+    check_bounds,
+    check_count,
+    check_real,
+    check_refine,
+)
 from .refine import DEFAULT_REFINE, run_refine
 
 # How a Hamiltonian's size is divided out of the gammas (minimize.hamiltonian_scale_factor).
@@ -117,7 +123,8 @@ class PolicySpec:
                 f"probe_anchor must be one of {PROBE_MODES}, got {self.probe_anchor!r}")
         if not 0 < check_real("probe_step_scale", self.probe_step_scale) <= 1:
             raise ValueError(f"probe_step_scale must be in (0, 1], got {self.probe_step_scale}")
-        if self.handoff is not None and not 1 <= check_count("handoff", self.handoff) <= self.horizon:
+        handoff = None if self.handoff is None else check_count("handoff", self.handoff)
+        if handoff is not None and not 1 <= handoff <= self.horizon:
             raise ValueError(
                 f"handoff must be in [1, horizon = {self.horizon}], got {self.handoff}")
         if self.scale_rule not in SCALE_RULES:

@@ -129,3 +129,58 @@ def test_bad_input(small_maxcut):
         minimize(lambda x: 0.0, np.zeros(2), method=qlstm, bounds=[(0, 1)])
     with pytest.raises(ValueError, match="parameters"):
         minimize(lambda x: 0.0, np.zeros(40), method=qlstm)
+
+
+def _quadratic_4d(x):
+    return float(np.sum((np.asarray(x) - np.array([1.0, -2.0, 0.5, 3.0])) ** 2 * [1, 2, 3, 4]))
+
+
+def test_start_x0_is_evaluated_first_and_never_beaten_by_the_result():
+    seen = []
+
+    def fun(x):
+        seen.append(np.array(x))
+        return _quadratic_4d(x)
+
+    x0 = np.array([0.5, -1.0, 1.0, 1.0])  # f(x0) = 0.25 + 2 + 0.75 + 16 = 19.0
+    for refine in ("quadratic", "cobyla", "nelder-mead", None):
+        seen.clear()
+        res = minimize(fun, x0, method=qlstm, options={"start": "x0", "maxfev": 12,
+                                                       "refine": refine})
+        np.testing.assert_array_equal(seen[0], x0)
+        assert res.fun <= _quadratic_4d(x0) and res.fun == min(_quadratic_4d(x) for x in seen)
+    # from an optimal point, the result is that point (it was E = -1.779 against -1.841 at x0)
+    best = np.array([1.0, -2.0, 0.5, 3.0])
+    assert minimize(_quadratic_4d, best, method=qlstm, options={"start": "x0"}).fun == 0.0
+
+
+def test_learned_start_does_not_evaluate_x0(small_maxcut):
+    seen = []
+
+    def fun(x):
+        seen.append(np.array(x))
+        return qaoa_energy(small_maxcut, x)
+
+    x0 = np.array([2.5, 4.0])
+    minimize(fun, x0, method=qlstm, options={"maxfev": 10})
+    assert not any(np.array_equal(x, x0) for x in seen)
+
+
+def test_success_means_converged_not_budget_exhausted(small_maxcut):
+    fun = lambda x: qaoa_energy(small_maxcut, x)  # noqa: E731
+    short = minimize(fun, np.zeros(2), method=qlstm, options={"maxfev": 8})
+    assert (short.success, short.status) == (False, 1)
+    assert short.message.startswith("Maximum number of function evaluations has been exceeded.")
+    for refine in ("quadratic", "cobyla", "nelder-mead"):
+        long = minimize(fun, np.zeros(2), method=qlstm,
+                        options={"maxfev": 500, "refine": refine})
+        assert (long.success, long.status) == (True, 0) and long.nfev < 500, refine
+        assert long.message.startswith("Optimization terminated successfully.")
+    learned_only = minimize(fun, np.zeros(2), method=qlstm, options={"refine": None})
+    assert learned_only.success and learned_only.nfev == load_pretrained("maxcut-p1").spec.horizon
+
+
+def test_a_generic_function_runs_and_start_x0_improves_on_x0():
+    x0 = np.array([0.0, 0.0, 0.0, 0.0])  # f = 1 + 8 + 0.75 + 36 = 45.75
+    res = minimize(_quadratic_4d, x0, method=qlstm, options={"start": "x0", "maxfev": 60})
+    assert res.fun < 0.1 * _quadratic_4d(x0)
