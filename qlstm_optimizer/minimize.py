@@ -28,7 +28,7 @@ from .autodetect import resolve_hamiltonian
 from .hamiltonian import as_hamiltonian
 from .options import STARTS, check_bounds, check_run_options  # noqa: F401  (STARTS re-exported)
 from .policy import PolicyResult, PolicySpec, run_policy
-from .pretrained import Pretrained, is_card_path, load_card, load_pretrained
+from .pretrained import Pretrained, UnknownModelError, is_card_path, load_card, load_pretrained
 from .refine import DEFAULT_REFINE
 
 DEFAULT_MAXFEV = 50
@@ -104,7 +104,13 @@ def resolve_model(model: Any, num_parameters: int) -> tuple[Any, PolicySpec, str
     if is_card_path(model):
         model = load_card(model)
     elif isinstance(model, str):
-        model = load_pretrained(model, num_parameters)
+        try:
+            model = load_pretrained(model, num_parameters)
+        except UnknownModelError:
+            raise
+        except ValueError as err:  # a family without a model at this depth
+            raise ValueError(f"{err}: x0's length is 2 x QAOA's reps (here reps = "
+                             f"{num_parameters // 2}); build QAOA with a depth listed") from None
     if isinstance(model, Pretrained):
         return model.model, model.spec, model.family
     check_model_type(model)
@@ -117,9 +123,14 @@ def check_model_type(model: Any) -> None:
     Raises:
         TypeError: naming ``model`` and the kinds it may be.
     """
-    if isinstance(model, str | os.PathLike | Pretrained) or (
-            isinstance(model, tuple) and len(model) == 2 and isinstance(model[1], PolicySpec)):
+    if isinstance(model, str | os.PathLike | Pretrained):
         return
+    if isinstance(model, tuple) and len(model) == 2 and isinstance(model[1], PolicySpec):
+        if all(hasattr(model[0], a) for a in ("config", "step", "initial_state")):
+            return
+        raise TypeError("model: the first element of a (model, PolicySpec) pair must be a NumPy "
+                        "sequence model (qlstm_optimizer.models), got "
+                        f"{type(model[0]).__name__}")
     raise TypeError(
         "model must be a bundled model or family name, a model card path (.json), a "
         f"Pretrained, or a (model, PolicySpec) pair; got {type(model).__name__}"

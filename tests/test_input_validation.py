@@ -150,3 +150,11 @@ def test_fun_and_callback_must_be_callable():
         minimize_qaoa(lambda x: 0.0, np.zeros(2), callback="print")
     with pytest.raises(TypeError, match="callback must be callable"):
         minimize(lambda x: 0.0, np.zeros(2), method=qlstm, callback="print")
+
+
+def test_model_pair_and_family_depth_errors():
+    spec = PolicySpec(p=1, anchor=(0.39, -0.62))
+    with pytest.raises(TypeError, match="first element of a \\(model, PolicySpec\\) pair"):
+        QLSTMOptimizer(model=("weights.npz", spec))
+    with pytest.raises(ValueError, match=r"depths \[.*\].*here reps = 9\); build QAOA with a depth"):
+        QLSTMOptimizer().minimize(lambda x: 0.0, np.zeros(18))
