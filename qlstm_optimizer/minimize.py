@@ -26,9 +26,16 @@ import numpy as np
 from . import features as F
 from .autodetect import resolve_hamiltonian
 from .hamiltonian import as_hamiltonian
-from .options import STARTS, check_bounds, check_run_options  # noqa: F401  (STARTS re-exported)
+from .options import STARTS, check_bounds, check_real, check_run_options  # noqa: F401 (STARTS)
 from .policy import PolicyResult, PolicySpec, run_policy
-from .pretrained import Pretrained, UnknownModelError, is_card_path, load_card, load_pretrained
+from .pretrained import (
+    Pretrained,
+    UnknownModelError,
+    is_card_path,
+    load_card,
+    load_pretrained,
+    resolve_model_name,
+)
 from .refine import DEFAULT_REFINE
 
 DEFAULT_MAXFEV = 50
@@ -84,7 +91,9 @@ class ModelUnits:
     def resolve(cls, spec: PolicySpec, family: str, hamiltonian: Any = None,
                 hamiltonian_scale: float | None = None,
                 energy_offset: float | None = None) -> ModelUnits:
-        scale = hamiltonian_scale
+        # a given scale: the one check every surface (the Optuna sampler too) words alike
+        scale = None if hamiltonian_scale is None else check_real(
+            "hamiltonian_scale", hamiltonian_scale, positive=True)
         if scale is None:
             scale = 1.0 if hamiltonian is None else hamiltonian_scale_factor(
                 hamiltonian, family, spec.scale_rule)
@@ -105,12 +114,13 @@ def resolve_model(model: Any, num_parameters: int) -> tuple[Any, PolicySpec, str
         model = load_card(model)
     elif isinstance(model, str):
         try:
-            model = load_pretrained(model, num_parameters)
+            name = resolve_model_name(model, num_parameters)
         except UnknownModelError:
             raise
         except ValueError as err:  # a family without a model at this depth
             raise ValueError(f"{err}: x0's length is 2 x QAOA's reps (here reps = "
                              f"{num_parameters // 2}); build QAOA with a depth listed") from None
+        model = load_pretrained(name)
     if isinstance(model, Pretrained):
         return model.model, model.spec, model.family
     check_model_type(model)
