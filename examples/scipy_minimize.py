@@ -41,7 +41,8 @@ def main(small: bool = False) -> dict:
           f"{problem.rho(cobyla.fun):6.3f}")
     print("best energy after each qlstm evaluation:", np.round(trace, 3).tolist())
 
-    # start="x0": the model moves from your x0 instead of its learned start (a warm start).
+    # start="x0": a warm start. x0 is the first evaluation (the result is never worse than it),
+    # then the refine continues from it.
     warm = minimize(energy, res.x, method=qlstm, options={"maxfev": 5, "start": "x0"})
     print(f"warm start from the result, 5 more evaluations: rho {problem.rho(warm.fun):.3f}")
 

@@ -16,23 +16,31 @@ the Hamiltonian whenever you have it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .autodetect import resolve_hamiltonian
 from .hamiltonian import as_hamiltonian
-from .policy import PolicyResult, PolicySpec, check_bounds, run_policy
-from .pretrained import Pretrained, is_card_path, load_card, load_pretrained
+from .options import STARTS, check_bounds, check_real, check_run_options  # noqa: F401 (STARTS)
+from .policy import PolicyResult, PolicySpec, run_policy
+from .pretrained import (
+    Pretrained,
+    UnknownModelError,
+    is_card_path,
+    load_card,
+    load_pretrained,
+    resolve_model_name,
+)
 from .refine import DEFAULT_REFINE
 
 # hamiltonian_scale_factor is re-exported: it was defined here before .units existed.
 from .units import hamiltonian_scale_factor, static_features
 
 DEFAULT_MAXFEV = 50
-STARTS = ("learned", "x0")
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,9 @@ class ModelUnits:
     def resolve(cls, spec: PolicySpec, family: str, hamiltonian: Any = None,
                 hamiltonian_scale: float | None = None,
                 energy_offset: float | None = None) -> ModelUnits:
-        scale = hamiltonian_scale
+        # a given scale: the one check every surface (the Optuna sampler too) words alike
+        scale = None if hamiltonian_scale is None else check_real(
+            "hamiltonian_scale", hamiltonian_scale, positive=True)
         if scale is None:
             scale = 1.0 if hamiltonian is None else hamiltonian_scale_factor(
                 hamiltonian, family, spec.scale_rule)
@@ -69,15 +79,76 @@ def resolve_model(model: Any, num_parameters: int) -> tuple[Any, PolicySpec, str
     if is_card_path(model):
         model = load_card(model)
     elif isinstance(model, str):
-        model = load_pretrained(model, num_parameters)
+        try:
+            name = resolve_model_name(model, num_parameters)
+        except UnknownModelError:
+            raise
+        except ValueError as err:  # a family without a model at this depth
+            raise ValueError(f"{err}: x0's length is 2 x QAOA's reps (here reps = "
+                             f"{num_parameters // 2}); build QAOA with a depth listed") from None
+        model = load_pretrained(name)
     if isinstance(model, Pretrained):
         return model.model, model.spec, model.family
+    check_model_type(model)
+    return model[0], model[1], "custom"
+
+
+def check_model_type(model: Any) -> None:
+    """Refuse a ``model`` argument of a kind no adapter takes (names are checked on loading).
+
+    Raises:
+        TypeError: naming ``model`` and the kinds it may be.
+    """
+    if isinstance(model, str | os.PathLike | Pretrained):
+        return
     if isinstance(model, tuple) and len(model) == 2 and isinstance(model[1], PolicySpec):
-        return model[0], model[1], "custom"
+        if all(hasattr(model[0], a) for a in ("config", "step", "initial_state")):
+            return
+        raise TypeError("model: the first element of a (model, PolicySpec) pair must be a NumPy "
+                        "sequence model (qlstm_optimizer.models), got "
+                        f"{type(model[0]).__name__}")
     raise TypeError(
         "model must be a bundled model or family name, a model card path (.json), a "
         f"Pretrained, or a (model, PolicySpec) pair; got {type(model).__name__}"
     )
+
+
+def check_x0(x0: Any) -> np.ndarray:
+    """x0 as a float vector of even length 2p with finite real entries.
+
+    Raises:
+        ValueError: naming x0 and what is wrong with it.
+    """
+    try:
+        arr = np.asarray(x0)
+        if arr.dtype.kind not in "iuf" and arr.size:  # complex, bool, strings, objects
+            raise TypeError
+        arr = arr.astype(float)
+    except (TypeError, ValueError):
+        raise ValueError(f"x0 must be a vector of real numbers, got {x0!r}") from None
+    if arr.ndim != 1 or arr.size == 0 or arr.size % 2:
+        raise ValueError(
+            f"x0 must be a vector of even length 2p ([betas, gammas]); got shape {arr.shape}"
+        )
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("x0 contains NaN or inf")
+    return arr
+
+
+def depth_mismatch(model: Any, family: str, p: int, size: int) -> str:
+    """The error for an x0 whose depth is not the model's, naming QAOA's ``reps`` and the fix."""
+    from .pretrained import check_model_name
+
+    name = model if isinstance(model, str) else getattr(model, "name", None)
+    label = f"model {name!r}" if isinstance(name, str) else "the model"
+    try:  # a family name picks the depth from x0; suggest it if this family has one
+        check_model_name(family)
+        pick = (f"use the family name to pick the depth from x0 (model={family!r}, e.g. "
+                f"QLSTMOptimizer.pretrained({family!r})) or ")
+    except ValueError:
+        pick = ""
+    return (f"x0 has {size} parameters (QAOA reps = {size // 2}) but {label} serves {2 * p} "
+            f"(reps = {p}); {pick}set reps={p}")
 
 
 def minimize_qaoa(
@@ -101,8 +172,11 @@ def minimize_qaoa(
     Args:
         fun: energy of a parameter vector ``[betas, gammas]`` (Qiskit's QAOAAnsatz order).
         x0: initial point; its length ``2p`` picks the depth. With ``start="learned"`` (default)
-            its values are not used: the model starts from its own learned start, which is what
-            makes few-evaluation runs good; ``start="x0"`` makes the model move from x0 instead.
+            its values are not used (not even evaluated): the model starts from its own learned
+            start, which is what makes few-evaluation runs good, so the result cannot be
+            compared with x0. ``start="x0"``: x0 is the first evaluation, so the result is never
+            worse than x0, and the refine continues from it (the learned steps assume the
+            model's own start; without a refine they move from x0).
         model: bundled model name (``"maxcut-p1"``), family name (``"maxcut"``, depth from x0),
             a :class:`Pretrained`, or a ``(numpy_model, PolicySpec)`` pair.
         maxfev: hard budget of objective evaluations (default 50); never exceeded.
@@ -126,30 +200,35 @@ def minimize_qaoa(
         seed: seeds the exploration noise.
         callback: called as ``callback(x, energy)`` after every evaluation.
 
+    Returns:
+        :class:`~qlstm_optimizer.policy.PolicyResult`: the best point evaluated, ``nfev``, and
+        SciPy's ``success`` / ``status`` / ``message`` (success: stopped by the method's own
+        rule; status 1: the budget ran out first).
+
     Raises:
-        ValueError: x0 of a length no model supports (naming the supported sizes), bad bounds,
-            bad options. ``NonFiniteEnergyError`` (a ValueError) if ``fun`` returns NaN/inf.
+        ValueError: x0 of a length no model supports (naming the supported sizes and QAOA's
+            ``reps``), bad bounds, any bad option (by name, :func:`~qlstm_optimizer.options.
+            check_run_options`). ``InvalidEnergyError`` / ``NonFiniteEnergyError`` (both
+            ValueErrors) if ``fun`` returns anything but one real, finite number.
     """
-    x0 = np.asarray(x0, dtype=float)
-    if x0.ndim != 1 or x0.size == 0 or x0.size % 2:
-        raise ValueError(
-            f"x0 must be a vector of even length 2p ([betas, gammas]); got shape {x0.shape}"
-        )
-    if not np.all(np.isfinite(x0)):
-        raise ValueError("x0 contains NaN or inf")
-    if start not in STARTS:
-        raise ValueError(f"start must be one of {STARTS}, got {start!r}")
+    opts = check_run_options(
+        maxfev=maxfev, refine=refine, start=start, hamiltonian=hamiltonian,
+        hamiltonian_scale=hamiltonian_scale, energy_offset=energy_offset,
+        exploration_noise=exploration_noise, seed=seed)
+    if not callable(fun):
+        raise TypeError(f"fun must be callable (the energy of a parameter vector), got "
+                        f"{type(fun).__name__}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
+    x0 = check_x0(x0)
     hamiltonian = resolve_hamiltonian(hamiltonian, fun, hamiltonian_scale)
     net, spec, family = resolve_model(model, x0.size)
     if spec.p * 2 != x0.size:
-        raise ValueError(
-            f"the model works on {2 * spec.p} parameters (p = {spec.p}); x0 has {x0.size}"
-        )
-    units = ModelUnits.resolve(spec, family, hamiltonian, hamiltonian_scale, energy_offset)
+        raise ValueError(depth_mismatch(model, family, spec.p, x0.size))
+    units = ModelUnits.resolve(spec, family, hamiltonian, opts["hamiltonian_scale"],
+                               opts["energy_offset"])
     to_model = units.to_model
     box = check_bounds(bounds, x0.size)
-    if start == "x0":
-        spec = replace(spec, anchor=tuple(x0 * to_model))
 
     def model_fun(x_model: np.ndarray) -> float:
         return fun(x_model / to_model)
@@ -161,13 +240,14 @@ def minimize_qaoa(
 
     result = run_policy(
         model_fun, net, spec, static=units.static,
-        maxfev=DEFAULT_MAXFEV if maxfev is None else maxfev,
-        refine=refine,
+        maxfev=DEFAULT_MAXFEV if opts["maxfev"] is None else opts["maxfev"],
+        refine=opts["refine"],
         bounds=None if box is None else box * to_model[:, None],
         energy_offset=units.energy_offset,
-        exploration_noise=exploration_noise,
-        seed=seed,
+        exploration_noise=opts["exploration_noise"],
+        seed=opts["seed"],
         callback=user_callback,
+        x0=x0 * to_model if start == "x0" else None,
     )
     result.x = result.x / to_model
     result.history_x = [x / to_model for x in result.history_x]

@@ -28,20 +28,28 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from . import features as F
-from .refine import DEFAULT_REFINE, REFINE_METHODS, run_refine
+from .options import (
+    InvalidEnergyError,
+    as_energy,
+    check_bounds,
+    check_count,
+    check_real,
+    check_refine,
+)
+from .refine import DEFAULT_REFINE, run_refine
 from .units import SCALE_RULES
 
 # When the first evaluation is the anchor itself (PolicySpec.probe_anchor).
 PROBE_MODES = ("never", "always", "regular")
 
 
-class NonFiniteEnergyError(ValueError):
+class NonFiniteEnergyError(InvalidEnergyError):
     """The objective returned NaN or inf."""
 
 
@@ -96,6 +104,14 @@ class PolicySpec:
     handoff: int | None = None
 
     def __post_init__(self) -> None:
+        # A card's policy block becomes a PolicySpec, so these checks are what stands between
+        # an edited card (a NaN step, a fractional horizon) and a silently wrong run.
+        check_count("p", self.p)
+        check_count("horizon", self.horizon)
+        for name in ("beta_step", "gamma_step", "refine_step"):
+            check_real(name, getattr(self, name), positive=True)
+        if not isinstance(self.static_features, bool | np.bool_):
+            raise ValueError(f"static_features must be true or false, got {self.static_features!r}")
         if isinstance(self.probe_anchor, bool):
             raise ValueError(
                 f"probe_anchor is one of {PROBE_MODES} (got {self.probe_anchor!r}): the boolean "
@@ -104,18 +120,23 @@ class PolicySpec:
         if self.probe_anchor not in PROBE_MODES:
             raise ValueError(
                 f"probe_anchor must be one of {PROBE_MODES}, got {self.probe_anchor!r}")
-        if not (np.isfinite(self.refine_step) and self.refine_step > 0):
-            raise ValueError(f"refine_step must be positive and finite, got {self.refine_step}")
-        if not 0 < self.probe_step_scale <= 1:
+        if not 0 < check_real("probe_step_scale", self.probe_step_scale) <= 1:
             raise ValueError(f"probe_step_scale must be in (0, 1], got {self.probe_step_scale}")
-        if self.handoff is not None and not 1 <= self.handoff <= self.horizon:
+        handoff = None if self.handoff is None else check_count("handoff", self.handoff)
+        if handoff is not None and not 1 <= handoff <= self.horizon:
             raise ValueError(
                 f"handoff must be in [1, horizon = {self.horizon}], got {self.handoff}")
         if self.scale_rule not in SCALE_RULES:
             raise ValueError(f"scale_rule must be one of {SCALE_RULES}, got {self.scale_rule!r}")
-        anchor = np.asarray(self.anchor, dtype=float)
+        try:
+            anchor = np.asarray(self.anchor, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"anchor must be 2p = {2 * self.p} numbers, got {self.anchor!r}"
+                             ) from None
         if anchor.shape != (2 * self.p,):
             raise ValueError(f"anchor must have 2p = {2 * self.p} entries, got {anchor.shape}")
+        if not np.all(np.isfinite(anchor)):
+            raise ValueError(f"anchor must be finite, got {anchor.tolist()}")
         object.__setattr__(self, "anchor", tuple(float(a) for a in anchor))
 
     @property
@@ -133,8 +154,21 @@ class PolicySpec:
         return d
 
 
+# SciPy's statuses and messages (scipy.optimize's Nelder-Mead and callback conventions).
+STATUS_CONVERGED, STATUS_MAXFEV, STATUS_CALLBACK = 0, 1, 99
+STATUS_MESSAGES = {
+    STATUS_CONVERGED: "Optimization terminated successfully.",
+    STATUS_MAXFEV: "Maximum number of function evaluations has been exceeded.",
+    STATUS_CALLBACK: "`callback` raised `StopIteration`.",
+}
+
+
 @dataclass
 class PolicyResult:
+    """The best point evaluated (``x``, ``fun``), the exact number of evaluations, every point
+    and value in order, and SciPy's ``success`` / ``status`` / ``message`` (see
+    :func:`run_policy`)."""
+
     x: np.ndarray
     fun: float
     nfev: int
@@ -143,31 +177,8 @@ class PolicyResult:
     history_fun: list[float] = field(default_factory=list)
     message: str = ""
     stopped_by_callback: bool = False
-
-
-def check_bounds(bounds: Any, size: int) -> np.ndarray | None:
-    """Bounds as a (size, 2) float array with ``None`` -> +-inf, or None when absent.
-
-    Raises:
-        ValueError: wrong shape, or a lower bound above its upper bound.
-    """
-    if bounds is None:
-        return None
-    if hasattr(bounds, "lb") and hasattr(bounds, "ub"):  # scipy.optimize.Bounds
-        lb = np.broadcast_to(np.asarray(bounds.lb, float), (size,))
-        ub = np.broadcast_to(np.asarray(bounds.ub, float), (size,))
-        return np.stack([lb, ub], axis=1)
-    rows = list(bounds)
-    if len(rows) != size or any(np.ndim(r) != 1 or len(r) != 2 for r in rows):
-        raise ValueError(
-            f"bounds must be {size} (low, high) pairs, one per parameter; got {bounds!r}"
-        )
-    arr = np.array(
-        [[-np.inf if lo is None else lo, np.inf if hi is None else hi] for lo, hi in rows], float
-    )
-    if np.any(arr[:, 0] > arr[:, 1]):
-        raise ValueError(f"a lower bound exceeds its upper bound: {bounds!r}")
-    return arr
+    success: bool = False
+    status: int = STATUS_MAXFEV
 
 
 def project(x: np.ndarray, bounds: np.ndarray | None, p: int) -> np.ndarray:
@@ -217,10 +228,11 @@ class Rollout:
                              f"{F.STATIC_FEATURE_NAMES}, got {static.tolist()}")
         self.static = static.reshape(1, F.NUM_STATIC)
         self.model, self.spec = model, spec
-        self.fixed_scale = energy_scale
-        self.offset = float(energy_offset)
+        self.fixed_scale = None if energy_scale is None else check_real(
+            "energy_scale", energy_scale, positive=True)
+        self.offset = check_real("energy_offset", energy_offset)
         self.bounds = bounds
-        self.noise = float(exploration_noise)
+        self.noise = check_real("exploration_noise", exploration_noise, nonnegative=True)
         self.rng = np.random.default_rng(seed)
         self.state = model.initial_state(1)
         self.step = 0
@@ -288,22 +300,35 @@ def run_policy(
     seed: int | None = None,
     callback: Callable[[np.ndarray, float], None] | None = None,
     static: np.ndarray | None = None,
+    x0: np.ndarray | None = None,
 ) -> PolicyResult:
     """Minimise ``fun`` with the learned steps, then (optionally) refine, within ``maxfev``.
 
     ``static``: the run's static features (models with ``spec.static_features``; default blind).
+    ``x0``: a start of the caller's (``start="x0"``), evaluated first, so the result is never
+    worse than it. The learned steps assume the model's own start, so with a refine the run goes
+    from x0 straight to the refine (initial step :func:`x0_refine_step`); without one the learned
+    steps move from x0 (measured in docs/user-guide.md, "Warm starts").
+
+    The result's ``success`` / ``status`` follow SciPy: 0 (success) when the method stopped by
+    its own rule (the refine converged before the budget, or, without a refine, the learned
+    horizon is done), 1 when the budget ran out first, 99 when the callback raised StopIteration.
 
     Raises:
         NonFiniteEnergyError: ``fun`` returned NaN or inf (the point is named in the message).
-        ValueError: bad ``maxfev``, ``refine`` or ``bounds``.
+        InvalidEnergyError: ``fun`` returned something that is not one real number.
+        ValueError: bad ``maxfev``, ``refine``, ``bounds`` or ``x0``.
     """
     size = 2 * spec.p
-    maxfev = spec.horizon if maxfev is None else int(maxfev)
-    if maxfev < 1:
-        raise ValueError(f"maxfev must be at least 1, got {maxfev}")
-    if refine is not None and refine.lower() not in REFINE_METHODS:
-        raise ValueError(f"refine must be one of {REFINE_METHODS} or None, got {refine!r}")
+    maxfev = spec.horizon if maxfev is None else check_count("maxfev", maxfev)
+    refine = check_refine(refine)
     box = check_bounds(bounds, size)
+    if x0 is not None:
+        x0 = project(np.asarray(x0, dtype=float), box, spec.p)
+        if x0.shape != (size,) or not np.all(np.isfinite(x0)):
+            raise ValueError(f"x0 must be {size} finite numbers, got {x0.tolist()}")
+        if refine is None:  # the learned steps are all there is: let them move from x0
+            spec = replace(spec, anchor=tuple(x0), probe_anchor="always", probe_step_scale=1.0)
     result = PolicyResult(x=np.asarray(spec.anchor), fun=np.inf, nfev=0, nit=0)
 
     def evaluate(x: np.ndarray) -> float:
@@ -313,8 +338,8 @@ def run_policy(
         if box is not None:  # refine optimizers may step marginally outside the box
             x = np.clip(x, box[:, 0], box[:, 1])
         value = fun(x)
-        energy = float(np.real(value))
         result.nfev += 1
+        energy = as_energy(value, x, result.nfev)
         if not np.isfinite(energy):
             raise NonFiniteEnergyError(
                 f"the objective returned {energy} at x = {x.tolist()} (evaluation {result.nfev})"
@@ -331,26 +356,42 @@ def run_policy(
                 raise _Stop from None
         return energy
 
-    rollout = Rollout(
+    rollout = None if x0 is not None and refine is not None else Rollout(
         model, spec, energy_scale=energy_scale, energy_offset=energy_offset, bounds=box,
         exploration_noise=exploration_noise, seed=seed, static=static,
     )
+    converged = False
     try:
-        # Hand off early only to a refine; without one the learned steps are all there is.
-        learned = min(spec.horizon if refine is None else spec.learned_steps, maxfev)
-        while result.nfev < learned and (x := rollout.ask()) is not None:
-            rollout.tell(evaluate(x))
-            result.nit += 1
+        if rollout is None:  # start="x0" with a refine: x0, then the refine from it
+            evaluate(x0)
+            step = x0_refine_step(spec)
+        else:
+            # Hand off early only to a refine; without one the learned steps are all there is.
+            learned = min(spec.horizon if refine is None else spec.learned_steps, maxfev)
+            while result.nfev < learned and (x := rollout.ask()) is not None:
+                rollout.tell(evaluate(x))
+            converged = refine is None and rollout.ask() is None  # the horizon is done
+            step = spec.refine_step
         remaining = maxfev - result.nfev
         if refine is not None and remaining > 0:
-            before = result.nfev
-            run_refine(evaluate, refine.lower(), result.history_x, result.history_fun,
-                       remaining, spec.refine_step, box)
-            result.nit += result.nfev - before  # one refine iteration = one evaluation
+            run_refine(evaluate, refine, result.history_x, result.history_fun,
+                       remaining, step, box)
+            converged = result.nfev < maxfev  # it stopped by its own rule, not the budget
     except _Stop:
         pass
-    how = "stopped by the callback" if result.stopped_by_callback else "finished"
+    result.nit = result.nfev  # one iteration of either stage is one evaluation
+    result.status = (STATUS_CALLBACK if result.stopped_by_callback
+                     else STATUS_CONVERGED if converged else STATUS_MAXFEV)
+    result.success = result.status == STATUS_CONVERGED
     result.message = (
-        f"{how}: learned steps then {refine or 'no'} refine; {result.nfev} evaluations"
+        f"{STATUS_MESSAGES[result.status]} (learned steps then {refine or 'no'} refine; "
+        f"{result.nfev} evaluations)"
     )
     return result
+
+
+def x0_refine_step(spec: PolicySpec) -> float:
+    """Initial step of the refine from a caller's x0: the largest learned step. A caller's x0 is
+    rarely as close to the optimum as the points the learned steps leave behind, for which
+    ``spec.refine_step`` is made (measured in docs/user-guide.md, "Warm starts")."""
+    return float(max(spec.beta_step, spec.gamma_step))

@@ -45,7 +45,11 @@ def run_refine(evaluate: Callable[[np.ndarray], float], method: str, history_x: 
     else:
         scipy_method = "Nelder-Mead"
         simplex = np.vstack([x_best] + [x_best + step * e for e in np.eye(len(x_best))])
-        options = {"maxfev": budget, "initial_simplex": simplex, "xatol": 1e-6, "fatol": 1e-9}
+        # Stop on the simplex size alone, like COBYLA (trust radius below tol) and the quadratic
+        # refine (radius below _MIN_RADIUS): SciPy's default also waits for the vertex values to
+        # agree within fatol, which noisy energies never do, so it ran to maxfev every time.
+        options = {"maxfev": budget, "initial_simplex": simplex, "xatol": 1e-6,
+                   "fatol": np.inf}
     with warnings.catch_warnings():
         # COBYLA warns when the budget left is below its 2p + 2 interpolation points; the
         # counting wrapper enforces the budget either way.

@@ -9,32 +9,49 @@ Example:
     >>> problem = erdos_renyi(10, 0.5, seed=7)
     >>> res = minimize(lambda x: qaoa_energy(problem, x), np.zeros(2), method=qlstm,
     ...                options={"maxfev": 10})
-    >>> res.nfev <= 10 and res.success
-    True
+    >>> res.nfev, res.success, res.message.split(" (")[0]
+    (10, False, 'Maximum number of function evaluations has been exceeded.')
 
 SciPy calls a custom method as ``qlstm(fun, x0, args=args, jac=..., hess=..., hessp=...,
-bounds=..., constraints=..., callback=..., **options)``. ``jac``, ``hess``, ``hessp`` and
-``constraints`` are accepted and ignored (the model uses energies only); so are unknown options.
+bounds=..., constraints=..., callback=..., **options)`` (plus ``tol`` if given). ``jac``, ``hess``
+and ``hessp`` are accepted and ignored (the model uses energies only; ``jac=True`` works, SciPy
+then hands over the energy part). ``constraints`` other than none are refused: the method cannot
+honour them. ``tol`` and ``disp`` are accepted (``tol`` is ignored: the refine stops by its own
+step-size rule; ``disp=True`` prints the final message); any other unknown option gets SciPy's
+own ``OptimizeWarning: Unknown solver options: ...``.
+
 ``callback`` may take ``intermediate_result`` (an ``OptimizeResult`` with the best x, fun and nfev
-so far) or ``xk`` (the best x so far). It is called after every evaluation (one iteration of a
-learned optimizer is one evaluation) and may raise ``StopIteration`` to end the run early
-(status 99, ``success=False``, as SciPy's own methods do).
+so far) or ``xk`` (the best x so far), SciPy's rule. It is called after every evaluation (one
+iteration of a learned optimizer is one evaluation) and may raise ``StopIteration`` to end the run
+early (status 99, ``success=False``, as SciPy's own methods do).
+
+``success`` means what it means for SciPy's methods: the method stopped by its own rule (the
+refine converged). When the budget runs out first, ``success`` is False with status 1 and
+SciPy's message "Maximum number of function evaluations has been exceeded."; x and fun are still
+the best point evaluated. ``x0`` is evaluated only with ``start="x0"`` (then the result is never
+worse than x0); the default learned start does not spend an evaluation on it.
+
+What ``method=qlstm`` does with a function that is not a QAOA energy: it runs anyway. The learned
+steps then propose points as if ``fun`` were a Max-Cut QAOA energy in Qiskit's parameter order,
+which on another function are just a few probes near the model's start (angles of order 0.5),
+and the refine is a generic derivative-free local method that works on any smooth function.
+For a generic function use ``start="x0"`` (x0 first, then the refine from it) or a SciPy method.
 """
 
 from __future__ import annotations
 
 import inspect
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from scipy.optimize import OptimizeResult
+from scipy.optimize import OptimizeResult, OptimizeWarning
 
 from .autodetect import resolve_hamiltonian
 from .minimize import minimize_qaoa
+from .options import budget_option
 from .refine import DEFAULT_REFINE
-
-_STOP_STATUS = 99  # SciPy's status when a callback raises StopIteration
 
 
 def _callback_style(callback: Callable) -> str:
@@ -67,6 +84,8 @@ def qlstm(
     hamiltonian_scale: float | None = None,
     energy_offset: float | None = None,
     exploration_noise: float = 0.0,
+    tol: float | None = None,
+    disp: bool = False,
     **unknown_options: Any,
 ) -> OptimizeResult:
     """Minimise a QAOA energy with a pretrained quantum LSTM (SciPy custom-method contract).
@@ -74,15 +93,31 @@ def qlstm(
     Options (``options={...}`` in ``scipy.optimize.minimize``):
         model: bundled model or family name, or a model card path (``.json``); default: the
             Max-Cut family at depth len(x0)/2.
-        maxfev / maxiter: evaluation budget (``maxfev`` wins if both are given; default 50).
+        maxfev / maxiter: evaluation budget (one iteration is one evaluation; give one, or both
+            equal; default 50).
         refine: ``"quadratic"`` (default), ``"cobyla"``, ``"nelder-mead"`` or None.
         seed, start, hamiltonian, hamiltonian_scale, energy_offset, exploration_noise: as for
             :class:`qlstm_optimizer.QLSTMOptimizer`.
-    Unknown options (``tol``, ``disp``, ...) are accepted and ignored.
+        tol: accepted and ignored; disp: print the final message.
+    Unknown options get SciPy's ``OptimizeWarning: Unknown solver options: ...``.
+
+    Raises:
+        ValueError: non-empty ``constraints``, ``maxfev`` and ``maxiter`` that disagree, and
+            every bad option or return value of ``fun`` that :func:`minimize_qaoa` refuses.
     """
+    if unknown_options:  # SciPy's own wording and category (scipy.optimize._check_unknown_options)
+        warnings.warn(f"Unknown solver options: {', '.join(map(str, unknown_options))}",
+                      OptimizeWarning, stacklevel=3)
+    if constraints is not None and (not isinstance(constraints, list | tuple | dict)
+                                    or len(constraints) > 0):
+        raise ValueError(
+            f"constraints: method qlstm cannot honour constraints (got {constraints!r}); use "
+            "bounds, or a SciPy method that handles constraints (COBYLA, SLSQP)")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
     if not isinstance(args, tuple):
         args = (args,)
-    budget = maxfev if maxfev is not None else maxiter
+    budget = budget_option(maxfev, maxiter)
     style = None if callback is None else _callback_style(callback)
     best = {"x": None, "fun": np.inf, "nfev": 0}
 
@@ -105,8 +140,9 @@ def qlstm(
         exploration_noise=exploration_noise, seed=seed,
         callback=None if callback is None else on_eval,
     )
-    status = _STOP_STATUS if res.stopped_by_callback else 0
+    if disp:
+        print(res.message)
     return OptimizeResult(
-        x=res.x, fun=res.fun, nfev=res.nfev, nit=res.nit, success=status == 0, status=status,
-        message=res.message,
+        x=res.x, fun=res.fun, nfev=res.nfev, nit=res.nit, success=res.success,
+        status=res.status, message=res.message,
     )

@@ -19,12 +19,13 @@ LAYERS = {
     "_version": 0, "hamiltonian": 0,
     "units": 1, "sim": 1, "models": 1, "stopping": 1,
     "angles": 2, "features": 2, "refine": 2, "autodetect": 2,
-    "optimum": 3, "policy": 3,
-    "problems": 4, "pretrained": 4,
-    "instances": 5, "minimize": 5,
-    "qiskit": 6, "scipy": 6, "optuna": 6, "training": 6,
-    "bench": 7, "demo": 7,
-    "__init__": 8, "cli": 9, "__main__": 10,
+    "optimum": 3, "options": 3,
+    "policy": 4, "problems": 4,
+    "pretrained": 5, "instances": 5,
+    "minimize": 6,
+    "qiskit": 7, "scipy": 7, "optuna": 7, "training": 7,
+    "bench": 8, "demo": 8,
+    "__init__": 9, "cli": 10, "__main__": 11,
 }
 # Function-level imports of package modules that are allowed, and why.
 LAZY_OK_MODULES = {

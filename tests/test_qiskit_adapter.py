@@ -35,7 +35,13 @@ def test_support_level_and_no_call():
     levels = opt.get_support_level()
     assert levels["gradient"] == OptimizerSupportLevel.ignored
     assert levels["bounds"] == OptimizerSupportLevel.supported
-    assert levels["initial_point"] == OptimizerSupportLevel.supported
+    assert levels["initial_point"] == OptimizerSupportLevel.ignored  # only its length is used
+    assert opt.is_initial_point_ignored
+    x0_opt = QLSTMOptimizer.pretrained("maxcut-p1", start="x0")
+    assert x0_opt.get_support_level()["initial_point"] == OptimizerSupportLevel.supported
+    assert x0_opt.is_initial_point_supported and not x0_opt.is_initial_point_ignored
+    opt.set_options(start="x0")  # the cached level follows the setting
+    assert opt.initial_point_support_level == OptimizerSupportLevel.supported
     assert not callable(opt)  # QAOA would treat a callable as a bare Minimizer
 
 
@@ -170,3 +176,64 @@ def test_minimum_eigen_optimizer_solves_maxcut():
     qaoa = QAOA(StatevectorSampler(seed=3), QLSTMOptimizer.pretrained("maxcut-p1", maxfev=30))
     result = MinimumEigenOptimizer(qaoa).solve(qp)
     assert result.fval == pytest.approx(problem.max_cut_value())
+
+
+def test_set_options_changes_every_setting_and_settings_round_trip(graph):
+    calls = []
+
+    def fun(x):
+        calls.append(x)
+        return qaoa_energy(graph, x)
+
+    opt = QLSTMOptimizer.pretrained("maxcut-p1", maxfev=20)
+    opt.set_options(maxfev=5)  # was ignored: 20 evaluations ran
+    assert opt.minimize(fun, np.zeros(2)).nfev == len(calls) == 5
+    opt.set_options(maxiter=7, refine="cobyla", seed=3, start="x0", exploration_noise=0.1)
+    assert opt.settings["maxfev"] == 7 and opt.settings["refine"] == "cobyla"
+    twin = QLSTMOptimizer(**opt.settings)
+    assert twin.settings == opt.settings
+    a, b = opt.minimize(fun, np.zeros(2)), twin.minimize(fun, np.zeros(2))
+    np.testing.assert_array_equal(a.x, b.x)
+    assert a.nfev == b.nfev == 7
+    with pytest.raises(ValueError, match=r"unknown QLSTMOptimizer setting\(s\) \['max_fev'\]"):
+        opt.set_options(max_fev=3)
+    with pytest.raises(ValueError, match="disagree"):
+        opt.set_options(maxfev=3, maxiter=4)
+    assert opt.settings["maxfev"] == 7  # nothing changed
+
+
+def test_maxiter_is_the_budget_alias(graph):
+    f = lambda x: qaoa_energy(graph, x)  # noqa: E731
+    opt = QLSTMOptimizer.pretrained("maxcut-p1", maxiter=9)  # what COBYLA users write
+    assert opt.settings["maxfev"] == 9 and "maxiter" not in opt.settings
+    assert opt.minimize(f, np.zeros(2)).nfev == 9
+    assert QLSTMOptimizer(maxfev=6, maxiter=6).settings["maxfev"] == 6
+    with pytest.raises(ValueError, match="maxfev = 5 and maxiter = 6 disagree"):
+        QLSTMOptimizer(maxfev=5, maxiter=6)
+    with pytest.raises(ValueError, match="maxiter must be a positive integer"):
+        QLSTMOptimizer(maxiter=2.5)
+
+
+def test_repr_shows_model_and_budget():
+    assert repr(QLSTMOptimizer.pretrained("maxcut-p1")) == \
+        "QLSTMOptimizer(model='maxcut-p1', maxfev=50)"
+    assert repr(QLSTMOptimizer(maxfev=20, refine="cobyla", seed=1)) == \
+        "QLSTMOptimizer(model='maxcut', maxfev=20, refine='cobyla', seed=1)"
+
+
+def test_depth_error_names_reps_and_the_fix():
+    with pytest.raises(ValueError) as err:
+        QLSTMOptimizer.pretrained("maxcut-p1").minimize(lambda x: 0.0, np.zeros(4))
+    assert str(err.value) == (
+        "x0 has 4 parameters (QAOA reps = 2) but model 'maxcut-p1' serves 2 (reps = 1); use "
+        "the family name to pick the depth from x0 (model='maxcut', e.g. "
+        "QLSTMOptimizer.pretrained('maxcut')) or set reps=1")
+
+
+def test_start_x0_uses_initial_point_in_qaoa(graph):
+    good = graph.optimal_qaoa_energy(1).x
+    qaoa = QAOA(StatevectorSampler(seed=1),
+                optimizer=QLSTMOptimizer.pretrained("maxcut-p1", start="x0", maxfev=6),
+                initial_point=good)
+    result = qaoa.compute_minimum_eigenvalue(graph.to_sparse_pauli_op())
+    assert graph.rho(qaoa_energy(graph, result.optimal_point), 1) > 0.95

@@ -219,3 +219,19 @@ def test_qiskit_export_keeps_its_old_import_path():
         assert getattr(vqc, name) is getattr(vqc_qiskit, name)
     with pytest.raises(AttributeError):
         vqc.no_such_name  # noqa: B018
+
+
+@pytest.mark.parametrize("refine", ["nelder-mead", "cobyla", "quadratic"])
+@pytest.mark.parametrize("noise", [0.01, 0.1])
+def test_every_refine_stops_on_its_step_size_under_noise(refine, noise):
+    """Nelder-Mead used to wait for its vertex values to agree within fatol, which noisy energies
+    never do: it ran to maxfev (500, 5000, 20000). All three now stop when their step size (trust
+    radius, simplex) is below about 1e-6 rad."""
+    from qlstm_optimizer.minimize import minimize_qaoa
+
+    problem = erdos_renyi(8, 0.5, seed=31_337)
+    rng = np.random.default_rng(0)
+    res = minimize_qaoa(lambda x: qaoa_energy(problem, x) + noise * rng.standard_normal(),
+                        np.zeros(2), maxfev=5000, refine=refine, hamiltonian=problem)
+    assert res.nfev < 1000 and res.success, (refine, res.nfev)
+    assert problem.rho(qaoa_energy(problem, res.x), 1) > 0.8

@@ -96,8 +96,8 @@ def test_scale_augmentation_only_reaches_blind_runs_in_normalised_pools(tmp_path
 @pytest.mark.parametrize("scale", [0.0, -2.0, float("nan"), float("inf")])
 def test_bad_hamiltonian_scale_is_refused_by_every_adapter(scale):
     problem = erdos_renyi(6, 0.5, seed=4)
-    with pytest.raises(ValueError, match="Hamiltonian scale must be positive and finite"):
+    with pytest.raises(ValueError, match="hamiltonian_scale must be a finite positive real number"):
         minimize_qaoa(lambda x: qaoa_energy(problem, x), np.zeros(2), hamiltonian_scale=scale)
     optuna_module = pytest.importorskip("qlstm_optimizer.optuna")
-    with pytest.raises(ValueError, match="Hamiltonian scale must be positive and finite"):
+    with pytest.raises(ValueError, match="hamiltonian_scale must be a finite positive real number"):
         optuna_module.QLSTMSampler("maxcut-p1", hamiltonian_scale=scale)
