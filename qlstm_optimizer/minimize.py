@@ -166,6 +166,7 @@ def minimize_qaoa(
     exploration_noise: float = 0.0,
     seed: int | None = None,
     callback: Callable[[np.ndarray, float], None] | None = None,
+    noise_stop: bool = True,
 ) -> PolicyResult:
     """Minimise a QAOA energy ``fun(x)`` with a frozen learned optimizer.
 
@@ -199,6 +200,10 @@ def minimize_qaoa(
             0 keeps the policy deterministic.
         seed: seeds the exploration noise.
         callback: called as ``callback(x, energy)`` after every evaluation.
+        noise_stop: end the quadratic refine once its steps can no longer be told apart from
+            the objective's noise (shot noise: the best point is re-evaluated once after three
+            failed steps; :class:`~qlstm_optimizer.stopping.NoiseAwareStop`). The result's
+            message says so. Exact energies run on to the refine's own convergence test.
 
     Returns:
         :class:`~qlstm_optimizer.policy.PolicyResult`: the best point evaluated, ``nfev``, and
@@ -220,6 +225,8 @@ def minimize_qaoa(
                         f"{type(fun).__name__}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
+    if not isinstance(noise_stop, bool):
+        raise TypeError(f"noise_stop must be True or False, got {noise_stop!r}")
     x0 = check_x0(x0)
     hamiltonian = resolve_hamiltonian(hamiltonian, fun, hamiltonian_scale)
     net, spec, family = resolve_model(model, x0.size)
@@ -248,6 +255,7 @@ def minimize_qaoa(
         seed=opts["seed"],
         callback=user_callback,
         x0=x0 * to_model if start == "x0" else None,
+        noise_stop=noise_stop,
     )
     result.x = result.x / to_model
     result.history_x = [x / to_model for x in result.history_x]

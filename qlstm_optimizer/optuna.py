@@ -48,6 +48,7 @@ from optuna.trial import FrozenTrial, TrialState
 from .minimize import ModelUnits, resolve_model
 from .policy import Rollout, project
 from .refine import QuadraticRefiner
+from .stopping import NoiseAwareStop
 
 RETRIES = 1  # times a failed learned proposal is asked again before it counts as a bad point
 
@@ -102,7 +103,7 @@ class QLSTMSampler(BaseSampler):
         """Forget the current run (a new study starts from the model's first proposal)."""
         self._rollout = Rollout(self._model, self._spec, energy_offset=self._units.energy_offset,
                                 static=self._units.static)
-        self._refiner: QuadraticRefiner | None = None
+        self._refiner: NoiseAwareStop | None = None
         # "learned" -> "refine" -> "es": each shared-proposal stage hands over when it is done
         self._stage = "learned"
         self._learned_told = 0
@@ -221,7 +222,9 @@ class QLSTMSampler(BaseSampler):
                 if len(self._ranges) == len(self.param_names):
                     box = np.array([self._ranges[i] for i in range(len(self.param_names))])
                     box = box * self._to_model[:, None]
-                self._refiner = QuadraticRefiner(*self._history, self._spec.refine_step, box)
+                # The same stop rule as minimize_qaoa's refine, so the trials are its points.
+                self._refiner = NoiseAwareStop(
+                    QuadraticRefiner(*self._history, self._spec.refine_step, box))
         if self._stage == "refine":
             x = self._refiner.ask() if self._refiner is not None else None
             if x is not None:

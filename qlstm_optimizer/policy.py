@@ -301,10 +301,13 @@ def run_policy(
     callback: Callable[[np.ndarray, float], None] | None = None,
     static: np.ndarray | None = None,
     x0: np.ndarray | None = None,
+    noise_stop: bool = True,
 ) -> PolicyResult:
     """Minimise ``fun`` with the learned steps, then (optionally) refine, within ``maxfev``.
 
     ``static``: the run's static features (models with ``spec.static_features``; default blind).
+    ``noise_stop``: the quadratic refine ends once its steps are lost in the objective's noise
+    (:class:`qlstm_optimizer.stopping.NoiseAwareStop`; exact energies are not affected).
     ``x0``: a start of the caller's (``start="x0"``), evaluated first, so the result is never
     worse than it. The learned steps assume the model's own start, so with a refine the run goes
     from x0 straight to the refine (initial step :func:`x0_refine_step`); without one the learned
@@ -360,7 +363,7 @@ def run_policy(
         model, spec, energy_scale=energy_scale, energy_offset=energy_offset, bounds=box,
         exploration_noise=exploration_noise, seed=seed, static=static,
     )
-    converged = False
+    converged, reason = False, None
     try:
         if rollout is None:  # start="x0" with a refine: x0, then the refine from it
             evaluate(x0)
@@ -374,8 +377,8 @@ def run_policy(
             step = spec.refine_step
         remaining = maxfev - result.nfev
         if refine is not None and remaining > 0:
-            run_refine(evaluate, refine, result.history_x, result.history_fun,
-                       remaining, step, box)
+            reason = run_refine(evaluate, refine, result.history_x, result.history_fun,
+                                remaining, step, box, noise_stop=noise_stop)
             converged = result.nfev < maxfev  # it stopped by its own rule, not the budget
     except _Stop:
         pass
@@ -385,7 +388,7 @@ def run_policy(
     result.success = result.status == STATUS_CONVERGED
     result.message = (
         f"{STATUS_MESSAGES[result.status]} (learned steps then {refine or 'no'} refine; "
-        f"{result.nfev} evaluations)"
+        f"{result.nfev} evaluations" + (f"; {reason}" if reason and converged else "") + ")"
     )
     return result
 

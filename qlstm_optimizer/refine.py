@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 
+from .stopping import NoiseAwareStop
+
 REFINE_METHODS = ("quadratic", "cobyla", "nelder-mead")
 DEFAULT_REFINE = "quadratic"
 _MIN_RADIUS = 1e-7  # radians: below this the angles are as exact as any energy can tell
@@ -32,11 +34,17 @@ _MIN_RADIUS = 1e-7  # radians: below this the angles are as exact as any energy 
 
 def run_refine(evaluate: Callable[[np.ndarray], float], method: str, history_x: Sequence,
                history_f: Sequence[float], budget: int, step: float,
-               box: np.ndarray | None) -> None:
-    """Continue from the best evaluated point with ``method`` for at most ``budget`` calls."""
+               box: np.ndarray | None, *, noise_stop: bool = True) -> str | None:
+    """Continue from the best evaluated point with ``method`` for at most ``budget`` calls.
+
+    Returns why the quadratic refine ended before its budget (None otherwise, and for COBYLA and
+    Nelder-Mead, whose own tests end them). ``noise_stop``: the quadratic refine ends once its
+    steps are lost in the objective's noise (:class:`qlstm_optimizer.stopping.NoiseAwareStop`).
+    """
     if method == "quadratic":
-        quadratic_refine(evaluate, history_x, history_f, budget, step, box)
-        return
+        refiner = _quadratic_refiner(history_x, history_f, step, box, noise_stop)
+        _drive(refiner, evaluate, budget)
+        return getattr(refiner, "reason", None)
     x_best = np.asarray(history_x[int(np.argmin(history_f))], dtype=float)
     scipy_bounds = None if box is None else [tuple(b) for b in box]
     if method == "cobyla":
@@ -55,6 +63,7 @@ def run_refine(evaluate: Callable[[np.ndarray], float], method: str, history_x: 
         # counting wrapper enforces the budget either way.
         warnings.filterwarnings("ignore", message=".*MAXFUN.*")
         minimize(evaluate, x_best, method=scipy_method, bounds=scipy_bounds, options=options)
+    return None
 
 
 def _basis(d: np.ndarray) -> np.ndarray:
@@ -209,16 +218,28 @@ class QuadraticRefiner:
 
 def quadratic_refine(evaluate: Callable[[np.ndarray], float], history_x: Sequence,
                      history_f: Sequence[float], budget: int, step: float,
-                     box: np.ndarray | None = None) -> tuple[list, list]:
+                     box: np.ndarray | None = None, *, noise_stop: bool = True
+                     ) -> tuple[list, list]:
     """Trust-region minimisation on least-squares quadratic models of all points so far
     (:class:`QuadraticRefiner`), for at most ``budget`` calls of ``evaluate``. Stops when the
-    trust radius falls below 1e-7 rad or the budget (or ``evaluate``'s own limit) runs out.
-    Returns all points and values, the given ones first.
+    trust radius falls below 1e-7 rad, when (``noise_stop``) its steps are lost in the
+    objective's noise (:class:`~qlstm_optimizer.stopping.NoiseAwareStop`), or when the budget (or
+    ``evaluate``'s own limit) runs out. Returns all points and values, the given ones first.
     """
+    refiner = _quadratic_refiner(history_x, history_f, step, box, noise_stop)
+    _drive(refiner, evaluate, budget)
+    return refiner.xs, refiner.fs
+
+
+def _quadratic_refiner(history_x: Sequence, history_f: Sequence[float], step: float,
+                       box: np.ndarray | None, noise_stop: bool) -> Any:
     refiner = QuadraticRefiner(history_x, history_f, step, box)
+    return NoiseAwareStop(refiner) if noise_stop else refiner
+
+
+def _drive(refiner: Any, evaluate: Callable[[np.ndarray], float], budget: int) -> None:
     for _ in range(int(budget)):
         x = refiner.ask()
         if x is None:
             break
         refiner.tell(evaluate(x))
-    return refiner.xs, refiner.fs

@@ -65,6 +65,14 @@ class NoiseAwareStop:
         self.reason: str | None = None
         self._recheck: tuple[np.ndarray, float] | None = None
 
+    @property
+    def xs(self) -> list:
+        return self.refiner.xs
+
+    @property
+    def fs(self) -> list:
+        return self.refiner.fs
+
     def ask(self) -> np.ndarray | None:
         if self.reason is not None:
             return None
