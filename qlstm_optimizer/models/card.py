@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .registry import ARCHITECTURES, get_arch, validate_config
+from .registry import ARCHITECTURES, build_config, get_arch, validate_config
 
 __all__ = [
     "CARD_FORMAT",
@@ -89,17 +89,22 @@ def read_regular(path: Path, limit: int, size: int | None = None) -> bytes:
     the opened descriptor (not a stat of the name) leaves no window to swap the file.
     """
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    with os.fdopen(fd, "rb") as fh:
+    try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise ModelFormatError(f"{path}: not a regular file (a device, FIFO or directory)")
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as fh:
         if size is not None and st.st_size != size:
             raise ModelIntegrityError(
                 f"{path}: {st.st_size} bytes, the model card states {size}; the file was "
                 "modified or corrupted, refusing to read it")
         if st.st_size > limit:
             raise ModelFormatError(f"{path}: {st.st_size} bytes, more than the {limit} allowed")
-        data = fh.read(limit + 1)  # bounded even if the file grows after the fstat
+        # Bounded even if the file grows after the fstat.
+        data = fh.read((limit if size is None else size) + 1)
     if len(data) > limit or (size is not None and len(data) != size):
         raise ModelIntegrityError(f"{path}: changed size while being read")
     return data
@@ -160,9 +165,12 @@ def check_card(card: Any, path: Path, *, check_digest: bool = True) -> dict:
         built = validate_config(config)
     except (ValueError, TypeError) as exc:
         raise ModelFormatError(f"{path}: invalid config: {exc}") from None
-    wrong = sorted(k for k in built if type(built[k]) is not type(config[k]))
+    # validate_config compares values (4.0 == 4, 1 == True): the JSON types are checked against
+    # the defaults' types, or a 4.0 reaches the array shapes.
+    defaults = build_config(arch, card["p"])
+    wrong = sorted(k for k in built if type(defaults[k]) is not type(config[k]))
     need(not wrong, f"invalid config: keys {wrong} have the wrong JSON type "
-         f"(expected {[type(built[k]).__name__ for k in wrong]})")
+         f"(expected {[type(defaults[k]).__name__ for k in wrong]})")
     card["config"] = built
     shapes = get_arch(arch).param_shapes(built)
     expected = int(sum(int(np.prod(s)) for s in shapes.values()))
