@@ -200,6 +200,8 @@ def test_oversized_card_is_refused(card):
     (b"[" * 100_000 + b"]" * 100_000, "nested too deeply|not a readable JSON"),
     (b"[1, 2]", "not a 'qlstm-optimizer-model-card'"),
     (b"", "not a readable JSON"),
+    (b"1" * 5000, "not a readable JSON"),  # int too long for Python: a plain ValueError
+    (b"{\"a\": " + b"[" * 100 + b"]" * 100 + b"}", "nested deeper than"),
 ])
 def test_unreadable_cards_name_the_file(tmp_path, content, match):
     path = tmp_path / "bad.json"

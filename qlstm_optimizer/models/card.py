@@ -24,6 +24,7 @@ __all__ = [
     "CARD_FORMAT",
     "CARD_VERSION",
     "MAX_CARD_BYTES",
+    "MAX_CARD_DEPTH",
     "MAX_WEIGHT_BYTES",
     "ModelFormatError",
     "ModelIntegrityError",
@@ -48,6 +49,8 @@ MAX_CARD_BYTES = 2**20
 #: Largest weight file read: the bundled ones are under 4 KB (a few hundred float64 parameters);
 #: 64 MiB is 8 million parameters, far above any model this package trains.
 MAX_WEIGHT_BYTES = 64 * 2**20
+#: Deepest JSON nesting in a card: bundled cards have 7 levels.
+MAX_CARD_DEPTH = 32
 
 
 class ModelFormatError(ValueError):
@@ -119,13 +122,24 @@ def parse_card(path: Path) -> Any:
     except OSError as exc:
         raise ModelFormatError(f"{path}: cannot read the model card ({exc})") from exc
     try:
-        return json.loads(raw.decode("utf-8"))
+        card = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ModelFormatError(f"{path}: not a JSON model card (not UTF-8 text: {exc})") from None
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # JSONDecodeError, or an integer literal of > 4300 digits
         raise ModelFormatError(f"{path}: not a readable JSON model card ({exc})") from None
     except RecursionError:
         raise ModelFormatError(f"{path}: not a model card (JSON nested too deeply)") from None
+    # json.loads accepts ~1000 levels, json.dumps (the card hash, `info`) fewer: bound it here.
+    stack = [(card, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_CARD_DEPTH:
+            raise ModelFormatError(
+                f"{path}: not a model card (JSON nested deeper than {MAX_CARD_DEPTH} levels)")
+        children = node.values() if isinstance(node, dict) else node if isinstance(
+            node, list) else ()
+        stack.extend((child, depth + 1) for child in children)
+    return card
 
 
 def _is_int(value: Any) -> bool:
