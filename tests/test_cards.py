@@ -147,6 +147,10 @@ def test_fifo_weight_file_or_card_is_refused_without_hanging(card):
     os.mkfifo(npz)
     with pytest.raises(ModelFormatError, match="not a regular file"):
         load_card(card)
+    from qlstm_optimizer import QLSTMOptimizer
+
+    with pytest.raises(ModelFormatError, match="not a regular file"):
+        QLSTMOptimizer(model=card)  # the case: this constructor hung forever
     fifo_card = card.parent / "fifo.json"
     os.mkfifo(fifo_card)
     with pytest.raises(ModelFormatError, match="not a regular file") as err:
@@ -261,3 +265,12 @@ def test_pickled_weights_are_still_refused(card, tmp_path):
     _edit(card, seal=True, **{"weights.sha256": sha256_hex(data), "weights.bytes": len(data)})
     with pytest.raises(ModelFormatError, match="corrupt or truncated|pickle"):
         load_model(card)
+
+
+def test_every_policy_field_has_a_card_type_check():
+    from dataclasses import fields
+
+    from qlstm_optimizer.policy import PolicySpec
+    from qlstm_optimizer.pretrained.registry import _POLICY_TYPES
+
+    assert set(_POLICY_TYPES) == {f.name for f in fields(PolicySpec)}
