@@ -1,14 +1,39 @@
 """``qlstm-optimizer`` command line: list, info, demo, bench, train.
 
-Every command exits non-zero with a one-line ``error: ...`` on bad arguments or missing files.
+Every command exits non-zero with one line ``qlstm-optimizer: error: <message>`` on stderr for
+bad arguments (status 2, as argparse), bad input or files (a ValueError, TypeError, OSError or
+MemoryError such as an unknown model, a tampered card, a statevector too large: status 2) or a
+missing optional dependency (with the extra to install). Set ``QLSTM_DEBUG=1`` to get the full
+traceback instead; other exceptions (bugs) always show theirs. Ctrl-C exits with status 130.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
+
+PROG = "qlstm-optimizer"
+
+# Where a missing module comes from (ModuleNotFoundError.name -> what to install).
+_INSTALL_HINTS = {
+    "torch": "pip install 'qlstm-optimizer[train]'",
+    "tqdm": "pip install 'qlstm-optimizer[train]'",
+    "matplotlib": "pip install matplotlib (or 'qlstm-optimizer[train]')",
+    "qiskit_aer": "pip install 'qlstm-optimizer[aer]'",
+    "qiskit_optimization": "pip install 'qlstm-optimizer[optimization]'",
+    "networkx": "pip install 'qlstm-optimizer[optimization]'",
+    "optuna": "pip install 'qlstm-optimizer[optuna]'",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (the usage is one ``--help`` away)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -25,9 +50,11 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    from .pretrained import load_pretrained
+    from .pretrained import is_card_path, load_card, load_pretrained
 
-    print(json.dumps(load_pretrained(args.name).card, indent=2, sort_keys=True))
+    # A card path is loaded (and checked) as every adapter loads model="runs/x/x.json".
+    model = load_card(args.name) if is_card_path(args.name) else load_pretrained(args.name)
+    print(json.dumps(model.card, indent=2, sort_keys=True))
     return 0
 
 
@@ -51,16 +78,17 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="qlstm-optimizer",
+    parser = _Parser(
+        prog=PROG,
         description="Pretrained quantum-LSTM optimizer for QAOA: models, demo, benchmarks, train.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("list", help="list the bundled models").set_defaults(func=_cmd_list)
 
-    info = sub.add_parser("info", help="print a bundled model's card")
-    info.add_argument("name", help="model name, e.g. maxcut-p1")
+    info = sub.add_parser("info", help="print a model card (bundled model or card path)")
+    info.add_argument("name", help="bundled model name (maxcut-p1) or model card path "
+                      "(runs/my-model/my-model.json)")
     info.set_defaults(func=_cmd_info)
 
     demo = sub.add_parser("demo", help="Max-Cut QAOA with a bundled model next to COBYLA (Qiskit)")
@@ -92,17 +120,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        hint = _INSTALL_HINTS.get(exc.name.partition(".")[0])
+        return f"{text} ({hint})" if hint else text
+    if isinstance(exc, OSError) and exc.filename is not None and str(exc.filename) not in text:
+        text = f"{exc.filename}: {text}"
+    if not isinstance(exc, (ValueError, OSError, MemoryError)):  # TypeError, KeyError: a bug?
+        text = f"{type(exc).__name__}: {text} (QLSTM_DEBUG=1 shows the traceback)"
+    return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except ModuleNotFoundError as exc:
-        hint = " (install the training extra: pip install 'qlstm-optimizer[train]')" if (
-            exc.name == "torch") else ""
-        print(f"error: {exc}{hint}", file=sys.stderr)
-    except (ValueError, FileNotFoundError, KeyError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`qlstm-optimizer info x | head`): not an error worth a line;
+        # point stdout at devnull so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    # The package's user-facing errors: bad input (ValueError, incl. UnknownModelError and
+    # ModelFormatError; TypeError for a wrong type), files (OSError), a statevector too large
+    # (StatevectorTooLargeError is a MemoryError), a missing extra (ModuleNotFoundError).
+    except (ValueError, TypeError, KeyError, OSError, MemoryError, ModuleNotFoundError) as exc:
+        if os.environ.get("QLSTM_DEBUG", "") not in ("", "0"):
+            raise
+        print(f"{PROG}: error: {_one_line(exc)}", file=sys.stderr)
     return 2
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .pretrained import families
 from .problems import erdos_renyi
 from .qiskit import QLSTMOptimizer
 from .sim import qaoa_energy
@@ -57,8 +58,52 @@ def run_qaoa(problem, optimizer, name: str, x0: np.ndarray, seed: int) -> Trace:
     return trace
 
 
+# Largest graph the demo accepts: Qiskit's StatevectorSampler costs about 0.1 s per energy at
+# n = 12, 4 s at n = 16 (the demo's ~120 evaluations: 8 minutes) and 70 s at n = 20 (2+ hours),
+# measured on the 2-core development machine.
+MAX_NODES = 16
+#: The QLSTM's evaluation budget in the demo (COBYLA gets 100).
+MAX_DEMO_FEV = 1000
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def check_demo_args(n: int, edge_prob: float, seed: int, p: int, maxfev: int,
+                    out: str | Path) -> None:
+    """Refuse demo settings that cannot run (or would run for hours), naming the argument,
+    before anything is computed.
+
+    Example:
+        >>> check_demo_args(40, 0.5, seed=1, p=1, maxfev=20, out="x")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: n (--n) must be an integer in [2, 16], got 40 (the demo simulates 2^n ...
+    """
+    if not _is_int(n) or not 2 <= n <= MAX_NODES:
+        raise ValueError(
+            f"n (--n) must be an integer in [2, {MAX_NODES}], got {n!r} (the demo simulates "
+            f"2^n amplitudes with Qiskit's sampler; n = {MAX_NODES} takes minutes)")
+    if isinstance(edge_prob, bool) or not isinstance(edge_prob, (int, float, np.floating)) or \
+            not 0 < edge_prob <= 1:
+        raise ValueError(f"edge_prob (--edge-prob) must be in (0, 1], got {edge_prob!r}")
+    if not _is_int(seed) or seed < 0:
+        raise ValueError(f"seed (--seed) must be a non-negative integer, got {seed!r}")
+    depths = families().get("maxcut", [])
+    if not _is_int(p) or p not in depths:
+        raise ValueError(f"p (--p) must be one of the bundled Max-Cut depths {depths}, got {p!r}")
+    if not _is_int(maxfev) or not 1 <= maxfev <= MAX_DEMO_FEV:
+        raise ValueError(f"maxfev (--maxfev) must be an integer in [1, {MAX_DEMO_FEV}], "
+                         f"got {maxfev!r}")
+    if Path(out).exists() and not Path(out).is_dir():
+        raise ValueError(f"out (--out) {str(out)!r} exists and is not a directory")
+
+
 def main(n: int = 10, edge_prob: float = 0.5, seed: int = 2024, p: int = 1,
          maxfev: int = 20, out: str = "demo_out") -> int:
+    check_demo_args(n, edge_prob, seed, p, maxfev, out)
+    import matplotlib  # noqa: F401  (needed for the plot: fail now, not after the runs)
     from qiskit_algorithms.optimizers import COBYLA
 
     problem = erdos_renyi(n, edge_prob, seed=seed)

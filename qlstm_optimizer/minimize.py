@@ -30,6 +30,7 @@ from .policy import PolicyResult, PolicySpec, run_policy
 from .pretrained import (
     Pretrained,
     UnknownModelError,
+    check_model_name,
     is_card_path,
     load_card,
     load_pretrained,
@@ -137,8 +138,6 @@ def check_x0(x0: Any) -> np.ndarray:
 
 def depth_mismatch(model: Any, family: str, p: int, size: int) -> str:
     """The error for an x0 whose depth is not the model's, naming QAOA's ``reps`` and the fix."""
-    from .pretrained import check_model_name
-
     name = model if isinstance(model, str) else getattr(model, "name", None)
     label = f"model {name!r}" if isinstance(name, str) else "the model"
     try:  # a family name picks the depth from x0; suggest it if this family has one

@@ -9,6 +9,7 @@ import pytest
 
 from qlstm_optimizer import QLSTMOptimizer
 from qlstm_optimizer.minimize import minimize_qaoa
+from qlstm_optimizer.models import card_digest
 from qlstm_optimizer.pretrained import load_card
 from qlstm_optimizer.pretrained.registry import WEIGHTS_DIR
 from qlstm_optimizer.problems import sk
@@ -68,6 +69,7 @@ def test_card_path_forms_and_errors(tmp_path, sk_card, monkeypatch):
     assert opt.minimize(lambda x: qaoa_energy(problem, x), np.zeros(2)).nfev == 3
     card = json.loads(sk_card.read_text())
     card["policy"]["unknown_key"] = 1
+    card["card_sha256"] = card_digest(card)  # a deliberate edit, resealed: the policy is refused
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(card))
     with pytest.raises(ValueError, match="policy"):

@@ -11,12 +11,13 @@ import pytest
 from qlstm_optimizer.models import (
     ModelFormatError,
     ModelIntegrityError,
+    card_digest,
     init_numpy_model,
     load_model,
     read_model_card,
     save_model,
 )
-from qlstm_optimizer.models.serialization import _sha256
+from qlstm_optimizer.models.serialization import sha256_hex as _sha256
 
 
 @pytest.fixture
@@ -33,7 +34,9 @@ def saved(tmp_path):
     return model, npz, card
 
 
-def _rewrite_card(card_path, **changes):
+def _rewrite_card(card_path, seal=True, **changes):
+    """Edit a card; ``seal``: recompute its card_sha256 (as a deliberate edit would), so the
+    check under test is the one that fails, not the card's hash."""
     card = json.loads(card_path.read_text())
     for dotted, value in changes.items():
         node = card
@@ -41,7 +44,14 @@ def _rewrite_card(card_path, **changes):
         for key in head:
             node = node[key]
         node[last] = value
+    if seal:
+        card["card_sha256"] = card_digest(card)
     card_path.write_text(json.dumps(card))
+
+
+def _vouch_for(card_path, data):
+    """Make the card vouch for weight bytes ``data`` (sha256 and size)."""
+    _rewrite_card(card_path, **{"weights.sha256": _sha256(data), "weights.bytes": len(data)})
 
 
 def test_round_trip(saved):
@@ -105,7 +115,7 @@ def test_truncated_weight_file_is_refused(saved):
     with pytest.raises(ModelIntegrityError):
         load_model(card)
     # Even with a card that vouches for the truncated bytes, the npz itself is refused.
-    _rewrite_card(card, **{"weights.sha256": _sha256(data)})
+    _vouch_for(card, data)
     with pytest.raises(ModelFormatError, match="corrupt or truncated"):
         load_model(card)
 
@@ -114,7 +124,7 @@ def test_garbage_and_pickled_files_are_refused(saved, tmp_path):
     _, npz, card = saved
     for payload in (b"not a zip file at all", np.lib.format.MAGIC_PREFIX + b"junk"):
         npz.write_bytes(payload)
-        _rewrite_card(card, **{"weights.sha256": _sha256(payload)})
+        _vouch_for(card, payload)
         with pytest.raises(ModelFormatError):
             load_model(card)
     # An object array needs pickle to load: refused by allow_pickle=False.
@@ -122,7 +132,7 @@ def test_garbage_and_pickled_files_are_refused(saved, tmp_path):
     np.savez(path, w_in=np.array([{"evil": 1}], dtype=object))
     data = path.read_bytes()
     npz.write_bytes(data)
-    _rewrite_card(card, **{"weights.sha256": _sha256(data)})
+    _vouch_for(card, data)
     with pytest.raises(ModelFormatError):
         load_model(card)
 
@@ -132,7 +142,7 @@ def _replace_arrays(saved, mutate):
     arrays = {k: np.array(v) for k, v in model.params.items()}
     mutate(arrays)
     np.savez(npz, **arrays)
-    _rewrite_card(card, **{"weights.sha256": _sha256(npz.read_bytes())})
+    _vouch_for(card, npz.read_bytes())
     return card
 
 

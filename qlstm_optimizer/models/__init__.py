@@ -26,9 +26,11 @@ from .registry import ARCHITECTURES, build_config, get_arch, num_parameters, val
 from .serialization import (
     ModelFormatError,
     ModelIntegrityError,
+    card_digest,
     load_model,
     read_model_card,
     save_model,
+    seal_card,
 )
 from .vqc import VQCSpec, make_vqc_spec
 from .vqc_qiskit import to_qiskit
@@ -40,6 +42,7 @@ __all__ = [
     "NumpySequenceModel",
     "VQCSpec",
     "build_config",
+    "card_digest",
     "get_arch",
     "init_numpy_model",
     "load_model",
@@ -47,6 +50,7 @@ __all__ = [
     "num_parameters",
     "read_model_card",
     "save_model",
+    "seal_card",
     "to_qiskit",
     "validate_config",
 ]

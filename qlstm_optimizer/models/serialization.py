@@ -1,14 +1,14 @@
-"""Weights (``.npz``, no pickle) + JSON model card, with a sha256 integrity check.
+"""Weights (``.npz``, no pickle) + JSON model card, both integrity-checked.
 
 Files written by :func:`save_model` for a path stem ``dir/name``::
 
     dir/name.npz    one float64 array per parameter (np.savez; loaded with allow_pickle=False)
     dir/name.json   the model card (schema below)
 
-Model card schema (``format_version`` 1)::
+Model card schema (``format_version`` 2)::
 
     {
-      "format": "qlstm-optimizer-model-card", "format_version": 1,
+      "format": "qlstm-optimizer-model-card", "format_version": 2,
       "arch": "qlstm", "p": 1, "config": {...build_config output...},
       "num_parameters": 104,
       "weights": {"file": "name.npz", "sha256": "<hex>", "bytes": 5000,
@@ -18,13 +18,24 @@ Model card schema (``format_version`` 1)::
       "conventions": {...parameter order, sign convention, output meaning...},
       "training": {},                          # free-form provenance (trainer fills in)
       "metrics": {},                           # free-form (trainer / benchmarks fill in)
-      "created_utc": "...", "package_version": "..."
+      "created_utc": "...", "package_version": "...",
+      "card_sha256": "<hex>"                   # card_digest(): every other key of the card
     }
 
+Two hashes make a card a sealed record: ``weights.sha256`` covers the weight file's bytes and
+``card_sha256`` (:func:`card_digest`) covers every other key of the card, so the policy block, the
+config, the family or the weights' hash cannot be edited without the load failing. Both are
+integrity checks against accidental or naive edits, not signatures: whoever can write a card can
+also recompute its hashes (:func:`seal_card`), so pin the card's hash of a model you download.
+
 ``card_extra`` may set or replace any key except the structural ones (format, format_version,
-arch, p, config, num_parameters, weights). Loading refuses: a weight file whose sha256 differs from
-the card (:class:`ModelIntegrityError`), a corrupt/truncated npz, missing/unexpected arrays, wrong
-shapes or dtypes, an unknown architecture or an inconsistent config (:class:`ModelFormatError`).
+arch, p, config, num_parameters, weights, card_sha256). Loading refuses: a card or weight file
+whose hash differs from the card (:class:`ModelIntegrityError`); a card that is not a regular
+file of at most :data:`MAX_CARD_BYTES`, not JSON, too deeply nested or has a field of the wrong
+type or value; a weight file that is not a regular file of exactly ``weights.bytes`` bytes
+(checked before it is read: a FIFO or ``/dev/zero`` is never read from); a corrupt/truncated
+npz, missing/unexpected arrays, wrong shapes or dtypes, an unknown architecture or an
+inconsistent config (:class:`ModelFormatError`). Every message starts with the file's path.
 
 Example:
     >>> import tempfile, pathlib, numpy as np
@@ -35,12 +46,13 @@ Example:
     >>> m2 = load_model(card)
     >>> bool(all(np.array_equal(m.params[k], m2.params[k]) for k in m.params))
     True
+    >>> m2.card["card_sha256"] == card_digest(m2.card)
+    True
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import io
 import json
 import os
@@ -52,22 +64,37 @@ from typing import Any
 import numpy as np
 
 from .._version import __version__
+from .card import (
+    CARD_FORMAT,
+    CARD_VERSION,
+    MAX_CARD_BYTES,
+    MAX_WEIGHT_BYTES,
+    RESERVED_KEYS,
+    ModelFormatError,
+    ModelIntegrityError,
+    card_digest,
+    check_card,
+    parse_card,
+    read_model_card,
+    read_regular,
+    sha256_hex,
+)
 from .numpy_model import NumpySequenceModel, check_params
-from .registry import ARCHITECTURES, validate_config
+from .registry import validate_config
 
 __all__ = [
     "CARD_FORMAT",
     "CARD_VERSION",
+    "MAX_CARD_BYTES",
+    "MAX_WEIGHT_BYTES",
     "ModelFormatError",
     "ModelIntegrityError",
+    "card_digest",
     "load_model",
     "read_model_card",
     "save_model",
+    "seal_card",
 ]
-
-CARD_FORMAT = "qlstm-optimizer-model-card"
-CARD_VERSION = 1
-_RESERVED = ("format", "format_version", "arch", "p", "config", "num_parameters", "weights")
 
 #: Conventions every card states (docs/design.md); a card_extra "conventions" dict replaces it.
 DEFAULT_CONVENTIONS = {
@@ -77,18 +104,6 @@ DEFAULT_CONVENTIONS = {
     "model_input": "features (B, num_features), previous parameters (B, 2p); zeros at t=0",
     "model_output": "raw y (B, 2p); decoded by qlstm_optimizer.features.decode_proposal",
 }
-
-
-class ModelFormatError(ValueError):
-    """A model card or weight file that cannot be used (corrupt, wrong shapes, unknown arch...)."""
-
-
-class ModelIntegrityError(ModelFormatError):
-    """The weight file's sha256 differs from the model card's: modified or corrupted; refused."""
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def _json_default(obj: Any) -> Any:
@@ -131,10 +146,18 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def _sealed_text(card: dict) -> str:
+    """The card's file text with its ``card_sha256`` computed on what JSON reads back."""
+    plain = json.loads(json.dumps(card, default=_json_default))
+    plain.pop("card_sha256", None)
+    plain["card_sha256"] = card_digest(plain)
+    return json.dumps(plain, indent=2) + "\n"
+
+
 def save_model(
     model_or_params: Any, path_stem: str | os.PathLike, card_extra: dict | None = None
 ) -> tuple[Path, Path]:
-    """Write ``<stem>.npz`` and ``<stem>.json``; return their paths.
+    """Write ``<stem>.npz`` and ``<stem>.json`` (sealed: :func:`card_digest`); return their paths.
 
     Args:
         model_or_params: a :class:`NumpySequenceModel`, a ``TorchSequenceModel`` or a
@@ -146,7 +169,7 @@ def save_model(
     config, params = _as_config_and_params(model_or_params)
     params = check_params(config, params)
     extra = dict(card_extra or {})
-    bad = sorted(set(extra) & set(_RESERVED))
+    bad = sorted(set(extra) & set(RESERVED_KEYS))
     if bad:
         raise ValueError(f"card_extra may not set the structural keys {bad}")
 
@@ -169,7 +192,7 @@ def save_model(
         "num_parameters": int(sum(v.size for v in params.values())),
         "weights": {
             "file": npz_path.name,
-            "sha256": _sha256(data),
+            "sha256": sha256_hex(data),
             "bytes": len(data),
             "dtype": "float64",
             "arrays": {k: list(v.shape) for k, v in params.items()},
@@ -194,74 +217,67 @@ def save_model(
             raise ValueError(
                 f"cost_features.num_features={n} but the model takes {config['num_features']}"
             )
-    text = json.dumps(card, indent=2, sort_keys=False, default=_json_default) + "\n"
+    text = _sealed_text(card)
 
     _atomic_write(npz_path, data)
     _atomic_write(json_path, text.encode("utf-8"))
     return npz_path, json_path
 
 
-def read_model_card(json_path: str | os.PathLike) -> dict:
-    """Parse and structurally check a model card (the weight file is not touched)."""
+def seal_card(json_path: str | os.PathLike) -> Path:
+    """(Re)compute a card's ``card_sha256`` in place, after checking its weight file.
+
+    For upgrading a ``format_version`` 1 card, or after a deliberate hand edit (a new metric, a
+    retuned ``policy``). It vouches for the card's *current* content: seal only a card you trust.
+    The weight file must match ``weights.sha256``; ``weights.bytes`` is filled in from it.
+    The result is checked like any card before it replaces the file (atomically).
+
+    Raises:
+        ModelIntegrityError: the weight file differs from ``weights.sha256``.
+        ModelFormatError: anything :func:`read_model_card` refuses, except the old hash.
+    """
     path = Path(json_path)
-    try:
-        card = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelFormatError(f"{path}: not a readable JSON model card ({exc})") from exc
-    if not isinstance(card, dict) or card.get("format") != CARD_FORMAT:
-        raise ModelFormatError(f"{path}: not a {CARD_FORMAT!r} file")
-    if card.get("format_version") != CARD_VERSION:
-        raise ModelFormatError(
-            f"{path}: model card format_version {card.get('format_version')!r} is not supported "
-            f"(this package reads version {CARD_VERSION})"
-        )
-    arch = card.get("arch")
-    if arch not in ARCHITECTURES:
-        raise ModelFormatError(
-            f"{path}: unknown architecture {arch!r}; known: {sorted(ARCHITECTURES)}"
-        )
-    config = card.get("config")
-    if (
-        not isinstance(config, dict)
-        or config.get("arch") != arch
-        or config.get("p") != card.get("p")
-    ):
-        raise ModelFormatError(f"{path}: card 'config' missing or disagrees with 'arch'/'p'")
-    try:
-        card["config"] = validate_config(config)
-    except ValueError as exc:
-        raise ModelFormatError(f"{path}: invalid config: {exc}") from exc
-    weights = card.get("weights")
-    if not isinstance(weights, dict) or not isinstance(weights.get("file"), str):
-        raise ModelFormatError(f"{path}: card has no 'weights.file'")
-    if Path(weights["file"]).name != weights["file"] or weights["file"] in ("", ".", ".."):
-        # The weight file must sit next to its card; no path tricks.
-        raise ModelFormatError(f"{path}: weights.file must be a bare file name")
-    sha = weights.get("sha256")
-    if not isinstance(sha, str) or len(sha) != 64:
-        raise ModelFormatError(f"{path}: card has no valid 'weights.sha256'")
-    return card
+    card = parse_card(path)
+    if not (isinstance(card, dict) and isinstance(card.get("weights"), dict)
+            and isinstance(card["weights"].get("file"), str)):
+        raise ModelFormatError(f"{path}: not a model card with 'weights.file'")
+    npz_path = path.parent / Path(card["weights"]["file"]).name
+    data = read_regular(npz_path, MAX_WEIGHT_BYTES)
+    if sha256_hex(data) != str(card["weights"].get("sha256", "")).lower():
+        raise ModelIntegrityError(f"{npz_path}: sha256 {sha256_hex(data)} differs from the card's "
+                                  f"{card['weights'].get('sha256')!r}; not sealing it")
+    card["weights"]["bytes"] = len(data)
+    if card.get("format") == CARD_FORMAT and card.get("format_version") == 1:
+        card["format_version"] = CARD_VERSION
+    text = _sealed_text(card)
+    check_card(json.loads(text), path)
+    _atomic_write(path, text.encode("utf-8"))
+    return path
 
 
 def load_model(json_path: str | os.PathLike) -> NumpySequenceModel:
     """Load a model card and its weights into a :class:`NumpySequenceModel` (no torch).
 
-    The weight file's sha256 is checked *before* it is parsed; the npz is read with
-    ``allow_pickle=False``.
+    The card is checked by :func:`read_model_card` (``model.card`` is that checked card). The
+    weight file must be a regular file of ``weights.bytes`` bytes (checked before reading) with
+    the card's sha256 (checked before parsing); the npz is read with ``allow_pickle=False``.
 
     Raises:
         FileNotFoundError: the card or its weight file does not exist.
-        ModelIntegrityError: the weight file's hash differs from the card's.
+        ModelIntegrityError: the card or the weight file differs from its hash or stated size.
         ModelFormatError: anything else that makes the files unusable.
     """
     path = Path(json_path)
     card = read_model_card(path)
     config = card["config"]
     npz_path = path.parent / card["weights"]["file"]
-    data = npz_path.read_bytes()
-    digest = _sha256(data)
+    try:
+        data = read_regular(npz_path, MAX_WEIGHT_BYTES, card["weights"]["bytes"])
+    except (FileNotFoundError, ModelFormatError):
+        raise
+    except OSError as exc:
+        raise ModelFormatError(f"{npz_path}: cannot read the weight file ({exc})") from exc
+    digest = sha256_hex(data)
     if digest != card["weights"]["sha256"].lower():
         raise ModelIntegrityError(
             f"{npz_path}: sha256 {digest} does not match the model card's "

@@ -1,25 +1,32 @@
 """Find, verify and load bundled models by name.
 
 A bundled model is a pair ``weights/<name>.npz`` (arrays, loaded with ``allow_pickle=False``) and
-``weights/<name>.json`` (its model card: architecture, config, policy, provenance, metrics and the
-sha256 of the weight file, which is checked on every load). Names are ``<family>-p<depth>`` for the
+``weights/<name>.json`` (its model card: architecture, config, policy, provenance, metrics, the
+sha256 and size of the weight file and the ``card_sha256`` of the card itself, all checked on
+every load; :func:`qlstm_optimizer.models.seal_card` recomputes the card's hash after a
+deliberate edit). Names are ``<family>-p<depth>`` for the
 default models (``maxcut-p1``) plus variants (``maxcut-p1-lstm``); a bare family name (``"maxcut"``)
 resolves to the default model of that family at the depth the caller's parameter vector implies.
 """
 
 from __future__ import annotations
 
-import json
+import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..features import NUM_FEATURES, NUM_STATIC
 from ..models import load_model  # verifies the sha256 of the weight file
 from ..policy import PolicySpec
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
+
+#: Families a card may name: the ones whose Hamiltonian units ``hamiltonian_scale_factor`` knows
+#: (any other name would silently get Max-Cut units). training.config allows the same.
+CARD_FAMILIES = ("maxcut", "sk")
 
 
 class UnknownModelError(ValueError):
@@ -93,11 +100,8 @@ def resolve_model_name(name: str, num_parameters: int | None = None) -> str:
 
 @lru_cache(maxsize=32)
 def _load(name: str) -> Pretrained:
-    card_path = WEIGHTS_DIR / f"{name}.json"
-    card = json.loads(card_path.read_text())
-    model = load_model(card_path)
-    spec = PolicySpec(**card["policy"])
-    return Pretrained(name=name, model=model, spec=spec, card=card)
+    pre = load_card(WEIGHTS_DIR / f"{name}.json")
+    return Pretrained(name=name, model=pre.model, spec=pre.spec, card=pre.card)
 
 
 def load_pretrained(name: str, num_parameters: int | None = None) -> Pretrained:
@@ -111,22 +115,77 @@ def is_card_path(model: Any) -> bool:
         isinstance(model, str) and model.lower().endswith(".json"))
 
 
-def load_card(path: str | Path) -> Pretrained:
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# JSON type of each PolicySpec field in a card (PolicySpec checks the values' ranges).
+_POLICY_TYPES: dict[str, tuple[str, Any]] = {
+    "p": ("a positive integer", lambda v: _is_int(v) and v >= 1),
+    "anchor": ("a list of finite numbers",
+               lambda v: isinstance(v, list) and all(_is_number(a) for a in v)),
+    "beta_step": ("a positive finite number", lambda v: _is_number(v) and v > 0),
+    "gamma_step": ("a positive finite number", lambda v: _is_number(v) and v > 0),
+    "horizon": ("a positive integer", lambda v: _is_int(v) and v >= 1),
+    "refine_step": ("a positive finite number", lambda v: _is_number(v) and v > 0),
+    "scale_rule": ("a string", lambda v: isinstance(v, str)),
+    "static_features": ("true or false", lambda v: isinstance(v, bool)),
+    "probe_anchor": ("a string", lambda v: isinstance(v, str)),
+    "probe_step_scale": ("a positive finite number", lambda v: _is_number(v) and v > 0),
+    "handoff": ("a positive integer or null", lambda v: v is None or (_is_int(v) and v >= 1)),
+}
+
+
+def _policy_spec(card: dict, path: Path) -> PolicySpec:
+    """The card's ``policy`` block as a PolicySpec, every field type-checked, naming the file."""
+    policy = card.get("policy")
+    if not isinstance(policy, dict):
+        raise ValueError(f"{path}: not a model card with a 'policy' section")
+    names = {f.name for f in fields(PolicySpec)}
+    unknown, missing = sorted(set(policy) - names), sorted({"p", "anchor"} - set(policy))
+    if unknown or missing:
+        raise ValueError(f"{path}: bad policy section: unknown keys {unknown}, missing {missing}")
+    for key, value in policy.items():
+        # A PolicySpec field added later without a type here is left to PolicySpec's checks
+        # (tests/test_cards.py asserts the table covers every field).
+        what, ok = _POLICY_TYPES.get(key, ("", lambda v: True))
+        if not ok(value):
+            raise ValueError(f"{path}: policy.{key} must be {what}, got {value!r}")
+    if policy["p"] != card["p"]:
+        raise ValueError(f"{path}: policy.p = {policy['p']} but the model is for p = {card['p']}")
+    try:
+        spec = PolicySpec(**policy)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: bad policy section: {exc}") from None
+    features = NUM_FEATURES + (NUM_STATIC if spec.static_features else 0)
+    if card["config"]["num_features"] != features:
+        raise ValueError(
+            f"{path}: policy.static_features = {spec.static_features} feeds the model {features} "
+            f"features, its config takes {card['config']['num_features']}")
+    return spec
+
+
+def load_card(path: str | os.PathLike) -> Pretrained:
     """Load any model card and its weights (e.g. one you trained) with its family and policy,
-    checked like a bundled model (sha256 of the weights, no pickle).
+    checked like a bundled model (the card's and the weights' hashes, the weight file's size and
+    type before reading it, every field the loader uses; no pickle).
 
     Raises:
         FileNotFoundError: no card (or no weight file next to it).
-        ValueError: a malformed card, a weight file that does not match its sha256, or a card
-            without a ``policy`` section.
+        ValueError: anything else, with the file's path first: a card or weight file that does
+            not match its hashes (:class:`~qlstm_optimizer.models.ModelIntegrityError`), a file
+            that is not a card (:class:`~qlstm_optimizer.models.ModelFormatError`), or a missing
+            or ill-typed ``family``, ``name`` or ``policy`` field.
     """
     path = Path(path)
-    card = json.loads(path.read_text())
-    if not isinstance(card, dict) or not isinstance(card.get("policy"), dict):
-        raise ValueError(f"{path} is not a model card with a 'policy' section")
-    try:
-        spec = PolicySpec(**card["policy"])
-    except TypeError as exc:  # unknown or missing policy keys
-        raise ValueError(f"{path}: bad policy section: {exc}") from None
-    model = load_model(path)
-    return Pretrained(name=str(card.get("name", path.stem)), model=model, spec=spec, card=card)
+    model = load_model(path)  # reads and checks the card once; model.card is that card
+    card = model.card
+    family = card.get("family")
+    if family not in CARD_FAMILIES:
+        raise ValueError(f"{path}: 'family' must be one of {CARD_FAMILIES}, got {family!r}")
+    spec = _policy_spec(card, path)
+    return Pretrained(name=str(card.get("name") or path.stem), model=model, spec=spec, card=card)
