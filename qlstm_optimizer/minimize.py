@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import features as F
-from .autodetect import resolve_hamiltonian
+from .autodetect import inspect_objective
 from .hamiltonian import as_hamiltonian
 from .policy import PolicyResult, PolicySpec, check_bounds, run_policy
 from .pretrained import Pretrained, is_card_path, load_card, load_pretrained
@@ -165,6 +165,12 @@ def minimize_qaoa(
             bad options. ``NonFiniteEnergyError`` (a ValueError) if ``fun`` returns NaN/inf.
     """
     x0 = np.asarray(x0, dtype=float)
+    hamiltonian, standard = inspect_objective(fun, hamiltonian, hamiltonian_scale, x0.size)
+    if not standard:  # not a QAOA energy the model was trained on (autodetect): no rollout
+        from .fallback import refine_from_x0
+
+        return refine_from_x0(fun, x0, maxfev=DEFAULT_MAXFEV if maxfev is None else maxfev,
+                              refine=refine, bounds=bounds, callback=callback)
     if x0.ndim != 1 or x0.size == 0 or x0.size % 2:
         raise ValueError(
             f"x0 must be a vector of even length 2p ([betas, gammas]); got shape {x0.shape}"
@@ -173,7 +179,6 @@ def minimize_qaoa(
         raise ValueError("x0 contains NaN or inf")
     if start not in STARTS:
         raise ValueError(f"start must be one of {STARTS}, got {start!r}")
-    hamiltonian = resolve_hamiltonian(hamiltonian, fun, hamiltonian_scale)
     net, spec, family = resolve_model(model, x0.size)
     if spec.p * 2 != x0.size:
         raise ValueError(
