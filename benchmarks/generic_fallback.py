@@ -93,7 +93,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--instances", type=int, default=5)
     ap.add_argument("--maxfev", type=int, default=20)
     ap.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
+    ap.add_argument("--step", type=float, default=None,
+                    help="the fallback's initial step (default fallback.GENERIC_STEP)")
     args = ap.parse_args(argv)
+    from qlstm_optimizer import fallback
+
+    if args.step is not None:  # a study of the setting, not an option of the package
+        fallback.GENERIC_STEP = args.step
     from qiskit.transpiler import generate_preset_pass_manager
     from qiskit_algorithms.optimizers import COBYLA
 
@@ -110,8 +116,9 @@ def main(argv: list[str] | None = None) -> int:
                                                                refine="cobyla"),
         "COBYLA": lambda: COBYLA(maxiter=args.maxfev),
     }
-    print(f"budget {args.maxfev} evaluations, {args.instances} instances, 1024 shots; "
-          "exact energy of the returned point / ground energy, median [min]")
+    print(f"budget {args.maxfev} evaluations, {args.instances} instances, 1024 shots, fallback "
+          f"step {fallback.GENERIC_STEP}; exact energy of the returned point / ground energy, "
+          "median [min]")
     start = time.time()
     for kind in args.kinds:
         scores: dict[str, list[float]] = {name: [] for name in optimizers}

@@ -67,14 +67,14 @@ class UnrecognizedAnsatzWarning(UserWarning):
 
 
 BLIND_MESSAGE = (
-    "qlstm_optimizer: no cost operator found in the energy function, so the model runs blind "
-    "(without the Hamiltonian's units, which costs evaluations on dense or weighted graphs). "
-    "Fix: pass hamiltonian=H (the operator of your energies), or hamiltonian=None to run blind "
-    "on purpose.")
+    "qlstm_optimizer: no cost operator found in the energy function (or Optuna objective), so "
+    "the model runs blind (without the Hamiltonian's units, which costs evaluations on dense "
+    "or weighted graphs). Fix: pass hamiltonian=H (the operator of your energies), or "
+    "hamiltonian=None to run blind on purpose.")
 AMBIGUOUS_MESSAGE = (
-    "qlstm_optimizer: the energy function refers to more than one diagonal operator, so none "
-    "is guessed and the model runs blind. Fix: pass hamiltonian=H (the operator of your "
-    "energies), or hamiltonian=None to run blind on purpose.")
+    "qlstm_optimizer: the energy function (or Optuna objective) refers to more than one "
+    "diagonal operator, so none is guessed and the model runs blind. Fix: pass hamiltonian=H "
+    "(the operator of your energies), or hamiltonian=None to run blind on purpose.")
 UNRECOGNIZED_MESSAGE = (
     "qlstm_optimizer: the energy function's circuit is not the standard QAOA ansatz of its "
     "cost operator (sum-X mixer, |+> start; e.g. a VQE ansatz, a warm start or another mixer), "

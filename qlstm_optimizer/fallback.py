@@ -39,10 +39,11 @@ def refine_from_x0(
     maxfev: int,
     refine: str | None = DEFAULT_REFINE,
     bounds: Any = None,
-    step: float = GENERIC_STEP,
+    step: float | None = None,
     callback: Callable[[np.ndarray, float], None] | None = None,
 ) -> PolicyResult:
-    """Evaluate ``x0``, then run ``refine`` (None: the default) from it within ``maxfev``.
+    """Evaluate ``x0``, then run ``refine`` (None: the default) from it within ``maxfev``, with
+    initial step ``step`` (default :data:`GENERIC_STEP`).
 
     Raises:
         ValueError: x0 not a finite non-empty vector, ``maxfev`` below 1, unknown ``refine``,
@@ -85,7 +86,8 @@ def refine_from_x0(
 
     try:
         evaluate(x0)
-        run_refine(evaluate, method, result.history_x, result.history_fun, maxfev - 1, step, box)
+        run_refine(evaluate, method, result.history_x, result.history_fun, maxfev - 1,
+                   GENERIC_STEP if step is None else step, box)
     except _Stop:
         pass
     how = "stopped by the callback" if result.stopped_by_callback else "finished"
