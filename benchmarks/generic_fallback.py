@@ -13,6 +13,9 @@ ansatz bounds, seeded) on four kinds of runs, ``StatevectorSampler`` with 1024 s
   regularised rounded cut, mixer ``RY(theta) RZ(-2 beta) RY(-theta)``, Erdos-Renyi n = 8;
 * ``minus-x``: QAOA with the mixer ``-sum X``; ``sum-y``: QAOA with the mixer ``sum Y``.
 
+A last column runs the model's learned steps anyway (the circuit check patched out), which is
+what the package did before it had the check.
+
 Scored by the exact energy of the returned point (Statevector) over the ground energy (1 = the
 ground state, 0 = energy 0), median [min] over instances::
 
@@ -103,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     from qiskit.transpiler import generate_preset_pass_manager
     from qiskit_algorithms.optimizers import COBYLA
 
-    from qlstm_optimizer import QLSTMOptimizer
+    from qlstm_optimizer import QLSTMOptimizer, autodetect
     from qlstm_optimizer.autodetect import UnrecognizedAnsatzWarning
     from qlstm_optimizer.hamiltonian import as_hamiltonian
 
@@ -115,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         "fallback (cobyla)": lambda: QLSTMOptimizer.pretrained("maxcut", maxfev=args.maxfev,
                                                                refine="cobyla"),
         "COBYLA": lambda: COBYLA(maxiter=args.maxfev),
+        # what the package did before the circuit check: the learned Max-Cut rollout
+        "learned, no check": lambda: QLSTMOptimizer.pretrained("maxcut", maxfev=args.maxfev),
     }
     print(f"budget {args.maxfev} evaluations, {args.instances} instances, 1024 shots, fallback "
           f"step {fallback.GENERIC_STEP}; exact energy of the returned point / ground energy, "
@@ -127,9 +132,15 @@ def main(argv: list[str] | None = None) -> int:
             ground = as_hamiltonian(op).ground_energy()
             for name, make in optimizers.items():
                 solver, circuit = _solver(kind, op, make(), seed, pm)
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always", UnrecognizedAnsatzWarning)
-                    result = solver.compute_minimum_eigenvalue(op)
+                check = autodetect.ansatz_verdict
+                if name == "learned, no check":
+                    autodetect.ansatz_verdict = lambda *a: "unknown"
+                try:
+                    with warnings.catch_warnings(record=True) as caught:
+                        warnings.simplefilter("always", UnrecognizedAnsatzWarning)
+                        result = solver.compute_minimum_eigenvalue(op)
+                finally:
+                    autodetect.ansatz_verdict = check
                 if name.startswith("fallback") and not any(
                         w.category is UnrecognizedAnsatzWarning for w in caught):
                     raise AssertionError(f"{kind}: the fallback did not run")

@@ -8,8 +8,10 @@ live in that function's closure (qiskit-algorithms 0.4, tested: ``_get_evaluate_
   on the benchmark's Erdos-Renyi graphs is the difference between median rho_3 0.92 (blind) and
   1.00. Looked for *by type*, not by name, among the function's closure values and attributes,
   recursively (nested closures, ``functools.partial``, bound methods and callable objects'
-  attributes, tuples and lists) down to :data:`SEARCH_DEPTH` levels: a ``SparsePauliOp`` of only
-  I/Z terms, or a :class:`~qlstm_optimizer.hamiltonian.DiagonalHamiltonian` (every problem of
+  attributes, tuples and lists, and the module-level names a function's code uses, except
+  modules, classes and other modules' functions) down to :data:`SEARCH_DEPTH` levels: a
+  ``SparsePauliOp`` of only I/Z terms, or a
+  :class:`~qlstm_optimizer.hamiltonian.DiagonalHamiltonian` (every problem of
   :mod:`qlstm_optimizer.problems`). A qiskit-optimization ``QuadraticProgram`` is not taken: its
   Ising form comes with an offset and a 0/1 -> spin mapping the function may or may not use.
   Two different operators found: no guess, the run is blind. A blind run that did not ask for
@@ -111,8 +113,9 @@ def _diagonal_operator(obj: Any) -> Any | None:
 
 
 def _children(obj: Any) -> list[Any]:
-    """Values a callable refers to: closure cells, function attributes, partial arguments,
-    a bound method's instance attributes; the items of a short tuple or list."""
+    """Values a callable refers to: closure cells, function attributes, referenced globals,
+    partial arguments, a bound method's instance attributes; the items of a short tuple or
+    list."""
     if isinstance(obj, (tuple, list)):
         return list(obj) if len(obj) <= MAX_ITEMS else []
     if isinstance(obj, functools.partial):
@@ -126,10 +129,26 @@ def _children(obj: Any) -> list[Any]:
                 cells.append(cell.cell_contents)
             except ValueError:  # an empty cell (a variable not assigned yet)
                 continue
-        return cells + list(vars(obj).values())
+        return cells + list(vars(obj).values()) + _referenced_globals(obj)
     if callable(obj) and not isinstance(obj, (type, types.BuiltinFunctionType)):
         return _attributes(obj)  # a callable object: its attributes
     return []
+
+
+def _referenced_globals(fun: types.FunctionType) -> list[Any]:
+    """The module-level values ``fun``'s code names (``H`` in a script's ``lambda x:
+    energy(H, x)`` is a global, not a closure value). Modules, classes and functions of other
+    modules (library code) are not followed: only the caller's own data and helpers."""
+    values = []
+    for name in fun.__code__.co_names:
+        value = fun.__globals__.get(name)
+        if value is None or isinstance(value, (types.ModuleType, type)):
+            continue
+        if isinstance(value, (types.FunctionType, types.BuiltinFunctionType)) and (
+                value.__module__ != fun.__module__):
+            continue
+        values.append(value)
+    return values
 
 
 def _attributes(obj: Any) -> list[Any]:

@@ -61,11 +61,15 @@ def refine_from_x0(
     result = PolicyResult(x=x0.copy(), fun=np.inf, nfev=0, nit=0)
 
     def evaluate(x: np.ndarray) -> float:
-        if result.nfev >= maxfev:
-            raise _Stop
         x = np.array(x, dtype=float)
         if box is not None:
             x = np.clip(x, box[:, 0], box[:, 1])
+        if result.nfev and np.array_equal(x, result.history_x[0]):
+            # COBYLA and Nelder-Mead start by evaluating their start, x0, again: reuse its
+            # value, so refine="cobyla" is exactly COBYLA from x0 with the same budget.
+            return result.history_fun[0]
+        if result.nfev >= maxfev:
+            raise _Stop
         energy = float(np.real(fun(x)))
         result.nfev += 1
         result.nit += 1
@@ -86,7 +90,8 @@ def refine_from_x0(
 
     try:
         evaluate(x0)
-        run_refine(evaluate, method, result.history_x, result.history_fun, maxfev - 1,
+        # budget maxfev: COBYLA counts its call at x0 (reused); evaluate() stops at maxfev
+        run_refine(evaluate, method, result.history_x, result.history_fun, maxfev,
                    GENERIC_STEP if step is None else step, box)
     except _Stop:
         pass

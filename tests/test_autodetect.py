@@ -381,3 +381,39 @@ def test_fallback_keeps_the_run_contract():
     with pytest.raises(ValueError, match="x0"):
         refine_from_x0(f, [np.nan], maxfev=3)
     assert refine_from_x0(f, [0.0], maxfev=5, refine=None).nfev == 5  # the default refine
+
+
+def test_cobyla_fallback_is_cobyla_from_x0():
+    """x0's value is reused when COBYLA asks for it again: the fallback with refine="cobyla"
+    evaluates exactly the points of scipy's COBYLA from x0 (rhobeg = the generic step)."""
+    from scipy.optimize import minimize
+
+    from qlstm_optimizer.fallback import GENERIC_STEP, refine_from_x0
+
+    f = lambda x: float(np.sin(3 * x[0]) + (x[1] - 0.3) ** 2 + 0.1 * x[2] ** 2)  # noqa: E731
+    x0 = np.array([0.2, -1.0, 0.5])
+    ours = refine_from_x0(f, x0, maxfev=12, refine="cobyla")
+    points = []
+    minimize(lambda x: points.append(np.array(x)) or f(x), x0, method="COBYLA",
+             options={"maxiter": 12, "rhobeg": GENERIC_STEP, "tol": 1e-6})
+    assert ours.nfev == 12
+    np.testing.assert_allclose(np.array(ours.history_x), np.array(points[:12]), atol=1e-12)
+
+
+GLOBAL_H = erdos_renyi(6, 0.5, seed=4).to_sparse_pauli_op()
+
+
+def _global_energy(x):
+    return qaoa_energy(GLOBAL_H, x)
+
+
+def test_module_level_operator_is_found():
+    """A script's `energy = lambda x: qaoa_energy(H, x)` refers to H as a global: found, also
+    through a helper of the same module; library functions (qaoa_energy) are not walked."""
+    assert operator_from_objective(_global_energy) is GLOBAL_H
+    assert operator_from_objective(lambda x: _global_energy(x)) is GLOBAL_H
+    namespace = {}
+    exec("from qlstm_optimizer.sim import qaoa_energy\n"
+         "from qlstm_optimizer.problems import sk\n"
+         "H = sk(5, seed=1)\nf = lambda x: qaoa_energy(H, x)\n", namespace)
+    assert operator_from_objective(namespace["f"]) is namespace["H"]
