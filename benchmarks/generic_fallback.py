@@ -10,7 +10,9 @@ ansatz bounds, seeded) on four kinds of runs, ``StatevectorSampler`` with 1024 s
 * ``vqe-ra``: ``SamplingVQE`` with ``real_amplitudes(3, reps=1)`` (6 parameters) on the triangle
   Max-Cut operator (ground energy -0.5);
 * ``warm-start``: warm-start QAOA (Egger et al.): initial state ``RY(theta_i)|0>`` from a
-  regularised rounded cut, mixer ``RY(theta) RZ(-2 beta) RY(-theta)``, Erdos-Renyi n = 8;
+  regularised random cut, mixer ``RY(theta) RZ(-2 beta) RY(-theta)``, Erdos-Renyi n = 8;
+  ``warm-start-x0``: the same from the best cut, started at x0 = 0 (the warm-start state
+  itself, which the result should never be worse than);
 * ``minus-x``: QAOA with the mixer ``-sum X``; ``sum-y``: QAOA with the mixer ``sum Y``.
 
 A last column runs the model's learned steps anyway (the circuit check patched out), which is
@@ -30,7 +32,7 @@ import warnings
 
 import numpy as np
 
-KINDS = ("vqe-ra", "warm-start", "minus-x", "sum-y")
+KINDS = ("vqe-ra", "warm-start", "warm-start-x0", "minus-x", "sum-y")
 
 
 def _problem(kind: str, seed: int):
@@ -58,11 +60,19 @@ def _solver(kind: str, op, optimizer, seed: int, pm):
     if kind == "vqe-ra":
         ansatz = real_amplitudes(n, reps=1)
         x0 = rng.uniform(-np.pi, np.pi, ansatz.num_parameters)
-        return SamplingVQE(sampler, ansatz, optimizer, initial_point=x0), ansatz
+        return SamplingVQE(sampler, ansatz, optimizer, initial_point=x0), ansatz, x0
     initial_state, mixer = None, None
-    if kind == "warm-start":
-        # A rounded random cut, regularised (c in [eps, 1 - eps]) as in the warm-start paper.
-        c = np.clip(rng.integers(0, 2, n).astype(float), 0.25, 0.75)
+    if kind.startswith("warm-start"):
+        # A cut regularised to c in [eps, 1 - eps] as in the warm-start paper: a random one, or
+        # the best (the ground state's bits, Qiskit's order: qubit i is bit i).
+        if kind == "warm-start":
+            bits = rng.integers(0, 2, n)
+        else:
+            from qlstm_optimizer.hamiltonian import as_hamiltonian
+
+            best = int(np.argmin(as_hamiltonian(op).diagonal()))
+            bits = np.array([(best >> i) & 1 for i in range(n)])
+        c = np.clip(bits.astype(float), 0.25, 0.75)
         thetas = 2 * np.arcsin(np.sqrt(c))
         initial_state = QuantumCircuit(n)
         for i, t in enumerate(thetas):
@@ -79,9 +89,11 @@ def _solver(kind: str, op, optimizer, seed: int, pm):
         mixer = SparsePauliOp.from_sparse_list([("Y", [i], 1.0) for i in range(n)], n)
     circuit = QAOAAnsatz(op, reps=1, initial_state=initial_state, mixer_operator=mixer)
     x0 = np.concatenate([rng.uniform(0, 2 * np.pi, 1), rng.uniform(-2 * np.pi, 2 * np.pi, 1)])
+    if kind == "warm-start-x0":
+        x0 = np.zeros(2)
     solver = QAOA(sampler, optimizer, reps=1, initial_state=initial_state, mixer=mixer,
                   initial_point=x0, transpiler=pm)
-    return solver, pm.run(circuit)
+    return solver, pm.run(circuit), x0
 
 
 def _exact(circuit, op, x) -> float:
@@ -126,12 +138,12 @@ def main(argv: list[str] | None = None) -> int:
           "median [min]")
     start = time.time()
     for kind in args.kinds:
-        scores: dict[str, list[float]] = {name: [] for name in optimizers}
+        scores: dict[str, list[float]] = {name: [] for name in ["x0", *optimizers]}
         for seed in range(args.instances):
             op = _problem(kind, seed)
             ground = as_hamiltonian(op).ground_energy()
             for name, make in optimizers.items():
-                solver, circuit = _solver(kind, op, make(), seed, pm)
+                solver, circuit, x0 = _solver(kind, op, make(), seed, pm)
                 check = autodetect.ansatz_verdict
                 if name == "learned, no check":
                     autodetect.ansatz_verdict = lambda *a: "unknown"
@@ -145,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                         w.category is UnrecognizedAnsatzWarning for w in caught):
                     raise AssertionError(f"{kind}: the fallback did not run")
                 scores[name].append(_exact(circuit, op, result.optimal_point) / ground)
+            scores["x0"].append(_exact(circuit, op, x0) / ground)
         row = "  ".join(f"{name} {np.median(v):.3f} [{np.min(v):.3f}]"
                         for name, v in scores.items())
         print(f"{kind:11s} {row}")

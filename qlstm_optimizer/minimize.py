@@ -147,9 +147,12 @@ def minimize_qaoa(
             (an exact symmetry), anything still outside is clipped.
         hamiltonian: the Hamiltonian of ``fun`` (SparsePauliOp or DiagonalHamiltonian): sets
             the Hamiltonian scale and the energy of the uniform superposition. ``"auto"``
-            (default): the operator qiskit-algorithms' QAOA / SamplingVQE energy function
-            closes over, if ``fun`` is one (:mod:`qlstm_optimizer.autodetect`; only without
-            ``hamiltonian_scale``), else none. None: run blind.
+            (default): the one diagonal operator ``fun`` refers to (QAOA / SamplingVQE energy
+            functions, closures, globals: :mod:`qlstm_optimizer.autodetect`; only without
+            ``hamiltonian_scale``), else none and a ``BlindRunWarning``. None: run blind.
+            Whatever it is: if ``fun`` holds a circuit that is not the standard QAOA ansatz,
+            the learned steps are skipped for :func:`qlstm_optimizer.fallback.refine_from_x0`
+            (with an ``UnrecognizedAnsatzWarning``).
         hamiltonian_scale: overrides the scale ``c`` (see the module docstring). Given without
             ``hamiltonian``, the degree spread is unknown and taken as a typical irregular
             graph's (``features.UNKNOWN_SPREAD_CV``).

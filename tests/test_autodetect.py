@@ -417,3 +417,33 @@ def test_module_level_operator_is_found():
          "from qlstm_optimizer.problems import sk\n"
          "H = sk(5, seed=1)\nf = lambda x: qaoa_energy(H, x)\n", namespace)
     assert operator_from_objective(namespace["f"]) is namespace["H"]
+
+
+def test_generic_fallback_benchmark_runs(capsys):
+    """benchmarks/generic_fallback.py (the user guide's table), at its smallest."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "generic_fallback.py"
+    spec = importlib.util.spec_from_file_location("generic_fallback", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--instances", "1", "--maxfev", "3", "--kinds", "vqe-ra"]) == 0
+    out = capsys.readouterr().out
+    assert "vqe-ra" in out and "COBYLA" in out and "learned, no check" in out
+
+
+def test_simulator_of_the_check_matches_qiskit():
+    """The check's small simulator agrees with Qiskit's Statevector (qubit order, two-qubit
+    gates in both orientations) on random circuits."""
+    from qiskit import transpile
+    from qiskit.circuit.random import random_circuit
+    from qiskit.quantum_info import Statevector
+
+    from qlstm_optimizer.autodetect import simulate
+
+    for seed in range(4):
+        circuit = transpile(random_circuit(5, 6, max_operands=2, seed=seed),
+                            basis_gates=["u", "cx", "rzz", "rx", "ry", "rz", "h"],
+                            optimization_level=0)
+        assert abs(np.vdot(Statevector(circuit).data, simulate(circuit))) > 1 - 1e-9
