@@ -258,11 +258,11 @@ def ansatz_verdict(scan: ObjectiveScan, operator: Any, num_parameters: int) -> s
     if len(scan.circuits) != 1:
         return "unknown"
     circuit = scan.circuits[0]
-    if operator is None:
+    diagonal = None if operator is None else _diagonal_operator(operator)
+    if diagonal is None:  # (a bad explicit hamiltonian is refused later, where it is used)
         return "other" if scan.non_diagonal else "unknown"
-    diagonal = _diagonal_operator(operator)
-    if diagonal is None or circuit.num_parameters != num_parameters or num_parameters % 2:
-        return "unknown" if diagonal is not None else "other"
+    if circuit.num_parameters != num_parameters or num_parameters % 2:
+        return "unknown"
     if circuit.num_qubits != diagonal.num_qubits or circuit.layout is not None:
         return "unknown"
     if "QAOAAnsatz" in _type_names(circuit) and getattr(circuit, "_initial_state", 0) is None \

@@ -447,3 +447,21 @@ def test_simulator_of_the_check_matches_qiskit():
                             basis_gates=["u", "cx", "rzz", "rx", "ry", "rz", "h"],
                             optimization_level=0)
         assert abs(np.vdot(Statevector(circuit).data, simulate(circuit))) > 1 - 1e-9
+
+
+def test_estimator_vqe_of_a_non_diagonal_operator_runs_the_fallback():
+    """VQE (estimator) on an operator with X terms: no QAOA cost layer exists, so the fallback
+    runs; a bad explicit hamiltonian next to a circuit is still refused by name."""
+    from qiskit.circuit.library import real_amplitudes
+    from qiskit.primitives import StatevectorEstimator
+    from qiskit_algorithms import VQE
+
+    op = SparsePauliOp.from_list([("XX", 1.0), ("ZZ", 0.5), ("ZI", 0.3)])
+    vqe = VQE(StatevectorEstimator(), real_amplitudes(2, reps=1),
+              QLSTMOptimizer.pretrained("maxcut", maxfev=30), initial_point=np.full(4, 0.1))
+    with pytest.warns(UnrecognizedAnsatzWarning):
+        result = vqe.compute_minimum_eigenvalue(op)
+    ground = float(np.linalg.eigvalsh(op.to_matrix()).min())
+    assert result.eigenvalue < ground + 0.05
+    scan = ObjectiveScan(operators=[], circuits=[real_amplitudes(2, reps=1)])
+    assert ansatz_verdict(scan, 12345, 4) == "unknown"  # the units code will refuse 12345
