@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from .autodetect import resolve_hamiltonian
+from .autodetect import inspect_objective
+from .fallback import refine_from_x0
 from .hamiltonian import as_hamiltonian
 from .options import STARTS, check_bounds, check_real, check_run_options  # noqa: F401 (STARTS)
 from .policy import PolicyResult, PolicySpec, run_policy
@@ -114,8 +115,9 @@ def check_model_type(model: Any) -> None:
     )
 
 
-def check_x0(x0: Any) -> np.ndarray:
-    """x0 as a float vector of even length 2p with finite real entries.
+def check_x0(x0: Any, even: bool = True) -> np.ndarray:
+    """x0 as a float vector (of even length 2p unless ``even`` is False) with finite real
+    entries.
 
     Raises:
         ValueError: naming x0 and what is wrong with it.
@@ -127,10 +129,9 @@ def check_x0(x0: Any) -> np.ndarray:
         arr = arr.astype(float)
     except (TypeError, ValueError):
         raise ValueError(f"x0 must be a vector of real numbers, got {x0!r}") from None
-    if arr.ndim != 1 or arr.size == 0 or arr.size % 2:
-        raise ValueError(
-            f"x0 must be a vector of even length 2p ([betas, gammas]); got shape {arr.shape}"
-        )
+    if arr.ndim != 1 or arr.size == 0 or (even and arr.size % 2):
+        raise ValueError(  # (odd lengths are checked after the ansatz check: see fallback)
+            f"x0 must be a vector of even length 2p ([betas, gammas]); got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError("x0 contains NaN or inf")
     return arr
@@ -187,9 +188,12 @@ def minimize_qaoa(
             (an exact symmetry), anything still outside is clipped.
         hamiltonian: the Hamiltonian of ``fun`` (SparsePauliOp or DiagonalHamiltonian): sets
             the Hamiltonian scale and the energy of the uniform superposition. ``"auto"``
-            (default): the operator qiskit-algorithms' QAOA / SamplingVQE energy function
-            closes over, if ``fun`` is one (:mod:`qlstm_optimizer.autodetect`; only without
-            ``hamiltonian_scale``), else none. None: run blind.
+            (default): the one diagonal operator ``fun`` refers to (QAOA / SamplingVQE energy
+            functions, closures, globals: :mod:`qlstm_optimizer.autodetect`; only without
+            ``hamiltonian_scale``), else none and a ``BlindRunWarning``. None: run blind.
+            Whatever it is: if ``fun`` holds a circuit that is not the standard QAOA ansatz,
+            the learned steps are skipped for :func:`qlstm_optimizer.fallback.refine_from_x0`
+            (with an ``UnrecognizedAnsatzWarning``).
         hamiltonian_scale: overrides the scale ``c`` (see the module docstring). Given without
             ``hamiltonian``, the degree spread is unknown and taken as a typical irregular
             graph's (``units.UNKNOWN_SPREAD_CV``).
@@ -226,8 +230,13 @@ def minimize_qaoa(
         raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
     if not isinstance(noise_stop, bool):
         raise TypeError(f"noise_stop must be True or False, got {noise_stop!r}")
+    x0 = check_x0(x0, even=False)
+    hamiltonian, standard = inspect_objective(fun, hamiltonian, hamiltonian_scale, x0.size)
+    if not standard:  # not a QAOA energy the model was trained on (autodetect): no rollout
+        return refine_from_x0(
+            fun, x0, maxfev=DEFAULT_MAXFEV if opts["maxfev"] is None else opts["maxfev"],
+            refine=opts["refine"], bounds=bounds, callback=callback, noise_stop=noise_stop)
     x0 = check_x0(x0)
-    hamiltonian = resolve_hamiltonian(hamiltonian, fun, hamiltonian_scale)
     net, spec, family = resolve_model(model, x0.size)
     if spec.p * 2 != x0.size:
         raise ValueError(depth_mismatch(model, family, spec.p, x0.size))

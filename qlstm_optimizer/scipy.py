@@ -48,7 +48,6 @@ from typing import Any
 import numpy as np
 from scipy.optimize import OptimizeResult, OptimizeWarning
 
-from .autodetect import resolve_hamiltonian
 from .minimize import minimize_qaoa
 from .options import budget_option
 from .refine import DEFAULT_REFINE
@@ -134,8 +133,8 @@ def qlstm(
     res = minimize_qaoa(
         lambda x: fun(x, *args), x0, model="maxcut" if model is None else model, maxfev=budget,
         refine=refine, bounds=bounds, start=start,
-        # "auto" looks at the caller's fun, not at the wrapper around it
-        hamiltonian=resolve_hamiltonian(hamiltonian, fun, hamiltonian_scale),
+        # "auto" looks through this wrapper into the caller's fun and args (autodetect)
+        hamiltonian=hamiltonian,
         hamiltonian_scale=hamiltonian_scale, energy_offset=energy_offset,
         exploration_noise=exploration_noise, seed=seed,
         callback=None if callback is None else on_eval,

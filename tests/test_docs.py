@@ -1,5 +1,5 @@
-"""Documentation: generated model pages are current, the mkdocs site builds strictly, and the
-user guide's quick start and option names match the code."""
+"""Documentation: generated model pages are current, the mkdocs site builds strictly, every
+```python block of README.md and docs/ runs as written, and option names match the code."""
 
 from __future__ import annotations
 
@@ -51,17 +51,59 @@ def test_generator_copes_with_sparse_cards():
     assert "odd-p2" in gen.overview_page({"odd-p2": {"p": 2}})
 
 
-def test_user_guide_snippets_run_in_sequence(capsys):
-    """Every python block of the user guide, run top to bottom in one namespace."""
-    blocks = re.findall(r"```python\n(.*?)```", (DOCS / "user-guide.md").read_text(), re.S)
-    assert len(blocks) >= 5
-    namespace: dict = {}
+# A ```python block that cannot run here (a sketch, a device backend, an hour of training) is
+# preceded by the line <!-- not-run: reason -->; their number is pinned so none slips by.
+NOT_RUN_MARK = re.compile(r"<!--\s*not-run:\s*(\S.*?)\s*-->")
+EXPECTED_NOT_RUN = 2  # docs/design.md (an interface sketch), docs/models.md (a device backend)
+BLOCK_TIMEOUT = 120  # seconds per block; each is meant to take a few
+
+
+def _python_blocks() -> list[tuple[str, int, str, str | None]]:
+    """(file, block number, code, not-run reason) of every ```python block of README.md and
+    docs/ (the generated model pages included)."""
+    blocks = []
+    for path in [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]:
+        lines = path.read_text().splitlines()
+        number = 0
+        for i, line in enumerate(lines):
+            if line.strip() != "```python":
+                continue
+            number += 1
+            end = next(j for j in range(i + 1, len(lines)) if lines[j].strip() == "```")
+            previous = next((lines[j] for j in range(i - 1, -1, -1) if lines[j].strip()), "")
+            mark = NOT_RUN_MARK.search(previous)
+            blocks.append((str(path.relative_to(ROOT)), number, "\n".join(lines[i + 1:end]),
+                           mark.group(1) if mark else None))
+    return blocks
+
+
+BLOCKS = _python_blocks()
+
+
+def test_doc_blocks_are_found_and_not_run_ones_are_counted():
+    assert len(BLOCKS) >= 15
+    skipped = [(f, n, reason) for f, n, _, reason in BLOCKS if reason is not None]
+    assert len(skipped) == EXPECTED_NOT_RUN, (
+        f"blocks marked not-run: {skipped}; update EXPECTED_NOT_RUN only for a block that "
+        "genuinely cannot run in the tests")
+    assert all(len(reason) > 10 for _, _, reason in skipped)  # a reason, not a bare mark
+
+
+@pytest.mark.timeout(BLOCK_TIMEOUT)
+@pytest.mark.parametrize("where,number,code", [
+    pytest.param(f, n, code, id=f"{f}#{n}") for f, n, code, reason in BLOCKS if reason is None])
+def test_doc_block_runs(where, number, code, tmp_path, monkeypatch, capsys):
+    """Each ```python block runs as written, alone, in a fresh namespace (a reader copies one
+    block, not the page), in a scratch directory (blocks may write files)."""
+    from qlstm_optimizer.autodetect import BlindRunWarning, UnrecognizedAnsatzWarning
+
+    monkeypatch.chdir(tmp_path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # qiskit-algorithms' QAOAAnsatz
-        for i, code in enumerate(blocks):
-            exec(compile(code, f"user-guide.md, python block {i + 1}", "exec"), namespace)
-    assert 1 <= namespace["result"].cost_function_evals <= 25
-    assert namespace["res"].nfev <= 20 and len(namespace["study"].trials) == 20
+        # the docs show informed runs of QAOA circuits: a blind or fallback run is a doc bug
+        warnings.simplefilter("error", BlindRunWarning)
+        warnings.simplefilter("error", UnrecognizedAnsatzWarning)
+        exec(compile(code, f"{where}, python block {number}", "exec"), {"__name__": "__doc__"})
 
 
 def test_documented_options_exist():

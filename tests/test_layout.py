@@ -22,7 +22,7 @@ LAYERS = {
     "optimum": 3, "options": 3,
     "policy": 4, "problems": 4,
     "pretrained": 5, "instances": 5,
-    "minimize": 6,
+    "fallback": 5, "minimize": 6,
     "qiskit": 7, "scipy": 7, "optuna": 7, "training": 7,
     "bench": 8, "demo": 8,
     "__init__": 9, "cli": 10, "__main__": 11,
@@ -136,6 +136,7 @@ def test_modules_import_on_their_own(module):
 
 def test_studies_live_outside_the_package():
     studies = {"gamma_spread", "scale_only", "policy_validation", "qaoa_oneliner", "vqc_shots",
+               "generic_fallback", "x0_start", "stop_rule",
                "policy_overhead", "model_speed", "train_speed", "sim_speed"}
     bench = {p.stem for p in (PACKAGE / "bench").glob("*.py")}
     assert not studies & bench

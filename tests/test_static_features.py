@@ -46,7 +46,7 @@ def test_static_features_change_the_first_proposal():
     problem = erdos_renyi(8, 0.5, seed=2)
     runs = [minimize_qaoa(lambda x: qaoa_energy(problem, x), np.zeros(2), maxfev=1,
                           model=(model, SPEC), refine=None, **kw)
-            for kw in ({}, {"hamiltonian": problem})]
+            for kw in ({"hamiltonian": None}, {"hamiltonian": problem})]
     assert not np.allclose(runs[0].history_x[0], runs[1].history_x[0])
 
 
