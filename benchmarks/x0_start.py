@@ -1,7 +1,7 @@
 """Warm starts (``start="x0"``) against COBYLA from the same x0, and what evaluating QAOA's random
-
-Produced: docs/user-guide.md, "Warm starts" (start="x0" against COBYLA from the same x0).
 x0 would cost the default learned start. Numbers in docs/user-guide.md ("Warm starts").
+
+Produced: docs/user-guide.md, "Warm starts".
 
 Validation instances: Erdos-Renyi Max-Cut, n = 8..10, edge probability 0.3/0.5/0.7, graph seeds
 ``instance_seed("val", i, 7)`` (the validation split of :mod:`qlstm_optimizer.instances`, base

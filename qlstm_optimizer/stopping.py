@@ -55,7 +55,8 @@ class NoiseAwareStop:
         reason: why the run ended (None while it goes on).
     """
 
-    def __init__(self, refiner: Any, patience: int = DEFAULT_PATIENCE) -> None:
+    def __init__(self, refiner: Any, patience: int | None = None) -> None:
+        patience = DEFAULT_PATIENCE if patience is None else patience
         if isinstance(patience, bool) or int(patience) != patience or patience < 1:
             raise ValueError(f"patience must be a positive integer, got {patience!r}")
         self.refiner = refiner
