@@ -1,11 +1,14 @@
 """The QAOA mixer ``exp(-i beta sum_q X_q)`` on batches of statevectors, without circuits.
 
 The mixer is a tensor power of one 2x2 rotation; it is applied a few qubits at a time as small
-matrix products over views of the state (no transposed copies, no allocation per call).
+matrix products over views of the state (no transposed copies): between two buffers for
+batches of small states (:func:`_mix`), in place through a chunk-sized scratch for large ones
+(:func:`mix_in_place`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -50,6 +53,37 @@ def _blocks(num_qubits: int) -> list[int]:
     return [base + 1] * extra + [base] * (count - extra)
 
 
+@lru_cache(maxsize=16)
+def _tables(sizes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                              tuple[tuple[int, slice], ...]]:
+    """For block sizes k: the exponents of cos and sin and the (-i)**d of each value
+    ``cos**(k - d) (-i sin)**d`` (d = 0..k, every k after the other), and one gather table
+    laying out every block matrix (row-major) in one flat array, with each k's slice of it."""
+    ec, es, take, slices = [], [], [], []
+    offset = end = 0
+    for k in sizes:
+        d = np.arange(k + 1)
+        ec.append(k - d)
+        es.append(d)
+        take.append(_hamming_table(k).ravel() + offset)
+        slices.append((k, slice(end, end + 4**k)))
+        offset += k + 1
+        end += 4**k
+    powers = np.concatenate(es)
+    return (np.concatenate(ec), powers, _MINUS_I_POWERS[powers], np.concatenate(take),
+            tuple(slices))
+
+
+def mixer_matrices(cos: np.ndarray, sin: np.ndarray, sizes: set[int]) -> dict[int, np.ndarray]:
+    """Every block matrix ``exp(-i beta X)^{(x) k}`` for the cosines and sines of betas of any
+    shape S: ``{k: array of shape S + (2**k, 2**k)}``, in a fixed number of NumPy calls
+    whatever the number of sizes and layers (the same values as :func:`_mixer_block`)."""
+    ec, es, minus_i, take, slices = _tables(tuple(sorted(sizes)))
+    values = cos[..., None] ** ec * sin[..., None] ** es * minus_i
+    flat = values[..., take]
+    return {k: flat[..., sl].reshape(*cos.shape, 2**k, 2**k) for k, sl in slices}
+
+
 def apply_mixer(states: np.ndarray, beta: np.ndarray, num_qubits: int) -> np.ndarray:
     """Apply ``exp(-i beta sum_q X_q)`` to a batch of states (B, 2**n), beta of shape (B,).
 
@@ -62,20 +96,19 @@ def apply_mixer(states: np.ndarray, beta: np.ndarray, num_qubits: int) -> np.nda
     """
     states = np.array(states, dtype=np.complex128)
     beta = np.asarray(beta, dtype=np.float64).reshape(states.shape[0])
-    matrices = {k: _mixer_block(beta, k) for k in set(_blocks(num_qubits))}
-    return _mix(states, matrices, num_qubits, np.empty_like(states))[0]
+    blocks = _blocks(num_qubits)
+    matrices = {k: _mixer_block(beta, k) for k in set(blocks)}
+    return _mix(states, matrices, blocks, np.empty_like(states))[0]
 
 
-def _mix(states: np.ndarray, matrices: dict[int, np.ndarray], num_qubits: int,
-         work: np.ndarray, scale: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """``scale`` times the mixer whose (B, 2**k, 2**k) block matrices are ``matrices[k]``,
-    ping-ponging between two C-contiguous complex128 buffers of the same shape (both are
-    overwritten). Returns ``(result, scratch)``: no allocation beyond the small block matrices,
-    since fresh megabyte-sized arrays cost page faults on every call. (The scale rides on the
-    first block matrix: no extra pass over the state.)"""
+def _mix(states: np.ndarray, matrices: dict[int, np.ndarray], blocks: list[int],
+         work: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mixer whose (B, 2**k, 2**k) block matrices are ``matrices[k]``, ping-ponging between
+    two C-contiguous complex128 buffers of the same shape (both are overwritten). Returns
+    ``(result, scratch)``: no allocation beyond the small block matrices."""
     batch, dim = states.shape
     low = 1
-    for k in _blocks(num_qubits):
+    for k in blocks:
         # View the state as (B, high, 2**k, low) and multiply the block's own axis: no
         # transposed copies. The products are split so every GEMM stays serial (see
         # _GEMM_SERIAL_LIMIT): rows in groups of r for the lowest block, and the `low` axis in
@@ -83,8 +116,6 @@ def _mix(states: np.ndarray, matrices: dict[int, np.ndarray], num_qubits: int,
         size = 2**k
         high = dim // (low * size)
         mat = matrices[k]
-        if scale != 1.0:
-            mat, scale = mat * scale, 1.0
         if low == 1:
             r = max(1, min(high, _GEMM_SERIAL_LIMIT // (size * size)))
             shape: tuple[int, ...] = (batch, high // r, r, size)
@@ -97,3 +128,49 @@ def _mix(states: np.ndarray, matrices: dict[int, np.ndarray], num_qubits: int,
         states, work = work, states
         low *= size
     return states, work
+
+
+def mix_in_place(state: np.ndarray, matrices: dict[int, np.ndarray], blocks: list[int],
+                 scratch: np.ndarray, phase: Callable[[int, np.ndarray], None] | None = None
+                 ) -> None:
+    """The mixer on one state (2**n,) in place, chunk by chunk through ``scratch`` (2, m):
+    the same GEMMs as :func:`_mix` without a second full-size buffer. ``phase(start, out)``,
+    if given, writes the cost layer's phases of ``state[start:start + len(out)]`` into ``out``:
+    they are applied in the first block's pass, while the chunk is in cache."""
+    dim = state.shape[0]
+    m = scratch.shape[1]
+    out_buf, phase_buf = scratch[0], scratch[1]
+    low = 1
+    for k in blocks:
+        size = 2**k
+        high = dim // (low * size)
+        mat = matrices[k]
+        if low == 1:
+            rows = state.reshape(high, size)
+            step = m // size
+            r = max(1, min(high, step, _GEMM_SERIAL_LIMIT // (size * size)))
+            for r0 in range(0, high, step):
+                src = rows[r0:r0 + step]
+                count = src.shape[0]
+                if phase is not None:
+                    flat = src.reshape(-1)
+                    phase(r0 * size, phase_buf[:flat.shape[0]])
+                    flat *= phase_buf[:flat.shape[0]]
+                out = out_buf[:count * size].reshape(count // r, r, size)
+                np.matmul(src.reshape(count // r, r, size), mat, out=out)
+                src[...] = out.reshape(count, size)
+        else:
+            c = max(1, min(low, m // size, _GEMM_SERIAL_LIMIT // (size * size)))
+            groups = low // c
+            view = state.reshape(high, size, groups, c).transpose(0, 2, 1, 3)
+            if size * low <= m:
+                h_step, g_step = m // (size * low), groups
+            else:
+                h_step, g_step = 1, m // (size * c)
+            for h0 in range(0, high, h_step):
+                for g0 in range(0, groups, g_step):
+                    src = view[h0:h0 + h_step, g0:g0 + g_step]
+                    out = out_buf[:src.size].reshape(src.shape)
+                    np.matmul(mat, src, out=out)
+                    src[...] = out
+        low *= size

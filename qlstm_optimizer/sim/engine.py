@@ -1,0 +1,278 @@
+"""The QAOA evolution behind :mod:`~qlstm_optimizer.sim.numpy_qaoa`: per-Hamiltonian plans and
+two strategies, picked by size.
+
+* **Small states** (``batch * 2**n`` amplitudes up to :data:`BATCH_MAX_AMPLITUDES`): the whole
+  batch at once, every layer's phases and mixer blocks built in a handful of NumPy calls (at
+  n <= 12 the fixed cost per NumPy call is most of the time), the mixer ping-ponging between
+  two buffers (:func:`~qlstm_optimizer.sim.mixer._mix`).
+* **Large states**: one parameter vector at a time, every pass in place over chunks of
+  :data:`CHUNK` amplitudes (:func:`~qlstm_optimizer.sim.mixer.mix_in_place`): the only buffer
+  of full size is the state itself (plus the per-level phase index), and a chunk's phase, mixer
+  block and energy stay in cache. Batches of large states loop over their rows, which measured
+  faster than the batched products from n = 14 on (docs/performance.md).
+
+The state is evolved unnormalised (|+>^n scaled to all-ones amplitudes); energies are divided by
+2**n at the end (exact: a power of two) and states scaled by 2**(-n/2) only when returned.
+
+Example:
+    >>> import numpy as np
+    >>> diagonal = np.array([1.0, -1.0, -1.0, 1.0])
+    >>> plan = get_plan(diagonal)
+    >>> plan.folded, plan.num_qubits
+    (False, 2)
+    >>> energies(diagonal, np.zeros((1, 2))).round(12).tolist()
+    [0.0]
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+
+from .mixer import _blocks, _mix, mix_in_place, mixer_matrices
+
+# Flip-symmetric Hamiltonians are simulated on half the amplitudes (see _simulate) from this
+# size on; below it the fold's extra NumPy calls cost more than the halved work.
+_FOLD_MIN_QUBITS = 10
+# Amplitudes per chunk of the in-place passes (1 MiB of complex128: a chunk and its scratch stay
+# in L2), and the largest batch * 2**n simulated as one batch: above it rows are simulated one
+# by one in place. Measured crossover in docs/performance.md (batched is 2-3x faster per vector
+# at n = 10, slower from n = 14).
+CHUNK = 2**16
+BATCH_MAX_AMPLITUDES = 2**13
+
+
+class Plan:
+    """What every evaluation on one diagonal shares: fold, energy levels, mixer blocks.
+
+    ``levels``/``index`` are the level plan (energies on a grid ``levels[index]``) or None. The
+    plan holds no reference to the diagonal (so that its cache entry dies with it): functions
+    take both, and :meth:`part` is the diagonal the phases and energies use.
+    """
+
+    __slots__ = ("num_qubits", "folded", "levels", "index", "blocks")
+
+    def __init__(self, diagonal: np.ndarray, cache_levels: bool) -> None:
+        dim = diagonal.shape[0]
+        self.num_qubits = dim.bit_length() - 1
+        if dim < 2 or dim != 2**self.num_qubits:
+            raise ValueError(f"a diagonal has length 2**n with n >= 1, got {dim}")
+        self.folded = _flip_symmetric(diagonal)
+        found = _find_levels(self.part(diagonal)) if cache_levels else None
+        self.levels, self.index = (None, None) if found is None else found
+        self.blocks = _blocks(self.num_qubits - 1 if self.folded else self.num_qubits)
+
+    def part(self, diagonal: np.ndarray) -> np.ndarray:
+        """The simulated part of the diagonal: its first half when folded (a view)."""
+        return diagonal[: diagonal.shape[0] // 2] if self.folded else diagonal
+
+
+# Plans, cached by id for read-only arrays that own their data (DiagonalHamiltonian.diagonal()
+# returns such an array); the weak reference detects a recycled id.
+_PLANS: OrderedDict[int, tuple[Any, Plan]] = OrderedDict()
+_PLAN_CACHE_SIZE = 8
+
+
+def get_plan(diagonal: np.ndarray) -> Plan:
+    """The plan of ``diagonal``: cached for read-only arrays owning their data, else built
+    without a level search (no cache to keep it in)."""
+    if diagonal.flags.writeable or diagonal.base is not None:
+        return Plan(diagonal, cache_levels=False)
+    key = id(diagonal)
+    entry = _PLANS.get(key)
+    if entry is not None and entry[0]() is diagonal:
+        _PLANS.move_to_end(key)
+        return entry[1]
+    plan = Plan(diagonal, cache_levels=True)
+    # The callback drops the entry as soon as the diagonal dies, so a large plan never
+    # outlives its Hamiltonian (an evicted entry's weakref dies with it and never fires).
+    _PLANS[key] = (weakref.ref(diagonal, lambda _, key=key: _PLANS.pop(key, None)), plan)
+    while len(_PLANS) > _PLAN_CACHE_SIZE:
+        _PLANS.popitem(last=False)
+    return plan
+
+
+def _chunks(length: int) -> range:
+    return range(0, length, CHUNK)
+
+
+def _flip_symmetric(diagonal: np.ndarray) -> bool:
+    """True if H is invariant under flipping every spin (only even products of Z: Max-Cut,
+    SK) and large enough for the fold to pay. Flipping every bit of index i gives
+    2**n - 1 - i, i.e. the reversed diagonal. Compared chunk by chunk: no full-size mask."""
+    dim = diagonal.shape[0]
+    if dim < 2**_FOLD_MIN_QUBITS:
+        return False
+    half, mirror = diagonal[: dim // 2], diagonal[dim // 2:][::-1]
+    return all(np.array_equal(half[i:i + CHUNK], mirror[i:i + CHUNK]) for i in _chunks(dim // 2))
+
+
+def _find_levels(diagonal: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """When every energy lies on a grid ``low + step * m`` (integer m; e.g. any Max-Cut with
+    integer weights), ``(levels, index)``: exp(-i gamma E) is then computed once per level and
+    gathered, instead of a cos and sin per basis state (~5-10x faster at n = 12..16).
+    Chunked: the temporaries are of chunk size, the index is the only full-size array."""
+    dim = diagonal.shape[0]
+    if dim < 64:
+        return None
+    low = float(diagonal.min())
+    span = float(diagonal.max()) - low
+    small_index = np.intp if dim <= CHUNK else np.int32  # see phases_into
+    if span == 0.0:
+        return np.array([low]), np.zeros(dim, dtype=small_index)
+    smallest = np.inf
+    for i in _chunks(dim):
+        shifted = diagonal[i:i + CHUNK] - low
+        positive = shifted[shifted > span * 1e-11]
+        if positive.size:
+            smallest = min(smallest, float(positive.min()))
+    tol = 1e-11 * max(1.0, span, abs(low))
+    for divisor in range(1, 7):
+        step = smallest / divisor
+        count = int(round(span / step)) + 1
+        if count > dim // 4:
+            return None
+        if all(np.abs(np.rint((diagonal[i:i + CHUNK] - low) / step) * step
+                      - (diagonal[i:i + CHUNK] - low)).max() <= tol for i in _chunks(dim)):
+            if dim > CHUNK and count <= 2**16:
+                small_index = np.uint16  # a quarter of int64: the index is as long as the state
+            index = np.empty(dim, dtype=small_index)
+            for i in _chunks(dim):
+                index[i:i + CHUNK] = np.rint((diagonal[i:i + CHUNK] - low) / step)
+            return low + step * np.arange(count), index
+    return None
+
+
+def _layer_phases(plan: Plan, gammas: np.ndarray) -> np.ndarray | None:
+    """Per-level phases exp(-i gamma_k levels), shape (B, p, levels), or None without a plan."""
+    if plan.levels is None:
+        return None
+    return np.exp(np.multiply.outer(-1j * gammas, plan.levels))
+
+
+def phases_into(plan: Plan, diag: np.ndarray, values: np.ndarray | None, gamma: Any,
+                out: np.ndarray, start: int = 0) -> None:
+    """``out = exp(-i gamma diag[start:start + len])`` (1-D ``values`` of one layer, or per row
+    of a 2-D ``out`` with ``values`` (B, levels) and ``gamma`` (B,))."""
+    stop = start + out.shape[-1]
+    if values is not None:
+        # mode="clip": with out= and the default mode="raise" NumPy buffers the result.
+        np.take(values, plan.index[start:stop], axis=-1, out=out, mode="clip")
+        return
+    angle = np.multiply.outer(-np.asarray(gamma), diag[start:stop])
+    # cos/sin into the complex array's views: ~1.7x faster than np.exp(1j * angle).
+    np.cos(angle, out=out.real)
+    np.sin(angle, out=out.imag)
+
+
+def simulate_batch(plan: Plan, diag: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """Unnormalised states (B, len(diag)) of a whole batch at once (small states); ``diag`` is
+    ``plan.part(diagonal)``."""
+    batch, length = params.shape
+    p = length // 2
+    cos, sin = np.cos(params[:, :p]), np.sin(params[:, :p])
+    mats = mixer_matrices(cos, sin, set(plan.blocks))  # {k: (B, p, 2**k, 2**k)}
+    values = _layer_phases(plan, params[:, p:])
+    states = np.empty((batch, diag.shape[0]), dtype=np.complex128)
+    work = np.empty_like(states)
+    for k in range(p):
+        gamma = params[:, p + k]
+        layer_values = None if values is None else values[:, k]
+        if k == 0:
+            phases_into(plan, diag, layer_values, gamma, states)
+        else:
+            phases_into(plan, diag, layer_values, gamma, work)
+            states *= work
+        states, work = _mix(states, {size: m[:, k] for size, m in mats.items()}, plan.blocks,
+                            work)
+        if plan.folded:  # the top qubit: cos(beta) phi - i sin(beta) phi[::-1]
+            np.multiply(states[:, ::-1], -1j * sin[:, k, None], out=work)
+            states *= cos[:, k, None]
+            states += work
+    return states
+
+
+def simulate_one(plan: Plan, diag: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Unnormalised state (len(diag),) of one vector, every pass in place over chunks:
+    one full-size buffer (the state) and two chunk-sized scratch arrays."""
+    p = x.shape[0] // 2
+    cos, sin = np.cos(x[:p]), np.sin(x[:p])
+    mats = mixer_matrices(cos[None], sin[None], set(plan.blocks))
+    values = _layer_phases(plan, x[None, p:])
+    dim = diag.shape[0]
+    state = np.empty(dim, dtype=np.complex128)
+    scratch = np.empty((2, min(CHUNK, dim)), dtype=np.complex128)
+    for k in range(p):
+        layer_values = None if values is None else values[0, k]
+
+        def phase(start: int, out: np.ndarray, k: int = k, lv: Any = layer_values) -> None:
+            phases_into(plan, diag, lv, x[p + k], out, start)
+
+        if k == 0:  # |+>^n unnormalised: the first layer's state is the phase itself
+            for i in _chunks(dim):
+                phase(i, state[i:i + CHUNK])
+        mix_in_place(state, {size: m[0, k] for size, m in mats.items()}, plan.blocks,
+                     scratch, phase if k else None)
+        if plan.folded:
+            _top_qubit_in_place(state, cos[k], sin[k], scratch)
+    return state
+
+
+def _top_qubit_in_place(state: np.ndarray, cos: float, sin: float, scratch: np.ndarray) -> None:
+    """The folded top qubit, in place: phi -> cos phi - i sin phi[::-1], pair by pair."""
+    half = state.shape[0] // 2
+    a, b = state[:half], state[half:][::-1]
+    minus_i_sin = -1j * sin
+    for i in range(0, half, scratch.shape[1]):
+        lo, hi = a[i:i + scratch.shape[1]], b[i:i + scratch.shape[1]]
+        t, u = scratch[0, :lo.shape[0]], scratch[1, :lo.shape[0]]
+        np.multiply(hi, minus_i_sin, out=t)
+        np.multiply(lo, minus_i_sin, out=u)
+        lo *= cos
+        lo += t
+        hi *= cos
+        hi += u
+
+
+def _norm_energy(state: np.ndarray, diag: np.ndarray) -> float:
+    """sum |state|^2 diag over chunks (einsum's own loop, not a threaded BLAS dot)."""
+    total = 0.0
+    for i in _chunks(state.shape[0]):
+        s = state[i:i + CHUNK]
+        total += float(np.einsum("i,i->", s.real * s.real + s.imag * s.imag, diag[i:i + CHUNK]))
+    return total
+
+
+def use_batch(plan: Plan, batch: int) -> bool:
+    """The batched strategy for small states, the in-place one vector at a time for large."""
+    return batch << (plan.num_qubits - plan.folded) <= BATCH_MAX_AMPLITUDES
+
+
+def energies(diagonal: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """Energies (B,) of a (B, 2p) batch on a float64 diagonal (parameters not validated)."""
+    plan = get_plan(diagonal)
+    diag = plan.part(diagonal)
+    # Unnormalised |+>^n has norm**2 = 2**n; a folded state is half of it (and its mirror).
+    scale = 2.0 ** (1 - plan.num_qubits) if plan.folded else 2.0 ** -plan.num_qubits
+    if use_batch(plan, params.shape[0]):
+        states = simulate_batch(plan, diag, params)
+        return scale * np.einsum("bi,i->b", states.real**2 + states.imag**2, diag)
+    return np.array([scale * _norm_energy(simulate_one(plan, diag, x), diag) for x in params])
+
+
+def statevectors(diagonal: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """Normalised full states (B, 2**n) of a (B, 2p) batch."""
+    plan = get_plan(diagonal)
+    diag = plan.part(diagonal)
+    scale = 2.0 ** (-plan.num_qubits / 2)
+    if use_batch(plan, params.shape[0]):
+        states = simulate_batch(plan, diag, params)
+    else:
+        states = np.empty((params.shape[0], diag.shape[0]), dtype=np.complex128)
+        for row, x in zip(states, params, strict=True):
+            row[:] = simulate_one(plan, diag, x)
+    states *= scale
+    return np.concatenate([states, states[:, ::-1]], axis=1) if plan.folded else states
