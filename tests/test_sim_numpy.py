@@ -272,7 +272,7 @@ def test_memory_check_counts_an_unbuilt_diagonal(monkeypatch):
 
 
 @pytest.mark.parametrize("kind,n", [("maxcut", 11), ("sk", 11), ("ising", 9), ("real", 10),
-                                    ("maxcut", 4), ("ising", 1)])
+                                    ("maxcut", 4), ("ising", 1), ("maxcut", 13), ("ising", 12)])
 def test_in_place_chunked_path_equals_the_batched_path(kind, n, monkeypatch):
     """The one-vector-in-place strategy (large states) gives the batched strategy's energies
     and states; small chunks exercise every chunk loop (and the compact level index)."""
@@ -284,18 +284,29 @@ def test_in_place_chunked_path_equals_the_batched_path(kind, n, monkeypatch):
     xs = np.random.default_rng(1).uniform(-3, 3, (3, 6))
     batched_e, batched_s = qaoa_energy(h, xs), qaoa_state(h, xs)
     monkeypatch.setattr(engine, "CHUNK", 2**5)
-    monkeypatch.setattr(engine, "BATCH_MAX_AMPLITUDES", 0)  # always one vector at a time
+    monkeypatch.setattr(engine, "IN_PLACE_MIN_AMPLITUDES", 1)  # always one vector in place
     monkeypatch.setattr(engine, "_PLANS", type(engine._PLANS)())
-    assert not engine.use_batch(engine.get_plan(h.diagonal()), 1)
+    assert engine.rows_per_batch(engine.get_plan(h.diagonal())) == 0
     np.testing.assert_allclose(qaoa_energy(h, xs), batched_e, atol=1e-12)
     np.testing.assert_allclose(qaoa_state(h, xs), batched_s, atol=1e-12)
     assert qaoa_energy(h, xs[0]) == pytest.approx(batched_e[0], abs=1e-12)
 
 
-def test_strategy_by_size():
-    small = engine.get_plan(instance("maxcut", 8, seed=1).diagonal())
-    large = engine.get_plan(instance("maxcut", 16, seed=1).diagonal())
-    assert engine.use_batch(small, 8) and not engine.use_batch(large, 1)
+def test_strategy_by_size(monkeypatch):
+    """Small states in sub-batches (a split batch gives the one-batch energies), large ones one
+    at a time in place."""
+    h = instance("maxcut", 12, seed=1)
+    plan = engine.get_plan(h.diagonal())
+    assert engine.rows_per_batch(plan) == engine.BATCH_MAX_AMPLITUDES // 2**11
+    xs = np.random.default_rng(2).uniform(-2, 2, (40, 4))
+    whole = qaoa_energy(h, xs)
+    monkeypatch.setattr(engine, "BATCH_MAX_AMPLITUDES", 3 * 2**11)  # sub-batches of 3 rows
+    assert engine.rows_per_batch(plan) == 3
+    np.testing.assert_allclose(qaoa_energy(h, xs), whole, atol=1e-12)
+    singles = np.array([qaoa_state(h, x) for x in xs[:7]])
+    np.testing.assert_allclose(qaoa_state(h, xs[:7]), singles, atol=1e-12)
+    large = DiagonalHamiltonian(19, {(0, 1): 1.0})  # 2**18 folded amplitudes: in place
+    assert engine.rows_per_batch(engine.get_plan(large.diagonal())) == 0
 
 
 def test_peak_memory_of_an_evaluation_is_within_the_factor(monkeypatch):
@@ -305,6 +316,7 @@ def test_peak_memory_of_an_evaluation_is_within_the_factor(monkeypatch):
     import tracemalloc
 
     monkeypatch.setattr(engine, "CHUNK", 2**9)
+    monkeypatch.setattr(engine, "IN_PLACE_MIN_AMPLITUDES", 2**10)
     n = 16
     for h in (instance("maxcut", n, seed=3), DiagonalHamiltonian(
             n, {**{(i, (i + 1) % n): 1.0 for i in range(n)}, **{(i,): 0.5 for i in range(n)}})):

@@ -1,15 +1,16 @@
 """The QAOA evolution behind :mod:`~qlstm_optimizer.sim.numpy_qaoa`: per-Hamiltonian plans and
 two strategies, picked by size.
 
-* **Small states** (``batch * 2**n`` amplitudes up to :data:`BATCH_MAX_AMPLITUDES`): the whole
-  batch at once, every layer's phases and mixer blocks built in a handful of NumPy calls (at
-  n <= 12 the fixed cost per NumPy call is most of the time), the mixer ping-ponging between
-  two buffers (:func:`~qlstm_optimizer.sim.mixer._mix`).
+* **Small states** (below :data:`IN_PLACE_MIN_AMPLITUDES`): sub-batches of up to
+  :data:`BATCH_MAX_AMPLITUDES` amplitudes at once, every layer's phases and mixer blocks built
+  in a handful of NumPy calls (at n <= 12 the fixed cost per NumPy call is most of the time),
+  the mixer ping-ponging between two buffers (:func:`~qlstm_optimizer.sim.mixer._mix`). Larger
+  batches are split: batched products were measured slower per vector than single calls from
+  about a megabyte of amplitudes on (n = 14 with 64 vectors).
 * **Large states**: one parameter vector at a time, every pass in place over chunks of
   :data:`CHUNK` amplitudes (:func:`~qlstm_optimizer.sim.mixer.mix_in_place`): the only buffer
-  of full size is the state itself (plus the per-level phase index), and a chunk's phase, mixer
-  block and energy stay in cache. Batches of large states loop over their rows, which measured
-  faster than the batched products from n = 14 on (docs/performance.md).
+  of full size is the state itself (plus the per-level phase index), and a chunk's phase and
+  lowest mixer blocks are applied while it is in cache.
 
 The state is evolved unnormalised (|+>^n scaled to all-ones amplitudes); energies are divided by
 2**n at the end (exact: a power of two) and states scaled by 2**(-n/2) only when returned.
@@ -38,11 +39,20 @@ from .mixer import _blocks, _mix, mix_in_place, mixer_matrices
 # size on; below it the fold's extra NumPy calls cost more than the halved work.
 _FOLD_MIN_QUBITS = 10
 # Amplitudes per chunk of the in-place passes (1 MiB of complex128: a chunk and its scratch stay
-# in L2), and the largest batch * 2**n simulated as one batch: above it rows are simulated one
-# by one in place. Measured crossover in docs/performance.md (batched is 2-3x faster per vector
-# at n = 10, slower from n = 14).
+# in cache). States of at least IN_PLACE_MIN_AMPLITUDES (4 MiB) are simulated one at a time in
+# place (slower below it, faster above it: measured CPU time per evaluation, n = 18 p = 1
+# 4.97 vs 4.40 ms, n = 20 19.7 vs 21.5 ms); smaller ones in sub-batches of at most
+# BATCH_MAX_AMPLITUDES amplitudes (measured: one batch of 8 x 2**12 amplitudes 1.3x faster per
+# vector than 8 single calls, 64 x 2**13 0.87x; docs/performance.md).
 CHUNK = 2**16
-BATCH_MAX_AMPLITUDES = 2**13
+IN_PLACE_MIN_AMPLITUDES = 2**18
+BATCH_MAX_AMPLITUDES = 2**16
+# np.dot of float vectors is BLAS ddot, which OpenBLAS runs threaded from 10000 elements on
+# (a thread hand-off costs milliseconds on a busy machine): below it, dot; above, einsum.
+_DOT_MAX = 8192
+# Every layer's phases are gathered in one call up to this many amplitudes in all (fewer NumPy
+# calls at small n); above it, layer by layer into a reused buffer (stays in cache).
+_TABLE_MAX = 2**13
 
 
 class Plan:
@@ -53,7 +63,7 @@ class Plan:
     take both, and :meth:`part` is the diagonal the phases and energies use.
     """
 
-    __slots__ = ("num_qubits", "folded", "levels", "index", "blocks")
+    __slots__ = ("num_qubits", "folded", "levels", "index", "blocks", "sizes", "doubled")
 
     def __init__(self, diagonal: np.ndarray, cache_levels: bool) -> None:
         dim = diagonal.shape[0]
@@ -64,6 +74,10 @@ class Plan:
         found = _find_levels(self.part(diagonal)) if cache_levels else None
         self.levels, self.index = (None, None) if found is None else found
         self.blocks = _blocks(self.num_qubits - 1 if self.folded else self.num_qubits)
+        self.sizes = tuple(sorted(set(self.blocks)))
+        # Small states: each energy twice, the weights of a state's (real, imag) float view.
+        part = self.part(diagonal)
+        self.doubled = np.repeat(part, 2) if 2 * part.shape[0] <= _DOT_MAX else None
 
     def part(self, diagonal: np.ndarray) -> np.ndarray:
         """The simulated part of the diagonal: its first half when folded (a view)."""
@@ -168,28 +182,55 @@ def phases_into(plan: Plan, diag: np.ndarray, values: np.ndarray | None, gamma: 
     np.sin(angle, out=out.imag)
 
 
+def _phase_table(plan: Plan, diag: np.ndarray, gammas: np.ndarray) -> np.ndarray:
+    """``exp(-i gamma diag)`` for gammas (B, L), laid out (L, B, len(diag)) so that each layer's
+    phases are one C-contiguous block: a gather from per-level values, or a cos and sin."""
+    if plan.levels is not None:
+        values = np.exp(np.multiply.outer(-1j * gammas.T, plan.levels))  # (L, B, levels)
+        return np.take(values, plan.index, axis=2, mode="clip")
+    angle = np.multiply.outer(-gammas.T, diag)
+    out = np.empty(angle.shape, dtype=np.complex128)
+    np.cos(angle, out=out.real)  # into the complex array's views: ~1.7x faster than np.exp
+    np.sin(angle, out=out.imag)
+    return out
+
+
 def simulate_batch(plan: Plan, diag: np.ndarray, params: np.ndarray) -> np.ndarray:
     """Unnormalised states (B, len(diag)) of a whole batch at once (small states); ``diag`` is
-    ``plan.part(diagonal)``."""
+    ``plan.part(diagonal)``. Written for few NumPy calls: at n <= 12 their fixed cost is most of
+    the time, so the phases and mixer blocks of every layer are built up front."""
     batch, length = params.shape
     p = length // 2
+    dim = diag.shape[0]
     cos, sin = np.cos(params[:, :p]), np.sin(params[:, :p])
-    mats = mixer_matrices(cos, sin, set(plan.blocks))  # {k: (B, p, 2**k, 2**k)}
-    values = _layer_phases(plan, params[:, p:])
-    states = np.empty((batch, diag.shape[0]), dtype=np.complex128)
+    mats = mixer_matrices(cos, sin, plan.sizes)  # {k: (B, p, 2**k, 2**k)}
+    gammas = params[:, p:]
+    table = _phase_table(plan, diag, gammas) if p * batch * dim <= _TABLE_MAX else None
+    states = table[0] if table is not None else _phase_table(plan, diag, gammas[:, :1])[0]
     work = np.empty_like(states)
+    blocks = plan.blocks
+    if len(blocks) <= 2:
+        # Up to two blocks (n <= 10, or 11 folded): the state as a (2**k_high, 2**k_low)
+        # matrix per vector, so the mixer is M_high @ S @ M_low: two products, no reshapes.
+        low = 2 ** blocks[0]
+        s3, w3 = states.reshape(batch, dim // low, low), work.reshape(batch, dim // low, low)
+    if plan.folded:
+        minus_i_sin = -1j * sin
     for k in range(p):
-        gamma = params[:, p + k]
-        layer_values = None if values is None else values[:, k]
-        if k == 0:
-            phases_into(plan, diag, layer_values, gamma, states)
+        if k:
+            states *= table[k] if table is not None else _phase_table(
+                plan, diag, gammas[:, k:k + 1])[0]
+        if len(blocks) == 2:
+            np.matmul(mats[blocks[1]][:, k], s3, out=w3)
+            np.matmul(w3, mats[blocks[0]][:, k], out=s3)
+        elif len(blocks) == 1:
+            np.matmul(s3, mats[blocks[0]][:, k], out=w3)
+            states, work, s3, w3 = work, states, w3, s3
         else:
-            phases_into(plan, diag, layer_values, gamma, work)
-            states *= work
-        states, work = _mix(states, {size: m[:, k] for size, m in mats.items()}, plan.blocks,
-                            work)
+            states, work = _mix(states, {size: m[:, k] for size, m in mats.items()}, blocks,
+                                work)
         if plan.folded:  # the top qubit: cos(beta) phi - i sin(beta) phi[::-1]
-            np.multiply(states[:, ::-1], -1j * sin[:, k, None], out=work)
+            np.multiply(states[:, ::-1], minus_i_sin[:, k, None], out=work)
             states *= cos[:, k, None]
             states += work
     return states
@@ -200,7 +241,7 @@ def simulate_one(plan: Plan, diag: np.ndarray, x: np.ndarray) -> np.ndarray:
     one full-size buffer (the state) and two chunk-sized scratch arrays."""
     p = x.shape[0] // 2
     cos, sin = np.cos(x[:p]), np.sin(x[:p])
-    mats = mixer_matrices(cos[None], sin[None], set(plan.blocks))
+    mats = mixer_matrices(cos[None], sin[None], plan.sizes)
     values = _layer_phases(plan, x[None, p:])
     dim = diag.shape[0]
     state = np.empty(dim, dtype=np.complex128)
@@ -246,9 +287,18 @@ def _norm_energy(state: np.ndarray, diag: np.ndarray) -> float:
     return total
 
 
-def use_batch(plan: Plan, batch: int) -> bool:
-    """The batched strategy for small states, the in-place one vector at a time for large."""
-    return batch << (plan.num_qubits - plan.folded) <= BATCH_MAX_AMPLITUDES
+def rows_per_batch(plan: Plan) -> int:
+    """How many parameter vectors to simulate together: a sub-batch of at most
+    :data:`BATCH_MAX_AMPLITUDES` amplitudes, or 0 for one at a time in place (large states)."""
+    dim = 1 << (plan.num_qubits - plan.folded)
+    return 0 if dim >= IN_PLACE_MIN_AMPLITUDES else max(1, BATCH_MAX_AMPLITUDES // dim)
+
+
+def _batched(plan: Plan, diag: np.ndarray, params: np.ndarray, rows: int) -> np.ndarray:
+    if rows >= params.shape[0]:
+        return simulate_batch(plan, diag, params)
+    return np.concatenate([simulate_batch(plan, diag, params[i:i + rows])
+                           for i in range(0, params.shape[0], rows)])
 
 
 def energies(diagonal: np.ndarray, params: np.ndarray) -> np.ndarray:
@@ -257,8 +307,12 @@ def energies(diagonal: np.ndarray, params: np.ndarray) -> np.ndarray:
     diag = plan.part(diagonal)
     # Unnormalised |+>^n has norm**2 = 2**n; a folded state is half of it (and its mirror).
     scale = 2.0 ** (1 - plan.num_qubits) if plan.folded else 2.0 ** -plan.num_qubits
-    if use_batch(plan, params.shape[0]):
-        states = simulate_batch(plan, diag, params)
+    rows = rows_per_batch(plan)
+    if rows:
+        states = _batched(plan, diag, params, rows)
+        if plan.doubled is not None and states.shape[0] == 1:  # (einsum's fixed cost ~5 us)
+            parts = states.view(np.float64)[0]
+            return np.array([scale * np.dot(parts * parts, plan.doubled)])
         return scale * np.einsum("bi,i->b", states.real**2 + states.imag**2, diag)
     return np.array([scale * _norm_energy(simulate_one(plan, diag, x), diag) for x in params])
 
@@ -268,8 +322,9 @@ def statevectors(diagonal: np.ndarray, params: np.ndarray) -> np.ndarray:
     plan = get_plan(diagonal)
     diag = plan.part(diagonal)
     scale = 2.0 ** (-plan.num_qubits / 2)
-    if use_batch(plan, params.shape[0]):
-        states = simulate_batch(plan, diag, params)
+    rows = rows_per_batch(plan)
+    if rows:
+        states = _batched(plan, diag, params, rows)
     else:
         states = np.empty((params.shape[0], diag.shape[0]), dtype=np.complex128)
         for row, x in zip(states, params, strict=True):

@@ -74,14 +74,16 @@ def _tables(sizes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
             tuple(slices))
 
 
-def mixer_matrices(cos: np.ndarray, sin: np.ndarray, sizes: set[int]) -> dict[int, np.ndarray]:
+def mixer_matrices(cos: np.ndarray, sin: np.ndarray, sizes: tuple[int, ...]
+                   ) -> dict[int, np.ndarray]:
     """Every block matrix ``exp(-i beta X)^{(x) k}`` for the cosines and sines of betas of any
     shape S: ``{k: array of shape S + (2**k, 2**k)}``, in a fixed number of NumPy calls
     whatever the number of sizes and layers (the same values as :func:`_mixer_block`)."""
-    ec, es, minus_i, take, slices = _tables(tuple(sorted(sizes)))
+    ec, es, minus_i, take, slices = _tables(sizes)
     values = cos[..., None] ** ec * sin[..., None] ** es * minus_i
-    flat = values[..., take]
-    return {k: flat[..., sl].reshape(*cos.shape, 2**k, 2**k) for k, sl in slices}
+    # take on a 2-D view, mode="clip": about twice as fast as fancy indexing on these sizes
+    flat = np.take(values.reshape(-1, ec.shape[0]), take, axis=1, mode="clip")
+    return {k: flat[:, sl].reshape(*cos.shape, 2**k, 2**k) for k, sl in slices}
 
 
 def apply_mixer(states: np.ndarray, beta: np.ndarray, num_qubits: int) -> np.ndarray:
@@ -133,44 +135,44 @@ def _mix(states: np.ndarray, matrices: dict[int, np.ndarray], blocks: list[int],
 def mix_in_place(state: np.ndarray, matrices: dict[int, np.ndarray], blocks: list[int],
                  scratch: np.ndarray, phase: Callable[[int, np.ndarray], None] | None = None
                  ) -> None:
-    """The mixer on one state (2**n,) in place, chunk by chunk through ``scratch`` (2, m):
-    the same GEMMs as :func:`_mix` without a second full-size buffer. ``phase(start, out)``,
-    if given, writes the cost layer's phases of ``state[start:start + len(out)]`` into ``out``:
-    they are applied in the first block's pass, while the chunk is in cache."""
+    """The mixer on one state (2**n,) in place, through ``scratch`` (2, m): the same GEMMs as
+    :func:`_mix` without a second full-size buffer.
+
+    The lowest blocks, as many as span at most m amplitudes, act within each chunk of m
+    contiguous amplitudes: a chunk is copied to the scratch, goes through all of them there
+    (in cache) and is written back, one pass over the state for several blocks. Each higher
+    block is one strided pass, column group by column group. ``phase(start, out)``, if given,
+    writes the cost layer's phases of ``state[start:start + len(out)]`` into ``out``; they are
+    applied as the chunk is copied in."""
     dim = state.shape[0]
     m = scratch.shape[1]
-    out_buf, phase_buf = scratch[0], scratch[1]
-    low = 1
-    for k in blocks:
+    local, span = 0, 1
+    while local < len(blocks) and span * 2 ** blocks[local] <= m:
+        span *= 2 ** blocks[local]
+        local += 1
+    one = {k: mat[None] for k, mat in matrices.items()}  # a batch of one for _mix
+    first, second = scratch[0][None], scratch[1][None]
+    for start in range(0, dim, m):
+        chunk = state[start:start + m]
+        if phase is None:
+            first[0] = chunk
+        else:
+            phase(start, second[0])
+            np.multiply(chunk, second[0], out=first[0])
+        result = _mix(first, one, blocks[:local], second)[0] if local else first
+        chunk[...] = result[0]
+    low = span
+    for k in blocks[local:]:
         size = 2**k
         high = dim // (low * size)
-        mat = matrices[k]
-        if low == 1:
-            rows = state.reshape(high, size)
-            step = m // size
-            r = max(1, min(high, step, _GEMM_SERIAL_LIMIT // (size * size)))
-            for r0 in range(0, high, step):
-                src = rows[r0:r0 + step]
-                count = src.shape[0]
-                if phase is not None:
-                    flat = src.reshape(-1)
-                    phase(r0 * size, phase_buf[:flat.shape[0]])
-                    flat *= phase_buf[:flat.shape[0]]
-                out = out_buf[:count * size].reshape(count // r, r, size)
-                np.matmul(src.reshape(count // r, r, size), mat, out=out)
-                src[...] = out.reshape(count, size)
-        else:
-            c = max(1, min(low, m // size, _GEMM_SERIAL_LIMIT // (size * size)))
-            groups = low // c
-            view = state.reshape(high, size, groups, c).transpose(0, 2, 1, 3)
-            if size * low <= m:
-                h_step, g_step = m // (size * low), groups
-            else:
-                h_step, g_step = 1, m // (size * c)
-            for h0 in range(0, high, h_step):
-                for g0 in range(0, groups, g_step):
-                    src = view[h0:h0 + h_step, g0:g0 + g_step]
-                    out = out_buf[:src.size].reshape(src.shape)
-                    np.matmul(mat, src, out=out)
-                    src[...] = out
+        c = max(1, min(low, m // size, _GEMM_SERIAL_LIMIT // (size * size)))
+        groups = low // c
+        view = state.reshape(high, size, groups, c).transpose(0, 2, 1, 3)
+        g_step = max(1, m // (size * c))
+        for h in range(high):
+            for g0 in range(0, groups, g_step):
+                src = view[h, g0:g0 + g_step]
+                out = scratch[0, :src.size].reshape(src.shape)
+                np.matmul(matrices[k], src, out=out)
+                src[...] = out
         low *= size
