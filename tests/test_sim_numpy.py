@@ -145,6 +145,19 @@ def test_batch_equals_single_and_shapes():
     np.testing.assert_allclose(raw, qaoa_state(h, xs), atol=1e-13)
 
 
+@pytest.mark.parametrize("n", [3, 8, 10, 13, 16])
+def test_a_vector_has_the_same_energy_to_the_last_bit_alone_or_in_any_batch(n, monkeypatch):
+    """Optimizers compare energies of points evaluated in different batch shapes (the Optuna
+    sampler asks the points minimize_qaoa evaluates): no strategy may change the rounding."""
+    h = instance("maxcut", n, seed=n)
+    xs = np.random.default_rng(n).uniform(-2, 2, (9, 4))
+    singles = np.array([qaoa_energy(h, x) for x in xs])
+    np.testing.assert_array_equal(qaoa_energy(h, xs), singles)
+    np.testing.assert_array_equal(qaoa_energy(h, xs[3:5]), singles[3:5])
+    monkeypatch.setattr(engine, "BATCH_MAX_AMPLITUDES", 2 ** (n - 1))  # sub-batches of 1-2
+    np.testing.assert_array_equal(qaoa_energy(h, xs), singles)
+
+
 def test_uniform_superposition_has_the_constant_energy():
     h = instance("maxcut", 6, seed=4)
     assert qaoa_energy(h, [0.0, 0.0, 0.0, 0.0]) == pytest.approx(h.constant, abs=1e-12)

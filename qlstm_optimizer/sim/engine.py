@@ -47,8 +47,9 @@ _FOLD_MIN_QUBITS = 10
 CHUNK = 2**16
 IN_PLACE_MIN_AMPLITUDES = 2**18
 BATCH_MAX_AMPLITUDES = 2**16
-# np.dot of float vectors is BLAS ddot, which OpenBLAS runs threaded from 10000 elements on
-# (a thread hand-off costs milliseconds on a busy machine): below it, dot; above, einsum.
+# np.dot/np.vecdot of float vectors is BLAS ddot, which OpenBLAS runs threaded from 10000
+# elements on (a thread hand-off costs milliseconds on a busy machine): below it, vecdot;
+# above, einsum.
 _DOT_MAX = 8192
 # Every layer's phases are gathered in one call up to this many amplitudes in all (fewer NumPy
 # calls at small n); above it, layer by layer into a reused buffer (stays in cache).
@@ -278,12 +279,22 @@ def _top_qubit_in_place(state: np.ndarray, cos: float, sin: float, scratch: np.n
         hi += u
 
 
-def _norm_energy(state: np.ndarray, diag: np.ndarray) -> float:
-    """sum |state|^2 diag over chunks (einsum's own loop, not a threaded BLAS dot)."""
-    total = 0.0
-    for i in _chunks(state.shape[0]):
-        s = state[i:i + CHUNK]
-        total += float(np.einsum("i,i->", s.real * s.real + s.imag * s.imag, diag[i:i + CHUNK]))
+def _row_energies(states: np.ndarray, diag: np.ndarray, doubled: np.ndarray | None
+                  ) -> np.ndarray:
+    """``sum_i |states[b, i]|^2 diag[i]`` for each row b, by the same arithmetic whatever the
+    number of rows (np.vecdot runs one dot kernel per row; einsum's loop order, and so its
+    rounding, depends on the shape): a vector's energy is the same to the last bit alone or in
+    a batch of any size, which the learned optimizer and the Optuna sampler rely on to ask the
+    same points. ``doubled`` (each energy twice, for the (real, imag) float view) serves small
+    states in one call; larger ones go in chunks kept below BLAS's threading threshold."""
+    if doubled is not None:
+        parts = states.view(np.float64)
+        return np.vecdot(parts * parts, doubled)
+    total = np.zeros(states.shape[0])
+    step = _DOT_MAX // 2
+    for i in range(0, states.shape[1], step):
+        s = states[:, i:i + step]
+        total += np.vecdot(s.real * s.real + s.imag * s.imag, diag[i:i + step])
     return total
 
 
@@ -310,11 +321,9 @@ def energies(diagonal: np.ndarray, params: np.ndarray) -> np.ndarray:
     rows = rows_per_batch(plan)
     if rows:
         states = _batched(plan, diag, params, rows)
-        if plan.doubled is not None and states.shape[0] == 1:  # (einsum's fixed cost ~5 us)
-            parts = states.view(np.float64)[0]
-            return np.array([scale * np.dot(parts * parts, plan.doubled)])
-        return scale * np.einsum("bi,i->b", states.real**2 + states.imag**2, diag)
-    return np.array([scale * _norm_energy(simulate_one(plan, diag, x), diag) for x in params])
+        return scale * _row_energies(states, diag, plan.doubled)
+    return np.array([scale * _row_energies(simulate_one(plan, diag, x)[None], diag, None)[0]
+                     for x in params])
 
 
 def statevectors(diagonal: np.ndarray, params: np.ndarray) -> np.ndarray:
