@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .mixer import _blocks, _mix, mix_in_place, mixer_matrices
+from .mixer import _blocks, _mix, mix_in_place, mixer_matrices, walsh_mixer_matrices
 
 # Flip-symmetric Hamiltonians are simulated on half the amplitudes (see _simulate) from this
 # size on; below it the fold's extra NumPy calls cost more than the halved work.
@@ -203,8 +203,13 @@ def simulate_batch(plan: Plan, diag: np.ndarray, params: np.ndarray) -> np.ndarr
     batch, length = params.shape
     p = length // 2
     dim = diag.shape[0]
-    cos, sin = np.cos(params[:, :p]), np.sin(params[:, :p])
-    mats = mixer_matrices(cos, sin, plan.sizes)  # {k: (B, p, 2**k, 2**k)}
+    # {k: (B, p, 2**k, 2**k)}; chosen by the plan alone, so that rounding does not depend on
+    # the batch (see _row_energies). (Folded states need the cos and sin anyway.)
+    if not plan.folded and max(plan.sizes) <= 4:
+        mats = walsh_mixer_matrices(params[:, :p], plan.sizes)
+    else:
+        cos, sin = np.cos(params[:, :p]), np.sin(params[:, :p])
+        mats = mixer_matrices(cos, sin, plan.sizes)
     gammas = params[:, p:]
     table = _phase_table(plan, diag, gammas) if p * batch * dim <= _TABLE_MAX else None
     states = table[0] if table is not None else _phase_table(plan, diag, gammas[:, :1])[0]
