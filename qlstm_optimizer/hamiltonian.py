@@ -31,9 +31,16 @@ import numpy as np
 MAX_DIAGONAL_QUBITS = 30
 MAX_DIAGONAL_BYTES = 4 * 2**30
 # Peak bytes of building a diagonal, per float64 entry: the diagonal plus the coupling field of
-# the last qubit (half its length), see DiagonalHamiltonian._diagonal. Measured with tracemalloc
-# (tests/test_hamiltonian.py).
+# the last qubit (half its length), see DiagonalHamiltonian._diagonal, plus chunk-sized
+# temporaries. Measured with tracemalloc: 1.51-1.53 x the diagonal at n = 22..24
+# (bench.sim_speed; asserted in tests/test_hamiltonian.py).
 DIAGONAL_BUILD_FACTOR = 1.5
+DIAGONAL_BUILD_EXTRA = 4 * 2**20
+
+
+def format_bytes(nbytes: float) -> str:
+    """``"1.5 GiB"`` or ``"12.0 MiB"``: sizes in memory errors."""
+    return f"{nbytes / 2**30:.1f} GiB" if nbytes >= 2**30 else f"{nbytes / 2**20:.1f} MiB"
 
 
 def diagonal_build_bytes(num_qubits: int) -> int:
@@ -41,9 +48,9 @@ def diagonal_build_bytes(num_qubits: int) -> int:
 
     Example:
         >>> diagonal_build_bytes(24) / 2**20  # MiB
-        192.0
+        196.0
     """
-    return int(DIAGONAL_BUILD_FACTOR * 8 * 2**num_qubits)
+    return int(DIAGONAL_BUILD_FACTOR * 8 * 2**num_qubits) + DIAGONAL_BUILD_EXTRA
 
 
 class DiagonalHamiltonian:
@@ -146,8 +153,8 @@ class DiagonalHamiltonian:
         need = diagonal_build_bytes(n)
         if n > MAX_DIAGONAL_QUBITS or need > MAX_DIAGONAL_BYTES:
             raise MemoryError(
-                f"a full diagonal of {n} qubits needs {need / 2**30:.1f} GiB to build (limit "
-                f"{MAX_DIAGONAL_BYTES / 2**30:.1f} GiB, qlstm_optimizer.hamiltonian."
+                f"a full diagonal of {n} qubits needs {format_bytes(need)} to build (limit "
+                f"{format_bytes(MAX_DIAGONAL_BYTES)}, qlstm_optimizer.hamiltonian."
                 "MAX_DIAGONAL_BYTES); for p = 1 Max-Cut/Ising energies use "
                 "qlstm_optimizer.sim.analytic_p1_energy instead"
             )

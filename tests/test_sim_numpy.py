@@ -265,7 +265,7 @@ def test_memory_check_uses_the_peak_and_the_diagonal_build():
     """28 qubits: a 4 GiB statevector; with the measured peak and the diagonal to build it
     needs far more than the 4 GiB budget and is refused before anything is allocated."""
     need = nq.memory_needed(28, diagonal_built=False)
-    assert need >= 16 * 2**28 * nq.PEAK_STATE_FACTOR + 8 * 2**28
+    assert need >= 16 * 2**28 * nq.PEAK_STATE_FACTOR + 1.5 * 8 * 2**28
     match = r"28 qubits needs about \d+\.\d GiB"
     with pytest.raises(StatevectorTooLargeError, match=match) as info:
         qaoa_energy(DiagonalHamiltonian(28, {(0, 1): 1.0}), [0.1, 0.2])
@@ -340,7 +340,9 @@ def test_peak_memory_of_an_evaluation_is_within_the_factor(monkeypatch):
             qaoa_energy(h, x)
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
-            assert peak <= nq.PEAK_STATE_FACTOR * 16 * 2**n, peak / (16 * 2**n)
+            # (the fixed allowance scaled like the chunk: 2**9 instead of 2**16 amplitudes)
+            allowance = nq.PEAK_EXTRA_BYTES * 2**9 / 2**16
+            assert peak <= nq.PEAK_STATE_FACTOR * 16 * 2**n + allowance, peak / (16 * 2**n)
 
 
 def test_sampled_energy_converges_and_is_reproducible():

@@ -25,19 +25,21 @@ from typing import Any
 
 import numpy as np
 
-from ..hamiltonian import DiagonalHamiltonian, as_hamiltonian, diagonal_build_bytes
+from ..hamiltonian import DiagonalHamiltonian, as_hamiltonian, diagonal_build_bytes, format_bytes
 from . import engine
 from .mixer import apply_mixer
 
 # Refuse an evaluation whose working memory would exceed this many bytes: a clear error beats
 # swapping. Compared with the measured peak (below), not with the bare statevector.
 MAX_STATEVECTOR_BYTES = 4 * 2**30
-# Peak memory of one evaluation as a multiple of its statevector (16 * 2**n bytes), beyond the
-# Hamiltonian's diagonal: one state in place, the level index and chunk scratch. Measured with
-# tracemalloc on the first call (which builds the level plan), worst case over folded and
-# unfolded Hamiltonians at n = 20..24 (bench.sim_speed memory section; asserted in
-# tests/test_sim_numpy.py).
+# Peak memory of one evaluation as a multiple of its statevector (16 * 2**n bytes) plus a fixed
+# allowance (chunk scratch and temporaries), beyond the Hamiltonian's diagonal: one state in
+# place (half of it for flip-symmetric Hamiltonians) and the level index. Measured with
+# tracemalloc on the first call (which builds the level plan): 1.135 at n = 24 and 1.17 at
+# n = 22 without the fold, 0.57-0.60 with it (bench.sim_speed memory section; asserted in
+# tests/test_sim_numpy.py). An index of more than 65536 levels takes 0.25 instead of 0.125.
 PEAK_STATE_FACTOR = 1.25
+PEAK_EXTRA_BYTES = 16 * 2**20
 
 
 class StatevectorTooLargeError(MemoryError):
@@ -86,18 +88,14 @@ def memory_needed(num_qubits: int, batch: int = 1, states: bool = False,
     Hamiltonian's diagonal if it is not built yet.
 
     Example:
-        >>> memory_needed(24) / (16 * 2**24)
-        1.25
+        >>> round(memory_needed(24) / (16 * 2**24), 3)
+        1.312
     """
     state = 16 * 2**num_qubits
-    need = PEAK_STATE_FACTOR * state + (batch * state if states else 0)
+    need = PEAK_STATE_FACTOR * state + PEAK_EXTRA_BYTES + (batch * state if states else 0)
     if not diagonal_built:
         need += diagonal_build_bytes(num_qubits)
     return int(need)
-
-
-def _size(nbytes: float) -> str:
-    return f"{nbytes / 2**30:.1f} GiB" if nbytes >= 2**30 else f"{nbytes / 2**20:.1f} MiB"
 
 
 def _check_memory(num_qubits: int, batch: int, states: bool = False,
@@ -107,8 +105,8 @@ def _check_memory(num_qubits: int, batch: int, states: bool = False,
         what = (f"{batch} statevector(s) of 2**{num_qubits} amplitudes" if states
                 else f"an evaluation on {num_qubits} qubits")
         raise StatevectorTooLargeError(
-            f"{what} needs about {_size(need)} at its peak (limit "
-            f"{_size(MAX_STATEVECTOR_BYTES)}, qlstm_optimizer.sim.numpy_qaoa."
+            f"{what} needs about {format_bytes(need)} at its peak (limit "
+            f"{format_bytes(MAX_STATEVECTOR_BYTES)}, qlstm_optimizer.sim.numpy_qaoa."
             "MAX_STATEVECTOR_BYTES); for p = 1 use qlstm_optimizer.sim.analytic_p1_energy, which "
             "scales to thousands of qubits"
             + (", or evaluate a smaller batch" if states and batch > 1 else "")
@@ -245,7 +243,7 @@ def sampled_energy(
 
 
 __all__ = [
-    "MAX_STATEVECTOR_BYTES", "PEAK_STATE_FACTOR", "DiagonalHamiltonian",
+    "MAX_STATEVECTOR_BYTES", "PEAK_EXTRA_BYTES", "PEAK_STATE_FACTOR", "DiagonalHamiltonian",
     "StatevectorTooLargeError", "apply_mixer", "check_parameters", "memory_needed",
     "qaoa_diagonal_energies", "qaoa_energy", "qaoa_probabilities", "qaoa_state",
     "qaoa_statevectors", "sampled_energy",
