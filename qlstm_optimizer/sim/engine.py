@@ -42,11 +42,12 @@ _FOLD_MIN_QUBITS = 10
 # in cache). States of at least IN_PLACE_MIN_AMPLITUDES (4 MiB) are simulated one at a time in
 # place (slower below it, faster above it: measured CPU time per evaluation, n = 18 p = 1
 # 4.97 vs 4.40 ms, n = 20 19.7 vs 21.5 ms); smaller ones in sub-batches of at most
-# BATCH_MAX_AMPLITUDES amplitudes (measured: one batch of 8 x 2**12 amplitudes 1.3x faster per
-# vector than 8 single calls, 64 x 2**13 0.87x; docs/performance.md).
+# BATCH_MAX_AMPLITUDES amplitudes (half a MiB: a sub-batch and its work buffer stay in cache;
+# measured per vector against single calls: 8 x 2**12 amplitudes 1.3x faster, 8 x 2**13
+# 1.1x, 64 x 2**13 0.87-1.0x, 2 x 2**15 0.6-0.7x; docs/performance.md).
 CHUNK = 2**16
 IN_PLACE_MIN_AMPLITUDES = 2**18
-BATCH_MAX_AMPLITUDES = 2**16
+BATCH_MAX_AMPLITUDES = 2**15
 # np.dot/np.vecdot of float vectors is BLAS ddot, which OpenBLAS runs threaded from 10000
 # elements on (a thread hand-off costs milliseconds on a busy machine): below it, vecdot;
 # above, einsum.
@@ -324,9 +325,10 @@ def energies(diagonal: np.ndarray, params: np.ndarray) -> np.ndarray:
     # Unnormalised |+>^n has norm**2 = 2**n; a folded state is half of it (and its mirror).
     scale = 2.0 ** (1 - plan.num_qubits) if plan.folded else 2.0 ** -plan.num_qubits
     rows = rows_per_batch(plan)
-    if rows:
-        states = _batched(plan, diag, params, rows)
-        return scale * _row_energies(states, diag, plan.doubled)
+    if rows:  # sub-batch by sub-batch: only one sub-batch of states exists at a time
+        return scale * np.concatenate([
+            _row_energies(simulate_batch(plan, diag, params[i:i + rows]), diag, plan.doubled)
+            for i in range(0, params.shape[0], rows)])
     return np.array([scale * _row_energies(simulate_one(plan, diag, x)[None], diag, None)[0]
                      for x in params])
 
