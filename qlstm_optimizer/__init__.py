@@ -13,6 +13,7 @@ loaded on first use (PEP 562). Only ``QLSTMOptimizer`` imports qiskit / qiskit-a
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -67,6 +68,10 @@ if TYPE_CHECKING:  # static checkers and IDEs see the real objects
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
+        # Submodules as attributes (`qlstm_optimizer.sim.qaoa_energy` after a bare
+        # `import qlstm_optimizer`), as when this face imported them eagerly.
+        if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}"):
+            return importlib.import_module(f".{name}", __name__)
         raise AttributeError(f"module 'qlstm_optimizer' has no attribute {name!r}")
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value  # later lookups skip __getattr__

@@ -65,6 +65,9 @@ def test_package_face_is_lazy():
         heavy = [m for m in ("qiskit", "qiskit_algorithms", "torch", "optuna") if m in sys.modules]
         assert not heavy, heavy
         assert callable(qlstm)
+        # Submodules are attributes on first use, as when the face imported them eagerly.
+        assert qlstm_optimizer.hamiltonian.DiagonalHamiltonian is not None
+        assert "qiskit" not in sys.modules
         from qlstm_optimizer import QLSTMOptimizer  # the adapter still imports on demand
         assert "qiskit_algorithms" in sys.modules
         print("ok")

@@ -243,6 +243,17 @@ def test_bad_parameters_raise(x, p, match):
         check_parameters(x, p)
 
 
+def test_low_level_functions_name_a_bad_params_shape():
+    from qlstm_optimizer.sim.numpy_qaoa import qaoa_diagonal_energies
+
+    diag = np.array([1.0, -1.0, -1.0, 1.0])
+    for call in (qaoa_diagonal_energies, qaoa_statevectors):
+        with pytest.raises(ValueError, match=r"params must be a \(B, 2p\) batch"):
+            call(diag, np.zeros(2))
+        with pytest.raises(ValueError, match="even length"):
+            call(diag, np.zeros((1, 3)))
+
+
 def test_statevector_too_large_points_to_analytic():
     big = DiagonalHamiltonian(31, {(0, 1): 1.0})  # never allocated: the check comes first
     with pytest.raises(StatevectorTooLargeError, match="analytic_p1_energy"):

@@ -125,6 +125,8 @@ def _checked(diagonal: Any, params: Any, states: bool) -> tuple[np.ndarray, np.n
     if diagonal.ndim != 1:
         raise ValueError(f"a diagonal is a 1-D array, got shape {diagonal.shape}")
     params = np.asarray(params, dtype=np.float64)
+    if params.ndim != 2:
+        raise ValueError(f"params must be a (B, 2p) batch, got shape {params.shape}")
     length = params.shape[1]
     if length == 0 or length % 2:
         raise ValueError(f"a QAOA parameter vector has even length 2p, got length {length}")
