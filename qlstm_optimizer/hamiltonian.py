@@ -25,8 +25,32 @@ from typing import Any
 
 import numpy as np
 
-# A full diagonal for more qubits than this is refused (2**30 float64 = 8 GiB).
+# A full diagonal for more qubits than this is refused (2**30 float64 = 8 GiB), and so is one
+# whose construction would need more than MAX_DIAGONAL_BYTES at its peak (a clear error beats
+# swapping; the simulators' statevector budget is the same 4 GiB).
 MAX_DIAGONAL_QUBITS = 30
+MAX_DIAGONAL_BYTES = 4 * 2**30
+# Peak bytes of building a diagonal, per float64 entry: the diagonal plus the coupling field of
+# the last qubit (half its length), see DiagonalHamiltonian._diagonal, plus chunk-sized
+# temporaries. Measured with tracemalloc: 1.51-1.53 x the diagonal at n = 22..24
+# (bench.sim_speed; asserted in tests/test_hamiltonian.py).
+DIAGONAL_BUILD_FACTOR = 1.5
+DIAGONAL_BUILD_EXTRA = 4 * 2**20
+
+
+def format_bytes(nbytes: float) -> str:
+    """``"1.5 GiB"`` or ``"12.0 MiB"``: sizes in memory errors."""
+    return f"{nbytes / 2**30:.1f} GiB" if nbytes >= 2**30 else f"{nbytes / 2**20:.1f} MiB"
+
+
+def diagonal_build_bytes(num_qubits: int) -> int:
+    """Peak bytes of building the diagonal of ``num_qubits`` qubits (it keeps 8 * 2**n).
+
+    Example:
+        >>> diagonal_build_bytes(24) / 2**20  # MiB
+        196.0
+    """
+    return int(DIAGONAL_BUILD_FACTOR * 8 * 2**num_qubits) + DIAGONAL_BUILD_EXTRA
 
 
 class DiagonalHamiltonian:
@@ -126,31 +150,42 @@ class DiagonalHamiltonian:
     @cached_property
     def _diagonal(self) -> np.ndarray:
         n = self.num_qubits
-        if n > MAX_DIAGONAL_QUBITS:
+        need = diagonal_build_bytes(n)
+        if n > MAX_DIAGONAL_QUBITS or need > MAX_DIAGONAL_BYTES:
             raise MemoryError(
-                f"a full diagonal of {n} qubits needs {2**n * 8 / 2**30:.0f} GiB; for p = 1 "
-                "Max-Cut/Ising energies use qlstm_optimizer.sim.analytic_p1_energy instead"
+                f"a full diagonal of {n} qubits needs {format_bytes(need)} to build (limit "
+                f"{format_bytes(MAX_DIAGONAL_BYTES)}, qlstm_optimizer.hamiltonian."
+                "MAX_DIAGONAL_BYTES); for p = 1 Max-Cut/Ising energies use "
+                "qlstm_optimizer.sim.analytic_p1_energy instead"
             )
         h, j = self.linear, self.quadratic
-        # Build qubit by qubit instead of forming a (2**n, n) spin matrix (3 GiB at n = 24):
-        # adding qubit q doubles the table, E(bit_q = b, low) = E(low) + s_b (h_q + sum_{i<q}
-        # J_qi s_i(low)), and the field sum_{i<q} J_qi s_i is itself built by doubling.
-        # Total cost O(2**n) per qubit-step, peak memory three length-2**n vectors.
-        diag = np.full(1, self.constant)
+        # Built qubit by qubit in place instead of forming a (2**n, n) spin matrix (3 GiB at
+        # n = 24): adding qubit q doubles the table, E(bit_q = b, low) = E(low) + s_b (h_q +
+        # sum_{i<q} J_qi s_i(low)), and the field sum_{i<q} J_qi s_i is itself built by
+        # doubling. O(2**n) work per qubit-step; peak memory the diagonal plus a half-length
+        # field (DIAGONAL_BUILD_FACTOR), no temporaries.
+        diag = np.empty(2**n)
+        field = np.empty(2 ** (n - 1))
+        diag[0] = self.constant
         for q in range(n):
-            field = np.full(1, h[q])
+            size = 2**q
+            field[0] = h[q]
             for i in range(q):
-                w = j[q, i]
-                field = np.concatenate((field + w, field - w))
-            diag = np.concatenate((diag + field, diag - field))
+                w, half = j[q, i], 2**i
+                np.subtract(field[:half], w, out=field[half:2 * half])
+                field[:half] += w
+            f = field[:size]
+            np.subtract(diag[:size], f, out=diag[size:2 * size])
+            diag[:size] += f
         higher = [(key, c) for key, c in self.terms.items() if len(key) > 2]
-        if higher:
-            index = np.arange(2**n, dtype=np.int64)
+        chunk = 2**16  # the parities in chunks: no full-size int64 temporaries
+        for start in range(0, 2**n, chunk):
+            index = np.arange(start, min(start + chunk, 2**n), dtype=np.int64)
             for key, c in higher:
-                parity = np.zeros(2**n, dtype=np.int64)
+                parity = np.zeros(index.shape[0], dtype=np.int64)
                 for q in key:
                     parity ^= (index >> q) & 1
-                diag += c * (1 - 2 * parity)
+                diag[start:start + chunk] += c * (1 - 2 * parity)
         diag.setflags(write=False)
         return diag
 

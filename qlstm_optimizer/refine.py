@@ -18,8 +18,11 @@ Example:
 
 from __future__ import annotations
 
+import bisect
+import math
 import warnings
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -66,10 +69,15 @@ def run_refine(evaluate: Callable[[np.ndarray], float], method: str, history_x: 
     return None
 
 
+@lru_cache(maxsize=16)
+def _triu(n: int) -> tuple[np.ndarray, np.ndarray]:
+    return np.triu_indices(n)
+
+
 def _basis(d: np.ndarray) -> np.ndarray:
     """Rows ``[1, d_i, d_i d_j (i <= j)]`` of a full quadratic in the displacements ``d``."""
     n = d.shape[1]
-    iu, ju = np.triu_indices(n)
+    iu, ju = _triu(n)
     return np.hstack([np.ones((len(d), 1)), d, d[:, iu] * d[:, ju]])
 
 
@@ -84,7 +92,7 @@ def fit_quadratic(d: np.ndarray, f: np.ndarray, weights: np.ndarray
     coef = np.linalg.lstsq(A, f * weights, rcond=None)[0]
     g = coef[1:n + 1]
     H = np.zeros((n, n))
-    iu, ju = np.triu_indices(n)
+    iu, ju = _triu(n)
     H[iu, ju] = coef[n + 1:]
     H = H + H.T  # off-diagonal d_i d_j appears once, the diagonal d_i^2 needs the factor 2
     return g, H
@@ -100,19 +108,65 @@ def trust_region_step(g: np.ndarray, H: np.ndarray, radius: float) -> np.ndarray
             return V @ s
 
     def norm(mu: float) -> float:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return float(np.linalg.norm(a / (lam + mu)))
+        # |a / (lam + mu)|: the same arithmetic as np.linalg.norm (sqrt of the dot product),
+        # without its and errstate's Python overhead (called ~60 times per step).
+        x = a / (lam + mu)
+        return math.sqrt(x.dot(x))
 
-    lo = max(0.0, -lam[0]) + 1e-12
-    if norm(lo) <= radius:  # the "hard case": step to the boundary along the lowest curvature
-        s = -a / (lam + lo)
-        extra = np.sqrt(max(radius ** 2 - float(s @ s), 0.0))
-        return V @ s + extra * V[:, 0]
-    hi = lo + np.linalg.norm(g) / radius + abs(lam).max() + 1.0
-    for _ in range(100):  # |s(mu)| falls monotonically in mu: bisect |s| = radius
-        mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if norm(mid) > radius else (lo, mid)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo = max(0.0, -lam[0]) + 1e-12
+        if norm(lo) <= radius:  # the "hard case": step to the boundary along the lowest curvature
+            s = -a / (lam + lo)
+            extra = np.sqrt(max(radius ** 2 - float(s @ s), 0.0))
+            return V @ s + extra * V[:, 0]
+        hi = lo + np.linalg.norm(g) / radius + abs(lam).max() + 1.0
+        above = _known_side(a, lam, lo, hi, radius, norm)
+        for _ in range(100):  # |s(mu)| falls monotonically in mu: bisect |s| = radius
+            mid = 0.5 * (lo + hi)
+            side = above(mid)
+            new = (mid, hi) if (norm(mid) > radius if side is None else side) else (lo, mid)
+            if new == (lo, hi):
+                break  # a fixed point: every further step would leave it unchanged
+            lo, hi = new
     return V @ (-a / (lam + hi))
+
+
+def _known_side(a: np.ndarray, lam: np.ndarray, lo: float, hi: float, radius: float,
+                norm: Callable[[float], float]) -> Callable[[float], bool | None]:
+    """``mu -> norm(mu) > radius`` where that is certain without evaluating it, else None.
+
+    Why: the bisection above needs ~55 evaluations to pin the root to the last bit, most of them
+    far from the root. Newton on the secular equation ``1/|s(mu)| = 1/radius`` gives the root r
+    to about full precision; if ``norm`` (the bisection's own arithmetic) at r - delta and
+    r + delta lies beyond ``radius`` by a relative 1e-12 (far more than its rounding error, about
+    1e-15), then every mu outside [r - delta, r + delta] falls on the same side as these two
+    (|s| is strictly decreasing), so the bisection takes exactly the same steps while evaluating
+    only the ~25 mids inside the window. Returns ``lambda mu: None`` if that cannot be shown."""
+    a2 = (a * a).tolist()
+    lams = lam.tolist()
+    mu = lo
+    for _ in range(60):
+        g2 = q = 0.0
+        for ai2, li in zip(a2, lams, strict=True):
+            t = 1.0 / (li + mu)
+            g2 += ai2 * t * t
+            q += ai2 * t * t * t
+        if not (g2 > 0.0 and q > 0.0 and math.isfinite(g2) and math.isfinite(q)):
+            return lambda mu: None
+        gn = math.sqrt(g2)
+        step = (gn / radius - 1.0) * g2 / q  # Newton on 1/radius - 1/|s(mu)|
+        new = min(max(mu + step, lo), hi)
+        if abs(new - mu) <= 1e-15 * abs(new):
+            mu = new
+            break
+        mu = new
+    for rel in (1e-10, 1e-7, 1e-4):
+        delta = rel * max(abs(mu), 1e-300)
+        left, right = mu - delta, mu + delta
+        if left > lo and norm(left) > radius * (1.0 + 1e-12) and (
+                right < hi and norm(right) < radius * (1.0 - 1e-12)):
+            return lambda m: True if m <= left else (False if m >= right else None)
+    return lambda mu: None
 
 
 class QuadraticRefiner:
@@ -143,6 +197,12 @@ class QuadraticRefiner:
         self.box = box
         # (point, best value when proposed, predicted decrease or None, model points, step/radius)
         self._pending: tuple[np.ndarray, float, float | None, int, float] | None = None
+        # Incremental forms of np.array(xs) and np.unique(xs, axis=0) (rebuilding them on every
+        # step was most of the refine's own time): see _points and _distinct.
+        self._array: np.ndarray = np.empty((0, n))
+        self._sums: dict[tuple[float, ...], list[float]] = {}
+        self._sorted: list[tuple[float, ...]] = []
+        self._counted = 0
 
     @property
     def converged(self) -> bool:
@@ -159,8 +219,34 @@ class QuadraticRefiner:
 
     def _is_new(self, x: np.ndarray) -> bool:
         """False for a point already evaluated (re-evaluating it would teach nothing)."""
-        gap = np.min(np.linalg.norm(np.array(self.xs) - x, axis=1))
+        gap = np.min(np.linalg.norm(self._points() - x, axis=1))
         return bool(gap > 1e-12 * max(1.0, float(np.linalg.norm(x))))
+
+    def _points(self) -> np.ndarray:
+        """``np.array(self.xs)``, rebuilt only when points were added."""
+        if len(self._array) != len(self.xs):
+            self._array = np.array(self.xs)
+        return self._array
+
+    def _distinct(self) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct points in lexicographic order and the mean value of each: exactly what
+        ``np.unique(xs, axis=0, return_inverse=True)`` and a ``bincount`` mean give (same order,
+        sums in the order told), kept up to date point by point."""
+        if self._counted > len(self.xs):  # xs shrank behind our back: start over
+            self._sums, self._sorted, self._counted = {}, [], 0
+        for x, f in zip(self.xs[self._counted:], self.fs[self._counted:], strict=True):
+            key = tuple(x.tolist())
+            entry = self._sums.get(key)
+            if entry is None:
+                self._sums[key] = [0.0 + f, 1]
+                bisect.insort(self._sorted, key)
+            else:
+                entry[0] += f
+                entry[1] += 1
+        self._counted = len(self.xs)
+        X = np.array(self._sorted)
+        F = np.array([self._sums[key][0] / self._sums[key][1] for key in self._sorted])
+        return X, F
 
     def _clip(self, x: np.ndarray) -> np.ndarray:
         return x if self.box is None else np.clip(x, self.box[:, 0], self.box[:, 1])
@@ -185,8 +271,7 @@ class QuadraticRefiner:
     def _next(self) -> tuple[np.ndarray, float, float | None, int, float]:
         # Repeated points (a re-evaluated best point, retried trials) count once, at their mean
         # value: duplicates would otherwise fill the nearest-point set with one location.
-        X, inverse = np.unique(np.array(self.xs), axis=0, return_inverse=True)
-        F = np.bincount(inverse.ravel(), weights=self.fs) / np.bincount(inverse.ravel())
+        X, F = self._distinct()
         b = int(np.argmin(F))
         xb, fb = X[b], F[b]
         d = (X - xb) / self.radius
@@ -204,7 +289,8 @@ class QuadraticRefiner:
             n = X.shape[1]
             D = d[near[1:]] if len(near) > 1 else np.zeros((0, n))
             s = np.eye(n)[0] if len(D) == 0 else np.linalg.svd(D, full_matrices=True)[2][-1]
-            if any(np.linalg.norm(d[j] - s) < 0.5 for j in near):
+            gaps = d[near] - s  # np.vecdot per row: the same dot as np.linalg.norm of each row
+            if (np.sqrt(np.vecdot(gaps, gaps)) < 0.5).any():
                 s = -s
             # If the box clips that direction onto a known point (a parameter at its bound, or
             # fixed), try its opposite and then the coordinate axes before giving up a radius.

@@ -134,3 +134,33 @@ def test_conversion_cache_entry_dies_with_the_operator():
     del op
     gc.collect()
     assert key not in hm._OP_CACHE
+
+
+def test_diagonal_memory_guard_names_the_size_and_the_limit(monkeypatch):
+    h = DiagonalHamiltonian(20, {(0, 1): 1.0})
+    monkeypatch.setattr(hm, "MAX_DIAGONAL_BYTES", hm.diagonal_build_bytes(20) - 1)
+    match = r"20 qubits needs 16\.0 MiB to build \(limit 16\.0 MiB"
+    with pytest.raises(MemoryError, match=match) as info:
+        h.diagonal()
+    assert "limit" in str(info.value) and "MAX_DIAGONAL_BYTES" in str(info.value)
+    assert "_diagonal" not in vars(h)  # refused before allocating
+    # 29 qubits: 6 GiB to build with the default 4 GiB budget, refused at once.
+    with pytest.raises(MemoryError, match="29 qubits"):
+        DiagonalHamiltonian(29, {(0, 1): 1.0}).diagonal()
+    monkeypatch.setattr(hm, "MAX_DIAGONAL_BYTES", hm.diagonal_build_bytes(20))
+    assert h.diagonal().shape == (2**20,)
+
+
+def test_diagonal_build_peak_is_within_its_estimate():
+    import tracemalloc
+
+    n = 18
+    h = DiagonalHamiltonian(n, {**{(i, (i + 3) % n): 0.5 for i in range(n)},
+                                **{(i,): 0.25 for i in range(n)}, (0, 1, 2, 5): 0.3})
+    tracemalloc.start()
+    diag = h.diagonal()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak <= hm.diagonal_build_bytes(n), peak / diag.nbytes
+    np.testing.assert_allclose(diag[:64], h.energy_of_bits(
+        (np.arange(64)[:, None] >> np.arange(n)) & 1), atol=1e-12)

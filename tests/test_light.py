@@ -52,3 +52,43 @@ def test_pretrained_model_runs_with_torch_and_aer_blocked():
     """)
     assert proc.returncode == 0, proc.stderr
     assert "ok" in proc.stdout
+
+
+def test_package_face_is_lazy():
+    """`import qlstm_optimizer` and the SciPy method must not pay for qiskit-algorithms (seconds
+    of import) nor for the optional extras; the Qiskit adapter imports them on first use."""
+    proc = _run("""
+        import sys
+        import qlstm_optimizer
+        from qlstm_optimizer import qlstm
+        import qlstm_optimizer.sim
+        heavy = [m for m in ("qiskit", "qiskit_algorithms", "torch", "optuna") if m in sys.modules]
+        assert not heavy, heavy
+        assert callable(qlstm)
+        # Submodules are attributes on first use, as when the face imported them eagerly.
+        assert qlstm_optimizer.hamiltonian.DiagonalHamiltonian is not None
+        assert "qiskit" not in sys.modules
+        from qlstm_optimizer import QLSTMOptimizer  # the adapter still imports on demand
+        assert "qiskit_algorithms" in sys.modules
+        print("ok")
+    """)
+    assert proc.returncode == 0, proc.stderr
+    assert "ok" in proc.stdout
+
+
+def test_every_public_name_resolves_and_is_listed():
+    import qlstm_optimizer
+
+    listed = dir(qlstm_optimizer)
+    assert set(qlstm_optimizer.__all__) == set(qlstm_optimizer._LAZY) | {"__version__"}
+    for name in qlstm_optimizer.__all__:
+        assert name in listed, name
+        assert getattr(qlstm_optimizer, name) is not None, name
+    assert qlstm_optimizer.QLSTMOptimizer.__module__ == "qlstm_optimizer.qiskit"
+    assert qlstm_optimizer.qaoa_energy.__module__ == "qlstm_optimizer.sim.numpy_qaoa"
+    try:
+        qlstm_optimizer.no_such_name  # noqa: B018
+    except AttributeError as exc:
+        assert "no_such_name" in str(exc)
+    else:
+        raise AssertionError("an unknown attribute must raise AttributeError")

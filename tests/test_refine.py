@@ -235,3 +235,39 @@ def test_every_refine_stops_on_its_step_size_under_noise(refine, noise):
                         np.zeros(2), maxfev=5000, refine=refine, hamiltonian=problem)
     assert res.nfev < 1000 and res.success, (refine, res.nfev)
     assert problem.rho(qaoa_energy(problem, res.x), 1) > 0.8
+
+
+def _reference_trust_region_step(g, H, radius):
+    """The plain algorithm (100 bisection steps, np.linalg.norm each): the fast one in
+    refine.py must take exactly its steps."""
+    lam, V = np.linalg.eigh(H)
+    a = V.T @ g
+    if lam[0] > 0:
+        s = -a / lam
+        if np.linalg.norm(s) <= radius:
+            return V @ s
+
+    def norm(mu):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return float(np.linalg.norm(a / (lam + mu)))
+
+    lo = max(0.0, -lam[0]) + 1e-12
+    if norm(lo) <= radius:
+        s = -a / (lam + lo)
+        return V @ s + np.sqrt(max(radius ** 2 - float(s @ s), 0.0)) * V[:, 0]
+    hi = lo + np.linalg.norm(g) / radius + abs(lam).max() + 1.0
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if norm(mid) > radius else (lo, mid)
+    return V @ (-a / (lam + hi))
+
+
+def test_trust_region_step_is_bitwise_the_plain_bisection():
+    rng = np.random.default_rng(17)
+    for _ in range(400):
+        n = int(rng.integers(1, 7))
+        A = rng.normal(size=(n, n)) * 10.0 ** rng.uniform(-3, 2)
+        g = rng.normal(size=n) * 10.0 ** rng.uniform(-6, 2)
+        radius = float(10.0 ** rng.uniform(-2, 1))
+        np.testing.assert_array_equal(trust_region_step(g, A + A.T, radius),
+                                      _reference_trust_region_step(g, A + A.T, radius))

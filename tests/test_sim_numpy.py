@@ -11,7 +11,7 @@ from qiskit.quantum_info import SparsePauliOp, Statevector
 from scipy.linalg import expm
 
 from qlstm_optimizer.hamiltonian import DiagonalHamiltonian
-from qlstm_optimizer.sim import mixer
+from qlstm_optimizer.sim import engine, mixer
 from qlstm_optimizer.sim import numpy_qaoa as nq
 from qlstm_optimizer.sim.numpy_qaoa import (
     StatevectorTooLargeError,
@@ -145,6 +145,20 @@ def test_batch_equals_single_and_shapes():
     np.testing.assert_allclose(raw, qaoa_state(h, xs), atol=1e-13)
 
 
+@pytest.mark.parametrize("n", [3, 8, 10, 13, 16])
+def test_a_vector_has_the_same_energy_to_the_last_bit_alone_or_in_any_batch(n, monkeypatch):
+    """Optimizers compare energies of points evaluated in different batch shapes (the Optuna
+    sampler asks the points minimize_qaoa evaluates): no strategy may change the rounding."""
+    h = instance("maxcut", n, seed=n)
+    xs = np.random.default_rng(n).uniform(-2, 2, (9, 4))
+    singles = np.array([qaoa_energy(h, x) for x in xs])
+    np.testing.assert_array_equal(qaoa_energy(h, xs), singles)
+    np.testing.assert_array_equal(qaoa_energy(h, xs[3:5]), singles[3:5])
+    monkeypatch.setattr(engine, "BATCH_MAX_AMPLITUDES", 2 ** (n - 1))  # sub-batches of 1-2
+    engine._PLANS.clear()
+    np.testing.assert_array_equal(qaoa_energy(h, xs), singles)
+
+
 def test_uniform_superposition_has_the_constant_energy():
     h = instance("maxcut", 6, seed=4)
     assert qaoa_energy(h, [0.0, 0.0, 0.0, 0.0]) == pytest.approx(h.constant, abs=1e-12)
@@ -163,13 +177,16 @@ def test_level_plan_gives_the_same_energies(weights, monkeypatch):
     else:
         terms = {(i, j): rng.normal() for i in range(n) for j in range(i + 1, n)}
     h = DiagonalHamiltonian(n, terms, 0.3)
-    monkeypatch.setattr(nq, "_FOLD_MIN_QUBITS", 2)  # n = 9: fold here too
-    plan, symmetric = nq._phase_plan(h.diagonal())
-    assert (plan is None) == (weights == "real")
-    assert symmetric == (weights != "quarter")  # linear Z terms break the flip symmetry
+    monkeypatch.setattr(engine, "_FOLD_MIN_QUBITS", 2)  # n = 9: fold here too
+    monkeypatch.setattr(engine, "_PLANS", type(engine._PLANS)())
+    plan = engine.get_plan(h.diagonal())
+    assert (plan.levels is None) == (weights == "real")
+    assert plan.folded == (weights != "quarter")  # linear Z terms break the flip symmetry
     xs = rng.uniform(-3, 3, (4, 6))
     fast = qaoa_energy(h, xs)
-    monkeypatch.setattr(nq, "_phase_plan", lambda diagonal: (None, False))
+    monkeypatch.setattr(engine, "_find_levels", lambda diagonal: None)
+    monkeypatch.setattr(engine, "_FOLD_MIN_QUBITS", 64)
+    monkeypatch.setattr(engine, "_PLANS", type(engine._PLANS)())
     np.testing.assert_allclose(fast, qaoa_energy(h, xs), atol=1e-12)
 
 
@@ -177,18 +194,18 @@ def test_level_plan_gives_the_same_energies(weights, monkeypatch):
 def test_flip_symmetric_fold_equals_the_full_simulation(n, monkeypatch):
     """Max-Cut/SK (even Z products only): simulating half the amplitudes gives the same states
     and energies as the full simulation, for single vectors and batches."""
-    monkeypatch.setattr(nq, "_FOLD_MIN_QUBITS", 2)  # fold every size here
-    nq._PLANS.clear()
+    monkeypatch.setattr(engine, "_FOLD_MIN_QUBITS", 2)  # fold every size here
+    monkeypatch.setattr(engine, "_PLANS", type(engine._PLANS)())
     rng = np.random.default_rng(n)
     terms = {(i, j): rng.normal() for i in range(n) for j in range(i + 1, n)}
     if n >= 4:
         terms[(0, 1, 2, 3)] = 0.3  # even-order products keep the symmetry too
     h = DiagonalHamiltonian(n, terms, -0.2)
-    assert nq._phase_plan(h.diagonal())[1]
+    assert engine.get_plan(h.diagonal()).folded
     xs = rng.uniform(-3, 3, (3, 6))
     folded_e, folded_s = qaoa_energy(h, xs), qaoa_state(h, xs)
-    monkeypatch.setattr(nq, "_FOLD_MIN_QUBITS", 64)  # never fold
-    nq._PLANS.clear()
+    monkeypatch.setattr(engine, "_FOLD_MIN_QUBITS", 64)  # never fold
+    engine._PLANS.clear()
     np.testing.assert_allclose(folded_e, qaoa_energy(h, xs), atol=1e-12)
     np.testing.assert_allclose(folded_s, qaoa_state(h, xs), atol=1e-12)
 
@@ -226,6 +243,17 @@ def test_bad_parameters_raise(x, p, match):
         check_parameters(x, p)
 
 
+def test_low_level_functions_name_a_bad_params_shape():
+    from qlstm_optimizer.sim.numpy_qaoa import qaoa_diagonal_energies
+
+    diag = np.array([1.0, -1.0, -1.0, 1.0])
+    for call in (qaoa_diagonal_energies, qaoa_statevectors):
+        with pytest.raises(ValueError, match=r"params must be a \(B, 2p\) batch"):
+            call(diag, np.zeros(2))
+        with pytest.raises(ValueError, match="even length"):
+            call(diag, np.zeros((1, 3)))
+
+
 def test_statevector_too_large_points_to_analytic():
     big = DiagonalHamiltonian(31, {(0, 1): 1.0})  # never allocated: the check comes first
     with pytest.raises(StatevectorTooLargeError, match="analytic_p1_energy"):
@@ -233,12 +261,100 @@ def test_statevector_too_large_points_to_analytic():
 
 
 def test_statevector_batch_over_limit(monkeypatch):
-    monkeypatch.setattr(nq, "MAX_STATEVECTOR_BYTES", 2**10 * 16 * 3)
+    """Returned states count in full; energies of a large batch do not (one row at a time)."""
+    monkeypatch.setattr(nq, "MAX_STATEVECTOR_BYTES", nq.memory_needed(10, 3, states=True))
     h = DiagonalHamiltonian(10, {(0, 1): 1.0})
-    qaoa_energy(h, np.zeros((3, 2)))  # exactly at the limit: fine
-    with pytest.raises(StatevectorTooLargeError, match="smaller batch"):
-        qaoa_energy(h, np.zeros((4, 2)))
+    h.diagonal()
+    qaoa_state(h, np.zeros((3, 2)))  # exactly at the limit: fine
+    with pytest.raises(StatevectorTooLargeError, match="smaller batch") as info:
+        qaoa_state(h, np.zeros((4, 2)))
+    assert "4 statevector(s) of 2**10" in str(info.value) and "limit" in str(info.value)
+    assert qaoa_energy(h, np.zeros((400, 2))).shape == (400,)
     assert issubclass(StatevectorTooLargeError, MemoryError)
+
+
+def test_memory_check_uses_the_peak_and_the_diagonal_build():
+    """28 qubits: a 4 GiB statevector; with the measured peak and the diagonal to build it
+    needs far more than the 4 GiB budget and is refused before anything is allocated."""
+    need = nq.memory_needed(28, diagonal_built=False)
+    assert need >= 16 * 2**28 * nq.PEAK_STATE_FACTOR + 1.5 * 8 * 2**28
+    match = r"28 qubits needs about \d+\.\d GiB"
+    with pytest.raises(StatevectorTooLargeError, match=match) as info:
+        qaoa_energy(DiagonalHamiltonian(28, {(0, 1): 1.0}), [0.1, 0.2])
+    assert "limit 4.0 GiB" in str(info.value) and "MAX_STATEVECTOR_BYTES" in str(info.value)
+    # 26 qubits passes the check (4 x less) and then builds: monkeypatch the budget instead.
+    assert nq.memory_needed(26, diagonal_built=False) < nq.MAX_STATEVECTOR_BYTES
+
+
+def test_memory_check_counts_an_unbuilt_diagonal(monkeypatch):
+    h = DiagonalHamiltonian(12, {(0, 1): 1.0})
+    monkeypatch.setattr(nq, "MAX_STATEVECTOR_BYTES", nq.memory_needed(12))
+    with pytest.raises(StatevectorTooLargeError, match="12 qubits"):
+        qaoa_energy(h, [0.1, 0.2])  # the diagonal is not built yet: it would not fit
+    assert "_diagonal" not in vars(h)  # refused before building it
+    h.diagonal()
+    assert isinstance(qaoa_energy(h, [0.1, 0.2]), float)  # built: the evaluation alone fits
+
+
+@pytest.mark.parametrize("kind,n", [("maxcut", 11), ("sk", 11), ("ising", 9), ("real", 10),
+                                    ("maxcut", 4), ("ising", 1), ("maxcut", 13), ("ising", 12)])
+def test_in_place_chunked_path_equals_the_batched_path(kind, n, monkeypatch):
+    """The one-vector-in-place strategy (large states) gives the batched strategy's energies
+    and states; small chunks exercise every chunk loop (and the compact level index)."""
+    if kind == "real":
+        rng = np.random.default_rng(n)
+        h = DiagonalHamiltonian(n, {(i, (i + 1) % n): rng.normal() for i in range(n)})
+    else:
+        h = instance(kind, n, seed=n)
+    xs = np.random.default_rng(1).uniform(-3, 3, (3, 6))
+    batched_e, batched_s = qaoa_energy(h, xs), qaoa_state(h, xs)
+    monkeypatch.setattr(engine, "CHUNK", 2**5)
+    monkeypatch.setattr(engine, "IN_PLACE_MIN_AMPLITUDES", 1)  # always one vector in place
+    monkeypatch.setattr(engine, "_PLANS", type(engine._PLANS)())
+    assert engine.rows_per_batch(engine.get_plan(h.diagonal())) == 0
+    np.testing.assert_allclose(qaoa_energy(h, xs), batched_e, atol=1e-12)
+    np.testing.assert_allclose(qaoa_state(h, xs), batched_s, atol=1e-12)
+    assert qaoa_energy(h, xs[0]) == pytest.approx(batched_e[0], abs=1e-12)
+
+
+def test_strategy_by_size(monkeypatch):
+    """Small states in sub-batches (a split batch gives the one-batch energies), large ones one
+    at a time in place."""
+    h = instance("maxcut", 12, seed=1)
+    plan = engine.get_plan(h.diagonal())
+    assert engine.rows_per_batch(plan) == engine.BATCH_MAX_AMPLITUDES // 2**11
+    xs = np.random.default_rng(2).uniform(-2, 2, (40, 4))
+    whole = qaoa_energy(h, xs)
+    monkeypatch.setattr(engine, "BATCH_MAX_AMPLITUDES", 3 * 2**11)  # sub-batches of 3 rows
+    assert engine.rows_per_batch(plan) == 3
+    np.testing.assert_allclose(qaoa_energy(h, xs), whole, atol=1e-12)
+    singles = np.array([qaoa_state(h, x) for x in xs[:7]])
+    np.testing.assert_allclose(qaoa_state(h, xs[:7]), singles, atol=1e-12)
+    large = DiagonalHamiltonian(19, {(0, 1): 1.0})  # 2**18 folded amplitudes: in place
+    assert engine.rows_per_batch(engine.get_plan(large.diagonal())) == 0
+
+
+def test_peak_memory_of_an_evaluation_is_within_the_factor(monkeypatch):
+    """tracemalloc peak of a first evaluation (level plan built) and a steady one, beyond the
+    diagonal, for folded and unfolded Hamiltonians, against PEAK_STATE_FACTOR statevectors.
+    (Chunks shrunk so that n = 16 behaves as n = 24 does with the real chunk size.)"""
+    import tracemalloc
+
+    monkeypatch.setattr(engine, "CHUNK", 2**9)
+    monkeypatch.setattr(engine, "IN_PLACE_MIN_AMPLITUDES", 2**10)
+    n = 16
+    for h in (instance("maxcut", n, seed=3), DiagonalHamiltonian(
+            n, {**{(i, (i + 1) % n): 1.0 for i in range(n)}, **{(i,): 0.5 for i in range(n)}})):
+        h.diagonal()
+        x = np.array([0.3, -0.2, 0.5, 0.1, -0.4, 0.2])
+        for _ in range(2):  # first call (builds the level index), then a steady call
+            tracemalloc.start()
+            qaoa_energy(h, x)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            # (the fixed allowance scaled like the chunk: 2**9 instead of 2**16 amplitudes)
+            allowance = nq.PEAK_EXTRA_BYTES * 2**9 / 2**16
+            assert peak <= nq.PEAK_STATE_FACTOR * 16 * 2**n + allowance, peak / (16 * 2**n)
 
 
 def test_sampled_energy_converges_and_is_reproducible():
@@ -269,7 +385,7 @@ def test_phase_plan_dies_with_the_hamiltonian():
     h = DiagonalHamiltonian(8, {(0, 1): 0.5, (1, 2): 0.5})
     qaoa_energy(h, [0.1, 0.2])
     key = id(h.diagonal())
-    assert nq._PLANS[key][1][0] is not None  # integer-grid energies: a level plan
+    assert engine._PLANS[key][1].levels is not None  # integer-grid energies: a level plan
     del h
     gc.collect()
-    assert key not in nq._PLANS
+    assert key not in engine._PLANS

@@ -1,6 +1,7 @@
 """Exact QAOA simulators.
 
-* :mod:`~qlstm_optimizer.sim.numpy_qaoa` - NumPy statevector, any diagonal Hamiltonian, n <= ~28.
+* :mod:`~qlstm_optimizer.sim.numpy_qaoa` - NumPy statevector, any diagonal Hamiltonian, n <= ~26
+  in the default 4 GiB budget (:mod:`~qlstm_optimizer.sim.engine` picks the strategy by size).
 * :mod:`~qlstm_optimizer.sim.analytic` - closed-form p = 1 energies for Ising (Z + ZZ)
   Hamiltonians of any size (thousands of qubits).
 * :mod:`~qlstm_optimizer.sim.torch_qaoa` - batched, differentiable torch twin for training.

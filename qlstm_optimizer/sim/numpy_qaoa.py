@@ -7,7 +7,8 @@ The state is Qiskit's ``QAOAAnsatz(H, reps=p)`` with parameters
 
 (up to a global phase, which Qiskit drops for the identity term). Because H is diagonal the cost
 layer is one element-wise phase, and the mixer is a tensor power of one 2x2 rotation, applied
-a few qubits at a time as small matrix products, so there is no circuit construction at all.
+a few qubits at a time as small matrix products, so there is no circuit construction at all
+(:mod:`~qlstm_optimizer.sim.engine` does the evolution; this module checks the inputs).
 
 Example:
     >>> from qlstm_optimizer.hamiltonian import DiagonalHamiltonian
@@ -20,22 +21,25 @@ Example:
 
 from __future__ import annotations
 
-import weakref
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 
-from ..hamiltonian import DiagonalHamiltonian, as_hamiltonian
-from .mixer import _blocks, _mix, _mixer_block, apply_mixer
+from ..hamiltonian import DiagonalHamiltonian, as_hamiltonian, diagonal_build_bytes, format_bytes
+from . import engine
+from .mixer import apply_mixer
 
-# Refuse statevector batches larger than this many bytes (complex128): a clear error beats swapping.
+# Refuse an evaluation whose working memory would exceed this many bytes: a clear error beats
+# swapping. Compared with the measured peak (below), not with the bare statevector.
 MAX_STATEVECTOR_BYTES = 4 * 2**30
-
-# Flip-symmetric Hamiltonians are simulated on half the amplitudes (see _simulate) from this
-# size on; below it the fold's extra NumPy calls cost more than the halved work (measured:
-# n = 8 p = 3 0.045 -> 0.060 ms folded; n = 12 p = 3 0.165 -> 0.122 ms).
-_FOLD_MIN_QUBITS = 10
+# Peak memory of one evaluation as a multiple of its statevector (16 * 2**n bytes) plus a fixed
+# allowance (chunk scratch and temporaries), beyond the Hamiltonian's diagonal: one state in
+# place (half of it for flip-symmetric Hamiltonians) and the level index. Measured with
+# tracemalloc on the first call (which builds the level plan): 1.135 at n = 24 and 1.17 at
+# n = 22 without the fold, 0.57-0.60 with it (bench.sim_speed memory section; asserted in
+# tests/test_sim_numpy.py). An index of more than 65536 levels takes 0.25 instead of 0.125.
+PEAK_STATE_FACTOR = 1.25
+PEAK_EXTRA_BYTES = 16 * 2**20
 
 
 class StatevectorTooLargeError(MemoryError):
@@ -76,92 +80,58 @@ def check_parameters(x: Any, p: int | None = None) -> tuple[np.ndarray, bool]:
     return batch, was_1d
 
 
-def _check_memory(num_qubits: int, batch: int) -> None:
-    need = batch * 2**num_qubits * 16
+def memory_needed(num_qubits: int, batch: int = 1, states: bool = False,
+                  diagonal_built: bool = True) -> int:
+    """Bytes an evaluation of ``batch`` parameter vectors needs at its peak: the measured
+    working set of one evaluation (:data:`PEAK_STATE_FACTOR` statevectors: large batches are
+    simulated one vector at a time), the returned states if ``states``, and building the
+    Hamiltonian's diagonal if it is not built yet.
+
+    Example:
+        >>> round(memory_needed(24) / (16 * 2**24), 3)
+        1.312
+    """
+    state = 16 * 2**num_qubits
+    need = PEAK_STATE_FACTOR * state + PEAK_EXTRA_BYTES + (batch * state if states else 0)
+    if not diagonal_built:
+        need += diagonal_build_bytes(num_qubits)
+    return int(need)
+
+
+def _check_memory(num_qubits: int, batch: int, states: bool = False,
+                  diagonal_built: bool = True) -> None:
+    need = memory_needed(num_qubits, batch, states, diagonal_built)
     if num_qubits > 30 or need > MAX_STATEVECTOR_BYTES:
+        what = (f"{batch} statevector(s) of 2**{num_qubits} amplitudes" if states
+                else f"an evaluation on {num_qubits} qubits")
         raise StatevectorTooLargeError(
-            f"a statevector batch of {batch} x 2**{num_qubits} amplitudes needs "
-            f"{need / 2**30:.1f} GiB (limit {MAX_STATEVECTOR_BYTES / 2**30:.0f} GiB); for p = 1 "
-            "use qlstm_optimizer.sim.analytic_p1_energy, which scales to thousands of qubits, "
-            "or evaluate a smaller batch"
+            f"{what} needs about {format_bytes(need)} at its peak (limit "
+            f"{format_bytes(MAX_STATEVECTOR_BYTES)}, qlstm_optimizer.sim.numpy_qaoa."
+            "MAX_STATEVECTOR_BYTES); for p = 1 use qlstm_optimizer.sim.analytic_p1_energy, which "
+            "scales to thousands of qubits"
+            + (", or evaluate a smaller batch" if states and batch > 1 else "")
         )
 
 
-# Phase plans: when every energy lies on a grid constant + q * m (integer m; e.g. any Max-Cut
-# with integer weights), exp(-i gamma E) is computed once per level and gathered, instead of a
-# cos and sin per basis state (~5-10x faster at n = 12..16). Cached by id for read-only arrays
-# that own their data (DiagonalHamiltonian.diagonal() returns such an array); the weak reference
-# detects a recycled id.
-_PLANS: OrderedDict[int, tuple[Any, tuple[Any, bool]]] = OrderedDict()
-_PLAN_CACHE_SIZE = 8
+def _diagonal(h: DiagonalHamiltonian, batch: int, states: bool = False) -> np.ndarray:
+    """``h.diagonal()`` after the memory check (which counts building it if not cached yet)."""
+    _check_memory(h.num_qubits, batch, states, diagonal_built="_diagonal" in vars(h))
+    return h.diagonal()
 
 
-def _find_levels(diagonal: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    dim = diagonal.shape[0]
-    if dim < 64:
-        return None
-    low = float(diagonal.min())
-    shifted = diagonal - low
-    span = float(shifted.max())
-    if span == 0.0:
-        return np.array([low]), np.zeros(dim, dtype=np.int32)
-    positive = shifted[shifted > span * 1e-11]
-    smallest = float(positive.min())
-    tol = 1e-11 * max(1.0, span, abs(low))
-    for divisor in range(1, 7):
-        step = smallest / divisor
-        count = int(round(span / step)) + 1
-        if count > dim // 4:
-            return None
-        index = np.rint(shifted / step)
-        if np.abs(index * step - shifted).max() <= tol:
-            # int32 halves the index memory (it is as long as the diagonal).
-            return low + step * np.arange(count), index.astype(np.int32)
-    return None
-
-
-def _phase_plan(diagonal: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray] | None, bool]:
-    """``(level plan or None, flip-symmetric?)``, cached for read-only arrays owning their data."""
-    if diagonal.flags.writeable or diagonal.base is not None:
-        return None, _flip_symmetric(diagonal)  # no level search without a cache to keep it
-    key = id(diagonal)
-    entry = _PLANS.get(key)
-    if entry is not None and entry[0]() is diagonal:
-        _PLANS.move_to_end(key)
-        return entry[1]
-    found = _find_levels(diagonal), _flip_symmetric(diagonal)
-    # The callback drops the entry as soon as the diagonal dies, so a large plan never
-    # outlives its Hamiltonian (an evicted entry's weakref dies with it and never fires).
-    _PLANS[key] = (weakref.ref(diagonal, lambda _, key=key: _PLANS.pop(key, None)), found)
-    while len(_PLANS) > _PLAN_CACHE_SIZE:
-        _PLANS.popitem(last=False)
-    return found
-
-
-def _phases(gammas: np.ndarray, diagonal: np.ndarray, plan: Any) -> Any:
-    """A function ``layer -> exp(-i gamma_layer diag)`` (B, 2**n) for gammas (B, p), writing
-    into an optional ``out``. With a level plan the per-level values of all layers are computed
-    in one call up front (fewer small NumPy calls at small n)."""
-    if plan is not None:
-        levels, index = plan
-        values = np.exp(np.multiply.outer(-1j * gammas, levels))  # (B, p, levels)
-
-        def level_phase(layer: int, out: np.ndarray | None = None) -> np.ndarray:
-            # mode="clip": with out= and the default mode="raise" NumPy buffers the result.
-            return np.take(values[:, layer], index, axis=1, out=out, mode="clip")
-
-        return level_phase
-
-    def direct_phase(layer: int, out: np.ndarray | None = None) -> np.ndarray:
-        angle = np.multiply.outer(-gammas[:, layer], diagonal)
-        if out is None:
-            out = np.empty(angle.shape, dtype=np.complex128)
-        # cos/sin into the complex array's views: ~1.7x faster than np.exp(1j * angle).
-        np.cos(angle, out=out.real)
-        np.sin(angle, out=out.imag)
-        return out
-
-    return direct_phase
+def _checked(diagonal: Any, params: Any, states: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Diagonal and (B, 2p) parameters for the low-level functions taking a bare diagonal."""
+    diagonal = np.asarray(diagonal, dtype=np.float64)
+    if diagonal.ndim != 1:
+        raise ValueError(f"a diagonal is a 1-D array, got shape {diagonal.shape}")
+    params = np.asarray(params, dtype=np.float64)
+    if params.ndim != 2:
+        raise ValueError(f"params must be a (B, 2p) batch, got shape {params.shape}")
+    length = params.shape[1]
+    if length == 0 or length % 2:
+        raise ValueError(f"a QAOA parameter vector has even length 2p, got length {length}")
+    _check_memory(max(diagonal.shape[0], 1).bit_length() - 1, params.shape[0], states)
+    return diagonal, params
 
 
 def qaoa_statevectors(diagonal: np.ndarray, params: np.ndarray) -> np.ndarray:
@@ -173,81 +143,7 @@ def qaoa_statevectors(diagonal: np.ndarray, params: np.ndarray) -> np.ndarray:
         >>> qaoa_statevectors(np.array([1.0, -1.0]), np.zeros((1, 2))).round(6).tolist()
         [[(0.707107+0j), (0.707107+0j)]]
     """
-    states, folded = _simulate(diagonal, params)
-    return np.concatenate([states, states[:, ::-1]], axis=1) if folded else states
-
-
-def _flip_symmetric(diagonal: np.ndarray) -> bool:
-    """True if H is invariant under flipping every spin (only even products of Z: Max-Cut,
-    SK) and large enough for the fold to pay. Flipping every bit of index i gives
-    2**n - 1 - i, i.e. the reversed diagonal."""
-    return (diagonal.shape[0] >= 2**_FOLD_MIN_QUBITS
-            and bool(np.array_equal(diagonal, diagonal[::-1])))
-
-
-def _simulate(diagonal: np.ndarray, params: np.ndarray) -> tuple[np.ndarray, bool]:
-    """The QAOA states, or for a flip-symmetric diagonal only their first half.
-
-    Why the fold: |+>^n, exp(-i gamma H) and exp(-i beta sum X) all commute with X^(x)n when H is
-    flip-symmetric, so psi(z) = psi(not z): the top qubit's half ``phi`` (amplitudes with the
-    top bit 0) determines the rest, ``psi = [phi, phi reversed]``. On ``phi`` the mixer of
-    qubits 0..n-2 acts as usual and the top qubit's ``exp(-i beta X)`` becomes
-    ``cos(beta) phi - i sin(beta) phi reversed``: half the memory and about half the work.
-    Returns ``(states, folded)`` with states (B, 2**n), or (B, 2**(n-1)) if folded.
-    """
-    diagonal = np.asarray(diagonal, dtype=np.float64)
-    dim = diagonal.shape[0]
-    num_qubits = dim.bit_length() - 1
-    if dim < 2 or dim != 2**num_qubits:
-        raise ValueError(f"a diagonal has length 2**n with n >= 1, got {dim}")
-    params = np.asarray(params, dtype=np.float64)
-    batch, length = params.shape
-    if length == 0 or length % 2:
-        raise ValueError(f"a QAOA parameter vector has even length 2p, got length {length}")
-    _check_memory(num_qubits, batch)
-    p = length // 2
-    plan, folded = _phase_plan(diagonal)
-    mixed_qubits = num_qubits - 1 if folded else num_qubits
-    if folded:  # the phases of the first half only (a view of the level index, no copy)
-        half = dim // 2
-        plan = None if plan is None else (plan[0], plan[1][:half])
-        diagonal = diagonal[:half]
-    phase = _phases(params[:, p:], diagonal, plan)
-    sizes = set(_blocks(mixed_qubits))
-    if batch * p * sum(4**k for k in sizes) <= 2**18:
-        # Small batches: all layers' mixer blocks in one set of NumPy calls (per-call overhead
-        # dominates at small n). Large batches build them per layer to bound memory.
-        betas = params[:, :p].ravel()
-        every = {k: _mixer_block(betas, k).reshape(batch, p, 2**k, 2**k) for k in sizes}
-
-        def layer_blocks(layer: int) -> dict[int, np.ndarray]:
-            return {k: mats[:, layer] for k, mats in every.items()}
-    else:
-
-        def layer_blocks(layer: int) -> dict[int, np.ndarray]:
-            return {k: _mixer_block(params[:, layer], k) for k in sizes}
-
-    if folded:
-        cos, minus_i_sin = np.cos(params[:, :p]), -1j * np.sin(params[:, :p])
-    states = phase(0)
-    work = np.empty_like(states)
-    for k in range(p):
-        if k:
-            states *= phase(k, out=work)
-        # |+>^n has equal amplitudes 2**(-n/2): the first layer's state is a pure phase, and
-        # the normalisation is folded into the first mixer block.
-        scale = 2 ** (-num_qubits / 2) if k == 0 else 1.0
-        states, work = _mix(states, layer_blocks(k), mixed_qubits, work, scale)
-        if folded:  # the top qubit: cos(beta) phi - i sin(beta) phi[::-1]
-            np.multiply(states[:, ::-1], minus_i_sin[:, k, None], out=work)
-            states *= cos[:, k, None]
-            states += work
-    return states, folded
-
-
-def _energies(states: np.ndarray, diagonal: np.ndarray) -> np.ndarray:
-    # einsum's own loop, not BLAS: a threaded dot on a busy machine is the slow path here too.
-    return np.einsum("bi,i->b", states.real**2 + states.imag**2, diagonal)
+    return engine.statevectors(*_checked(diagonal, params, states=True))
 
 
 def qaoa_state(hamiltonian: Any, x: Any, p: int | None = None) -> np.ndarray:
@@ -260,8 +156,8 @@ def qaoa_state(hamiltonian: Any, x: Any, p: int | None = None) -> np.ndarray:
     """
     h = as_hamiltonian(hamiltonian)
     batch, was_1d = check_parameters(x, p)
-    _check_memory(h.num_qubits, batch.shape[0])
-    states = qaoa_statevectors(h.diagonal(), batch)
+    diagonal = _diagonal(h, batch.shape[0], states=True)
+    states = engine.statevectors(diagonal, batch)
     return states[0] if was_1d else states
 
 
@@ -299,8 +195,7 @@ def qaoa_energy(hamiltonian: Any, x: Any, p: int | None = None) -> float | np.nd
     """
     h = as_hamiltonian(hamiltonian)
     batch, was_1d = check_parameters(x, p)
-    _check_memory(h.num_qubits, batch.shape[0])
-    energies = qaoa_diagonal_energies(h.diagonal(), batch)
+    energies = engine.energies(_diagonal(h, batch.shape[0]), batch)
     return float(energies[0]) if was_1d else energies
 
 
@@ -314,10 +209,7 @@ def qaoa_diagonal_energies(diagonal: np.ndarray, params: np.ndarray) -> np.ndarr
         >>> qaoa_diagonal_energies(np.array([1.0, -1.0, -1.0, 1.0]), np.zeros((1, 2))).tolist()
         [0.0]
     """
-    states, folded = _simulate(diagonal, params)
-    if folded:  # psi = [phi, phi reversed] and the diagonal is symmetric: twice the half sum
-        return 2.0 * _energies(states, np.asarray(diagonal, float)[: len(diagonal) // 2])
-    return _energies(states, np.asarray(diagonal, float))
+    return engine.energies(*_checked(diagonal, params, states=False))
 
 
 def sampled_energy(
@@ -353,7 +245,8 @@ def sampled_energy(
 
 
 __all__ = [
-    "MAX_STATEVECTOR_BYTES", "DiagonalHamiltonian", "StatevectorTooLargeError", "apply_mixer",
-    "check_parameters", "qaoa_energy", "qaoa_probabilities", "qaoa_state", "qaoa_statevectors",
-    "sampled_energy",
+    "MAX_STATEVECTOR_BYTES", "PEAK_EXTRA_BYTES", "PEAK_STATE_FACTOR", "DiagonalHamiltonian",
+    "StatevectorTooLargeError", "apply_mixer", "check_parameters", "memory_needed",
+    "qaoa_diagonal_energies", "qaoa_energy", "qaoa_probabilities", "qaoa_state",
+    "qaoa_statevectors", "sampled_energy",
 ]
