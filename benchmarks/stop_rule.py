@@ -6,9 +6,10 @@ Produced: docs/user-guide.md, "Stopping" (and the choice of ``stopping.DEFAULT_P
 Two measurements, both on Erdos-Renyi Max-Cut graphs n = 10..14 (edge probabilities 0.3/0.5/0.7),
 the bundled family model ("maxcut", depth from x0), operator given, budget ``maxfev`` 50:
 
-* ``--split val``: the NumPy simulator with exact energies and with 1024-shot energies
-  (:func:`qlstm_optimizer.sim.sampled_energy`), for each patience in ``--patience`` (validation
-  graphs: this is how the patience was chosen);
+* ``--split val``: the NumPy simulator with exact energies, with 1024-shot energies
+  (:func:`qlstm_optimizer.sim.sampled_energy`, fresh noise at every call) and with frozen
+  1024-shot noise (the same estimate for the same point, as a seeded sampler gives), for each
+  patience in ``--patience`` (validation graphs: this is how the patience was chosen);
 * ``--split test --qiskit``: qiskit-algorithms' ``QAOA`` with a ``StatevectorSampler`` (1024
   shots) and ``QLSTMOptimizer.pretrained("maxcut")`` at default settings, the setting of issue 13,
   with ``noise_stop`` on (the default) and off (the behaviour before it).
@@ -51,18 +52,22 @@ def _instances(split: str, count: int) -> list:
             for i in range(count)]
 
 
-def measure(split: str, p: int, instances: int, shots: int | None, patience: int | None
-            ) -> list[dict[str, float]]:
+def measure(split: str, p: int, instances: int, shots: int | None, patience: int | None,
+            frozen: bool = False) -> list[dict[str, float]]:
     """One row per graph: evaluations used and exact rho of the returned point. ``patience``
-    None runs without the noise stop."""
+    None runs without the noise stop; ``frozen``: the shot noise is a fixed function of the
+    point (a seeded sampler), not fresh at every call."""
     rows = []
     for i, h in enumerate(_instances(split, instances)):
         rng = np.random.default_rng(10_000 + i)
 
-        def fun(x, h=h, rng=rng):
-            return qaoa_energy(h, x) if shots is None else sampled_energy(h, x, shots, rng)
+        def fun(x, h=h, rng=rng, i=i):
+            if shots is None:
+                return qaoa_energy(h, x)
+            # frozen: a seeded sampler gives the same estimate for the same point
+            return sampled_energy(h, x, shots, 30_000 + i if frozen else rng)
 
-        with mock.patch.object(stopping, "DEFAULT_PATIENCE", patience or 1):
+        with mock.patch.object(stopping, "DEFAULT_PATIENCE", patience or 3):
             res = minimize_qaoa(fun, np.zeros(2 * p), model="maxcut", maxfev=MAXFEV,
                                 hamiltonian=h, noise_stop=patience is not None)
         rows.append({"nfev": res.nfev,
@@ -82,11 +87,13 @@ def measure_qiskit(split: str, p: int, instances: int, noise_stop: bool
     pm = generate_preset_pass_manager(optimization_level=1,
                                       basis_gates=["h", "rx", "rz", "rzz", "cx"])
     rows = []
-    for i, h in enumerate(_instances(split, instances)):
+    for h in _instances(split, instances):
         opt = QLSTMOptimizer.pretrained("maxcut")
         if not noise_stop:  # the behaviour before the noise stop, for comparison
             opt = _without_noise_stop(opt)
-        qaoa = QAOA(StatevectorSampler(seed=20_000 + i), opt, reps=p, transpiler=pm)
+        # Unseeded, as QAOA(StatevectorSampler(), ...) in issue 13: fresh shot noise per call (a
+        # seeded sampler freezes it; see stopping.py). So this part varies a little per rerun.
+        qaoa = QAOA(StatevectorSampler(), opt, reps=p, transpiler=pm)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = qaoa.compute_minimum_eigenvalue(h.to_sparse_pauli_op())
@@ -143,12 +150,13 @@ def main(argv: list[str] | None = None) -> int:
                 label = "noise stop" if noise_stop else "no noise stop"
                 print(f"p={p} QAOA+StatevectorSampler  {label:14s} {_summary(rows)}")
         else:
-            for shots in (None, 1024):
-                noise = "exact" if shots is None else f"{shots} shots"
+            for shots, frozen in ((None, False), (1024, False), (1024, True)):
+                noise = ("exact" if shots is None else f"{shots} shots"
+                         + (" frozen" if frozen else ""))
                 for patience in [None, *args.patience]:
-                    rows = measure(args.split, p, args.instances, shots, patience)
+                    rows = measure(args.split, p, args.instances, shots, patience, frozen)
                     label = "no noise stop" if patience is None else f"patience {patience}"
-                    print(f"p={p} {noise:10s} {label:14s} {_summary(rows)}", flush=True)
+                    print(f"p={p} {noise:17s} {label:14s} {_summary(rows)}", flush=True)
         print(f"  ({time.perf_counter() - start:.0f} s)")
     return 0
 
