@@ -222,20 +222,19 @@ def minimize_qaoa(
     opts = check_run_options(
         maxfev=maxfev, refine=refine, start=start, hamiltonian=hamiltonian,
         hamiltonian_scale=hamiltonian_scale, energy_offset=energy_offset,
-        exploration_noise=exploration_noise, seed=seed)
+        exploration_noise=exploration_noise, seed=seed, noise_stop=noise_stop)
     if not callable(fun):
         raise TypeError(f"fun must be callable (the energy of a parameter vector), got "
                         f"{type(fun).__name__}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
-    if not isinstance(noise_stop, bool):
-        raise TypeError(f"noise_stop must be True or False, got {noise_stop!r}")
     x0 = check_x0(x0, even=False)
     hamiltonian, standard = inspect_objective(fun, hamiltonian, hamiltonian_scale, x0.size)
     if not standard:  # not a QAOA energy the model was trained on (autodetect): no rollout
         return refine_from_x0(
             fun, x0, maxfev=DEFAULT_MAXFEV if opts["maxfev"] is None else opts["maxfev"],
-            refine=opts["refine"], bounds=bounds, callback=callback, noise_stop=noise_stop)
+            refine=opts["refine"], bounds=bounds, callback=callback,
+            noise_stop=opts["noise_stop"])
     x0 = check_x0(x0)
     net, spec, family = resolve_model(model, x0.size)
     if spec.p * 2 != x0.size:
@@ -263,7 +262,7 @@ def minimize_qaoa(
         seed=opts["seed"],
         callback=user_callback,
         x0=x0 * to_model if start == "x0" else None,
-        noise_stop=noise_stop,
+        noise_stop=opts["noise_stop"],
     )
     result.x = result.x / to_model
     result.history_x = [x / to_model for x in result.history_x]

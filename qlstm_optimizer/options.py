@@ -112,7 +112,7 @@ def check_hamiltonian(hamiltonian: Any) -> None:
 def check_run_options(*, maxfev: Any = None, refine: Any = DEFAULT_REFINE, start: Any = "learned",
                       hamiltonian: Any = "auto", hamiltonian_scale: Any = None,
                       energy_offset: Any = None, exploration_noise: Any = 0.0,
-                      seed: Any = None) -> dict[str, Any]:
+                      seed: Any = None, noise_stop: Any = True) -> dict[str, Any]:
     """Check every run option of :func:`~qlstm_optimizer.minimize.minimize_qaoa` (the model is
     checked when it is resolved); returns them normalised (ints, floats, lower-case refine).
 
@@ -124,6 +124,8 @@ def check_run_options(*, maxfev: Any = None, refine: Any = DEFAULT_REFINE, start
     if seed is not None:
         seed = check_count("seed", seed, minimum=0)
     check_hamiltonian(hamiltonian)
+    if not isinstance(noise_stop, bool | np.bool_):
+        raise TypeError(f"noise_stop must be True or False, got {noise_stop!r}")
     return {
         "maxfev": None if maxfev is None else check_count("maxfev", maxfev),
         "refine": check_refine(refine),
@@ -136,6 +138,7 @@ def check_run_options(*, maxfev: Any = None, refine: Any = DEFAULT_REFINE, start
         "exploration_noise": check_real("exploration_noise", exploration_noise,
                                         nonnegative=True),
         "seed": seed,
+        "noise_stop": bool(noise_stop),
     }
 
 

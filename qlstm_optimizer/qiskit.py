@@ -50,7 +50,7 @@ from .refine import DEFAULT_REFINE
 # Constructor defaults (a repr shows only the settings that differ from them).
 _DEFAULTS = {"refine": DEFAULT_REFINE, "start": "learned", "hamiltonian": "auto",
              "hamiltonian_scale": None, "energy_offset": None, "exploration_noise": 0.0,
-             "seed": None}
+             "seed": None, "noise_stop": True}
 
 
 class QLSTMOptimizer(Optimizer):
@@ -77,6 +77,8 @@ class QLSTMOptimizer(Optimizer):
         energy_offset: energy of the uniform superposition if the operator has a constant term.
         exploration_noise: noise on learned proposals as a fraction of the step (0: deterministic).
         seed: seed of the exploration noise.
+        noise_stop: end the refine once its steps cannot beat the energies' shot noise (default
+            True; see ``minimize_qaoa`` and docs/user-guide.md "Stopping under noise").
     """
 
     def __init__(
@@ -91,13 +93,15 @@ class QLSTMOptimizer(Optimizer):
         exploration_noise: float = 0.0,
         seed: int | None = None,
         maxiter: int | None = None,
+        noise_stop: bool = True,
     ) -> None:
         self._card = None
         self._settings: dict[str, Any] = {}
         self._configure(dict(
             model=model, maxfev=budget_option(maxfev, maxiter), refine=refine, start=start,
             hamiltonian=hamiltonian, hamiltonian_scale=hamiltonian_scale,
-            energy_offset=energy_offset, exploration_noise=exploration_noise, seed=seed))
+            energy_offset=energy_offset, exploration_noise=exploration_noise, seed=seed,
+            noise_stop=noise_stop))
         super().__init__()
         self._options = self.settings
 
@@ -187,6 +191,7 @@ class QLSTMOptimizer(Optimizer):
             start=s["start"], hamiltonian=s["hamiltonian"],
             hamiltonian_scale=s["hamiltonian_scale"], energy_offset=s["energy_offset"],
             exploration_noise=s["exploration_noise"], seed=s["seed"],
+            noise_stop=s["noise_stop"],
         )
         out = OptimizerResult()
         out.x = result.x

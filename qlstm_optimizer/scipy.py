@@ -83,6 +83,7 @@ def qlstm(
     hamiltonian_scale: float | None = None,
     energy_offset: float | None = None,
     exploration_noise: float = 0.0,
+    noise_stop: bool = True,
     tol: float | None = None,
     disp: bool = False,
     **unknown_options: Any,
@@ -95,8 +96,8 @@ def qlstm(
         maxfev / maxiter: evaluation budget (one iteration is one evaluation; give one, or both
             equal; default 50).
         refine: ``"quadratic"`` (default), ``"cobyla"``, ``"nelder-mead"`` or None.
-        seed, start, hamiltonian, hamiltonian_scale, energy_offset, exploration_noise: as for
-            :class:`qlstm_optimizer.QLSTMOptimizer`.
+        seed, start, hamiltonian, hamiltonian_scale, energy_offset, exploration_noise,
+            noise_stop: as for :class:`qlstm_optimizer.QLSTMOptimizer`.
         tol: accepted and ignored; disp: print the final message.
     Unknown options get SciPy's ``OptimizeWarning: Unknown solver options: ...``.
 
@@ -136,7 +137,7 @@ def qlstm(
         # "auto" looks through this wrapper into the caller's fun and args (autodetect)
         hamiltonian=hamiltonian,
         hamiltonian_scale=hamiltonian_scale, energy_offset=energy_offset,
-        exploration_noise=exploration_noise, seed=seed,
+        exploration_noise=exploration_noise, seed=seed, noise_stop=noise_stop,
         callback=None if callback is None else on_eval,
     )
     if disp:

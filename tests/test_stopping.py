@@ -58,3 +58,51 @@ def test_the_recheck_repeats_the_best_point():
 def test_patience_is_a_positive_integer(bad):
     with pytest.raises((ValueError, TypeError), match="patience"):
         NoiseAwareStop(QuadraticRefiner([np.zeros(2)], [0.0], step=0.1), patience=bad)
+
+
+# -- through the adapters ------------------------------------------------------------------------
+def _noisy_problem():
+    from qlstm_optimizer.problems import erdos_renyi
+    from qlstm_optimizer.sim import sampled_energy
+
+    problem = erdos_renyi(10, 0.5, seed=424_242)
+    rng = np.random.default_rng(5)
+    return problem, (lambda x: sampled_energy(problem, x, 1024, rng))
+
+
+def test_scipy_run_under_shot_noise_stops_and_says_why():
+    from scipy.optimize import minimize
+
+    from qlstm_optimizer import qlstm
+
+    problem, fun = _noisy_problem()
+    res = minimize(fun, np.zeros(2), method=qlstm,
+                   options={"maxfev": 50, "hamiltonian": problem})
+    old = minimize(fun, np.zeros(2), method=qlstm,
+                   options={"maxfev": 50, "hamiltonian": problem, "noise_stop": False})
+    assert res.success and "noise" in res.message and res.nfev < 30
+    assert old.nfev > res.nfev
+
+
+def test_qiskit_optimizer_noise_stop_setting_round_trips():
+    from qlstm_optimizer import QLSTMOptimizer
+
+    opt = QLSTMOptimizer.pretrained("maxcut", noise_stop=False)
+    assert opt.settings["noise_stop"] is False and "noise_stop=False" in repr(opt)
+    assert QLSTMOptimizer(**opt.settings).settings == opt.settings
+    opt.set_options(noise_stop=True)
+    assert opt.settings["noise_stop"] is True
+
+
+@pytest.mark.parametrize("bad", ["yes", 1, None])
+def test_noise_stop_must_be_a_bool_everywhere(bad):
+    from scipy.optimize import minimize
+
+    from qlstm_optimizer import QLSTMOptimizer, minimize_qaoa, qlstm
+
+    with pytest.raises(TypeError, match="noise_stop"):
+        QLSTMOptimizer(noise_stop=bad)
+    with pytest.raises(TypeError, match="noise_stop"):
+        minimize_qaoa(lambda x: 0.0, np.zeros(2), noise_stop=bad, hamiltonian=None)
+    with pytest.raises(TypeError, match="noise_stop"):
+        minimize(lambda x: 0.0, np.zeros(2), method=qlstm, options={"noise_stop": bad})
