@@ -88,9 +88,7 @@ def measure_qiskit(split: str, p: int, instances: int, noise_stop: bool
                                       basis_gates=["h", "rx", "rz", "rzz", "cx"])
     rows = []
     for h in _instances(split, instances):
-        opt = QLSTMOptimizer.pretrained("maxcut")
-        if not noise_stop:  # the behaviour before the noise stop, for comparison
-            opt = _without_noise_stop(opt)
+        opt = QLSTMOptimizer.pretrained("maxcut", noise_stop=noise_stop)
         # Unseeded, as QAOA(StatevectorSampler(), ...) in issue 13: fresh shot noise per call (a
         # seeded sampler freezes it; see stopping.py). So this part varies a little per rerun.
         qaoa = QAOA(StatevectorSampler(), opt, reps=p, transpiler=pm)
@@ -101,28 +99,6 @@ def measure_qiskit(split: str, p: int, instances: int, noise_stop: bool
         rows.append({"nfev": result.cost_function_evals,
                      "rho": float(h.optimal_qaoa_energy(p).rho(qaoa_energy(h, x)))})
     return rows
-
-
-def _without_noise_stop(opt):
-    original = opt.minimize
-
-    def minimize(fun, x0, jac=None, bounds=None):
-        with mock.patch("qlstm_optimizer.minimize.run_policy",
-                        _policy_with(noise_stop=False)):
-            return original(fun, x0, jac=jac, bounds=bounds)
-
-    opt.minimize = minimize
-    return opt
-
-
-def _policy_with(**fixed):
-    from qlstm_optimizer import policy
-
-    def run(*args, **kwargs):
-        kwargs.update(fixed)
-        return policy.run_policy(*args, **kwargs)
-
-    return run
 
 
 def _summary(rows: list[dict[str, float]]) -> str:
