@@ -10,10 +10,18 @@ energies and adjoint (backpropagated) gradients:
   few local minima of the grid are polished with L-BFGS-B.
 * p >= 2: starts from INTERP (Zhou et al. 2020) of the depth p-1 optimum, TQA ramps of several
   lengths, the rescaled fixed-angle table and a few seeded random points; INTERP and the best
-  others by energy are polished with L-BFGS-B. The p-1 optimum with an identity layer appended
-  is the fallback, so the result is never worse than at p-1. Not a proof of global optimality:
-  on 24 instances (ER, weighted ER, 3-regular, SK; n = 10; p <= 3) it matched a 40-start search
-  in 71 of 72 cases and was 1% above it once (a Gaussian-weight graph at p = 3).
+  others by energy are polished with L-BFGS-B. From p = 4 on, the FOURIER lift of the p-1
+  optimum (its p-1 Fourier coefficients, :func:`~qlstm_optimizer.angles.fourier_fit`, evaluated
+  at depth p) is polished as well: a second smooth extrapolation, so one unlucky INTERP branch
+  does not decide the chain. The p-1 optimum with an identity layer appended is the fallback, so
+  the result is never worse than at p-1. Not a proof of global optimality: on 24 instances (ER,
+  weighted ER, 3-regular, SK; n = 10; p <= 3) it matched a 40-start search in 71 of 72 cases and
+  was 1% above it once (a Gaussian-weight graph at p = 3). The depth benchmark
+  (:mod:`qlstm_optimizer.bench.depth`) counts the runs whose best energy beats this optimum.
+
+Cost: each polish takes tens of adjoint gradients (about 2.5 forward passes each). Measured
+(docs/benchmarks-depth.md) the whole chain p = 1..16 at n = 12 takes minutes on this machine,
+the depths above 8 most of it.
 
 Search domain. ``E(-x) = E(x)`` (time reversal) and each beta is periodic (pi/2 when all terms
 have even order, else pi), so p=1 searches ``gamma >= 0`` only. In gamma the landscape is
@@ -41,7 +49,14 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 
-from .angles import coupling_scale, interp_angles, scaled_fixed_angles, tqa_angles
+from .angles import (
+    coupling_scale,
+    fourier_fit,
+    fourier_schedule,
+    interp_angles,
+    scaled_fixed_angles,
+    tqa_angles,
+)
 from .hamiltonian import DiagonalHamiltonian, as_hamiltonian
 from .sim.analytic import analytic_p1_energy
 
@@ -303,6 +318,9 @@ def optimal_qaoa_energy(
         best = (prev.energy, prev_x)
         for i in [0, *order[: max(num_polish - 1, 0)]]:  # INTERP (index 0) and the best others
             best = min(best, land.polish(starts[i]), key=lambda r: r[0])
+        if p >= 4:  # the FOURIER lift (module docstring); p <= 3 keeps its former results
+            u, v = fourier_fit(prev.x, p - 1)
+            best = min(best, land.polish(fourier_schedule(u, v, p)), key=lambda r: r[0])
         result = QAOAOptimum(best[0], land.canonical(best[1], sign), p, h.constant)
     cache[p] = result
     return result
