@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from .baselines import STEPS
+from .depth_report import depth_section, depth_summary_text, write_depth_figures
 from .metrics import BUDGETS
 from .suites import SUITES
 from .targets import primary_label
@@ -300,15 +301,18 @@ def write_report(results: dict[str, Any], path: Path, figures_dir: Path,
              "energy at depth p - E_uniform), exact energies, held-out instances (the 'test' "
              "split of `qlstm_optimizer.instances`). Cells: median [10th percentile]. "
              "'evals to 0.99': median evaluations to reach rho >= 0.99 (share of runs that "
-             f"did, budget {cfg['budget']}); AR: median approximation ratio (E[cut]/max-cut, "
-             "SK: E/E_ground) at the full budget. Baselines `optimizer@start`: start = "
-             "Qiskit's random point, the fixed-angle table or TQA (dt 0.75); every "
-             "evaluation, gradient ones included, is counted.", ""]
+             "did). Every evaluation, gradient ones included, is counted.", ""]
+    if "suites" in results:
+        lines[-2] += (f" Main part: budget {cfg['budget']}; AR: median approximation ratio "
+                      "(E[cut]/max-cut, SK: E/E_ground) at the full budget. Baselines "
+                      "`optimizer@start`: start = Qiskit's random point, the fixed-angle table "
+                      "or TQA (dt 0.75).")
     if "targets" in results:
         lines += ["## Targets", ""] + targets_section(results) + [""]
         lines += anchor_section(results) + [""]
         lines += blind_section(results) + [""]
-    lines += settings_section(results)
+    if "suites" in results:  # the main part's setup (a depth-only run has its own)
+        lines += settings_section(results)
     for suite, by_p in results.get("suites", {}).items():
         lines += [f"## Suite `{suite}`", ""]
         fig = figures_dir / f"rho_{suite}.png"
@@ -323,6 +327,11 @@ def write_report(results: dict[str, Any], path: Path, figures_dir: Path,
                 lines += [f"Note: {block['note']}.", ""]
             lines += suite_table(block, primary_label(block)) + [""]
     lines += extras_sections(results)
+    if "depth" in results:
+        depth_figures = write_depth_figures(results, figures_dir)
+        lines += depth_section(results, depth_figures, lambda f: rel(f, path))
+        lines += ["Targets of the depth part (issue 11; n/a: no learned method at that depth):",
+                  ""] + targets_section({"targets": results.get("depth_targets", [])}) + [""]
     secs = results["seconds"]
     lines += ["## Timing and reproduction", "",
               "Seconds per part: " + ", ".join(f"{k} {v:.0f}" for k, v in secs.items()) + ".",
@@ -348,4 +357,6 @@ def summary_text(results: dict[str, Any]) -> str:
         for p in sorted(by_p, key=int):
             lines += [f"{suite} p={p}", *suite_table(by_p[p], primary_label(by_p[p])), ""]
     lines += extras_sections(results)
+    if "depth" in results:
+        lines += depth_summary_text(results)
     return "\n".join(lines)

@@ -38,7 +38,7 @@ from .parallel import log, pmap
 from .report import summary_text, write_report
 from .scale import run_scale
 from .suites import SUITES, make_instance
-from .targets import evaluate_targets
+from .targets import evaluate_depth_targets, evaluate_targets
 from .tasks import instance_task, noisy_task, optimum_task
 
 PARTS = ("main", "noise", "aer", "scale", "paper", "depth")
@@ -221,6 +221,8 @@ def run_suite(cfg: BenchConfig) -> dict:
             log(f"part {part} ...")
             results[part] = runner(cfg)
             results["seconds"][part] = time.perf_counter() - t
+    if "depth" in results:
+        results["depth_targets"] = evaluate_depth_targets(results["depth"]["suites"])
     results["seconds"]["total"] = time.perf_counter() - t0
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
