@@ -213,10 +213,16 @@ def write_depth_figures(results: dict[str, Any], out: Path) -> list[Path]:
                 ax.set_ylabel(f"median {'rho' if key == 'rho_median' else 'approx. ratio'}_{k}")
                 ax.set_title(f"{suite}, k = {k}")
                 ax.grid(alpha=0.3)
-        axes[0][0].legend(fontsize=6, loc="lower left", ncol=2)
-        fig.tight_layout()
+        handles, names = {}, []
+        for ax in axes.ravel():  # one legend for all panels, below them
+            for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+                if lab not in handles:
+                    handles[lab] = h
+                    names.append(lab)
+        fig.legend([handles[n] for n in names], names, loc="lower center", ncol=6, fontsize=8)
+        fig.tight_layout(rect=(0, 0.06, 1, 1))
         path = out / f"{name}.png"
-        fig.savefig(path, dpi=100)
+        fig.savefig(path, dpi=75)
         plt.close(fig)
         paths.append(path)
     return paths
