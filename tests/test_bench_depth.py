@@ -145,6 +145,8 @@ def test_depth_part_end_to_end(tmp_path):
     assert "## Setup" not in report  # the main part's setup only when it ran
     assert (tmp_path / "out" / "depth_rho_vs_p.png").exists()
     assert (tmp_path / "out" / "depth_ar_vs_p.png").exists()
+    assert (tmp_path / "out" / "depth_curves.png").exists()
+    assert "depth_curves.png" in report
     assert "depth er: median rho_10 / rho_50" in summary_text(results)
     # A second run (depth 4 only) reuses the cached optima (no timings): identical results.
     again = run_suite(BenchConfig(**{**cfg.__dict__, "depth_depths": (4,), "report": None,

@@ -178,8 +178,9 @@ def depth_section(results: dict[str, Any], figures: list[Path],
 
 
 def write_depth_figures(results: dict[str, Any], out: Path) -> list[Path]:
-    """``depth_rho_vs_p.png`` (median rho_10 and rho_50 against p) and ``depth_ar_vs_p.png``
-    (approximation ratio at k = 10, 20, 50 against p, the optimal QAOA's in black)."""
+    """``depth_rho_vs_p.png`` (median rho_10 and rho_50 against p), ``depth_ar_vs_p.png``
+    (approximation ratio at k = 10, 20, 50 against p, the optimal QAOA's in black) and
+    ``depth_curves.png`` (median rho_k against k, one row per suite, one panel per depth)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -225,7 +226,30 @@ def write_depth_figures(results: dict[str, Any], out: Path) -> list[Path]:
         fig.savefig(path, dpi=75)
         plt.close(fig)
         paths.append(path)
-    return paths
+    ncols = max(len(_depths(by_p)) for by_p in suites.values())
+    fig, axes = plt.subplots(len(suites), ncols, figsize=(3.2 * ncols, 2.8 * len(suites)),
+                             squeeze=False)
+    for row, (suite, by_p) in zip(axes, suites.items(), strict=True):
+        for ax, p in zip(row, _depths(by_p), strict=False):
+            for label, s in by_p[p]["summary"].items():
+                curve = s["curve_median"]
+                ax.plot(np.arange(1, len(curve) + 1), curve, color=colours[label], label=label,
+                        lw=2.0 if "@" not in label else 1.0)
+            ax.set_xscale("log")
+            ax.set_ylim(max(0.4, ax.get_ylim()[0]), 1.01)
+            ax.set_title(f"{suite}, p = {p}", fontsize=9)
+            ax.grid(alpha=0.3)
+        row[0].set_ylabel("median rho_k")
+    for ax in axes[-1]:
+        ax.set_xlabel("evaluations k")
+    handles = {lab: h for ax in axes.ravel()
+               for h, lab in zip(*ax.get_legend_handles_labels(), strict=True)}
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=6, fontsize=8)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    path = out / "depth_curves.png"
+    fig.savefig(path, dpi=60)
+    plt.close(fig)
+    return [*paths, path]
 
 
 def depth_summary_text(results: dict[str, Any]) -> list[str]:
