@@ -154,3 +154,24 @@ def test_depth_part_end_to_end(tmp_path):
     assert again["depth"]["optimum_cost"] == {}
     assert again["depth"]["suites"]["er"]["4"]["summary"]["fourier4@cobyla"]["rho_median"] == \
         results["depth"]["suites"]["er"]["4"]["summary"]["fourier4@cobyla"]["rho_median"]
+
+
+def test_depth_targets_pass_fail_and_not_applicable():
+    from qlstm_optimizer.bench.targets import evaluate_depth_targets
+
+    def block(rho1, rho10, p10, rho50, learned=True):
+        summ = {"qlstm": {"rho_median": {"1": rho1, "10": rho10, "50": rho50},
+                          "rho_p10": {"1": rho1, "10": p10, "50": rho50}}}
+        return {"summary": summ,
+                "learned": [{"label": "qlstm", "primary": True}] if learned else []}
+
+    suites = {"er": {"3": block(0.1, 0.1, 0.1, 0.1), "4": block(0.96, 0.97, 0.96, 0.999),
+                     "6": block(0.9, 0.9, 0.9, 0.9, learned=False)}}
+    rows = {r["target"]: r for r in evaluate_depth_targets(suites)}
+    assert not any(t.startswith("er p=3") for t in rows)  # the targets start at p = 4
+    assert rows["er p=4 median rho_1"]["passed"] is True
+    assert rows["er p=4 median rho_10"]["passed"] is False
+    assert rows["er p=4 median rho_10"]["shortfall"] == pytest.approx(0.01)
+    assert rows["er p=4 10th pct rho_10"]["passed"] is True
+    assert rows["er p=4 median rho_50"]["passed"] is True
+    assert rows["er p=6 median rho_10"]["passed"] is None  # no learned method at p = 6
