@@ -23,9 +23,12 @@ energies and adjoint (backpropagated) gradients:
   Gaussian-weight graph at p = 3). The depth benchmark
   (:mod:`qlstm_optimizer.bench.depth`) counts the runs whose best energy beats this optimum.
 
-Cost: each polish takes tens of adjoint gradients (about 2.5 forward passes each). Measured
-(docs/benchmarks-depth.md) the whole chain p = 1..16 at n = 12 takes minutes on this machine,
-the depths above 8 most of it.
+Cost: each polish takes tens to hundreds of adjoint gradients (about 2.5 forward passes each).
+Measured on this 2-core machine under load from other jobs (docs/benchmarks.md, "Depth:
+baselines"): the whole chain p = 1..16 took 213 s on a 12-node Erdos-Renyi graph (21 s at
+p = 16, at most 33 s for one depth) and 157 s at n = 8, where p = 13, 14 took 45 s each
+(polishing near the ground state) and p = 15, 16 nothing (the ground-state rule above).
+Results are cached by the benchmark (:mod:`qlstm_optimizer.bench.optima`).
 
 Search domain. ``E(-x) = E(x)`` (time reversal) and each beta is periodic (pi/2 when all terms
 have even order, else pi), so p=1 searches ``gamma >= 0`` only. In gamma the landscape is
