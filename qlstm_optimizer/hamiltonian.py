@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import numbers
 import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -69,11 +70,22 @@ class DiagonalHamiltonian:
         terms: Mapping[tuple[int, ...], float] | None = None,
         constant: float = 0.0,
     ) -> None:
-        if int(num_qubits) != num_qubits or num_qubits < 1:
+        if (isinstance(num_qubits, bool) or not isinstance(num_qubits, numbers.Integral)
+                or num_qubits < 1):
             raise ValueError(f"num_qubits must be a positive integer, got {num_qubits!r}")
         self.num_qubits = int(num_qubits)
+        if terms is not None and not isinstance(terms, Mapping):
+            raise TypeError(f"terms must be a mapping {{(qubit, ...): coefficient}}, got "
+                            f"{type(terms).__name__}")
         merged: dict[tuple[int, ...], float] = {}
         for qubits, coeff in (terms or {}).items():
+            # A string key would be read character by character ('12' -> Z1 Z2): refuse it.
+            if not isinstance(qubits, tuple) or not all(
+                    isinstance(q, numbers.Integral) and not isinstance(q, bool) for q in qubits):
+                raise TypeError(f"term {qubits!r}: keys are tuples of qubit indices (ints)")
+            if (isinstance(coeff, bool) or not isinstance(coeff, numbers.Real)):
+                raise TypeError(f"term {qubits}: the coefficient must be a real number, got "
+                                f"{coeff!r}")
             key = tuple(sorted(int(q) for q in qubits))
             if len(set(key)) != len(key):
                 raise ValueError(f"term {qubits} repeats a qubit (Z_q Z_q = I); fold it first")

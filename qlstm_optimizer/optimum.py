@@ -10,10 +10,25 @@ energies and adjoint (backpropagated) gradients:
   few local minima of the grid are polished with L-BFGS-B.
 * p >= 2: starts from INTERP (Zhou et al. 2020) of the depth p-1 optimum, TQA ramps of several
   lengths, the rescaled fixed-angle table and a few seeded random points; INTERP and the best
-  others by energy are polished with L-BFGS-B. The p-1 optimum with an identity layer appended
-  is the fallback, so the result is never worse than at p-1. Not a proof of global optimality:
-  on 24 instances (ER, weighted ER, 3-regular, SK; n = 10; p <= 3) it matched a 40-start search
-  in 71 of 72 cases and was 1% above it once (a Gaussian-weight graph at p = 3).
+  others by energy are polished with L-BFGS-B. From p = 4 on, the FOURIER lift of the p-1
+  optimum (its p-1 Fourier coefficients, :func:`~qlstm_optimizer.angles.fourier_fit`, evaluated
+  at depth p) is polished as well: a second smooth extrapolation, so one unlucky INTERP branch
+  does not decide the chain; polishing stops at a relative decrease of 1e-10 per step (1e-12 at
+  p <= 3); and once the p-1 optimum is within 1e-6 (relative) of the ground energy, which bounds
+  every depth from below, deeper depths keep it (small instances reach the ground state by
+  p ~ 10, where the flat landscape made each polish run to its 500-iteration cap). The p-1
+  optimum with an identity layer appended is the fallback, so the result is never worse than
+  at p-1. Not a proof of global optimality: on 24 instances (ER, weighted ER, 3-regular, SK;
+  n = 10; p <= 3) it matched a 40-start search in 71 of 72 cases and was 1% above it once (a
+  Gaussian-weight graph at p = 3). The depth benchmark
+  (:mod:`qlstm_optimizer.bench.depth`) counts the runs whose best energy beats this optimum.
+
+Cost: each polish takes tens to hundreds of adjoint gradients (about 2.5 forward passes each).
+Measured on this 2-core machine under load from other jobs (docs/benchmarks.md, "Depth:
+baselines"): the whole chain p = 1..16 took 213 s on a 12-node Erdos-Renyi graph (21 s at
+p = 16, at most 33 s for one depth) and 157 s at n = 8, where p = 13, 14 took 45 s each
+(polishing near the ground state) and p = 15, 16 nothing (the ground-state rule above).
+Results are cached by the benchmark (:mod:`qlstm_optimizer.bench.optima`).
 
 Search domain. ``E(-x) = E(x)`` (time reversal) and each beta is periodic (pi/2 when all terms
 have even order, else pi), so p=1 searches ``gamma >= 0`` only. In gamma the landscape is
@@ -41,12 +56,26 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 
-from .angles import coupling_scale, interp_angles, scaled_fixed_angles, tqa_angles
+from .angles import (
+    coupling_scale,
+    fourier_fit,
+    fourier_schedule,
+    interp_angles,
+    scaled_fixed_angles,
+    tqa_angles,
+)
 from .hamiltonian import DiagonalHamiltonian, as_hamiltonian
 from .sim.analytic import analytic_p1_energy
 
 # TQA total-time steps tried at p >= 2, in units of 1/s (dt = 0.75 is the usual choice at s ~ 1).
 _TQA_STEPS = (0.5, 0.75, 1.1, 1.6, 2.2)
+# From this depth on (p <= 3 keeps its former search and results exactly): the FOURIER lift is
+# polished too, polishing stops at a relative decrease of _DEEP_FTOL per step instead of 1e-12,
+# and a depth is not searched at all once the p-1 optimum is within _GROUND_GAP (relative to the
+# spectrum's span below the uniform energy) of the ground energy, a lower bound of every depth.
+_DEEP = 4
+_DEEP_FTOL = 1e-10
+_GROUND_GAP = 1e-6
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,14 +175,15 @@ class _Landscape:
             lam *= phases[k].conj()
         return energy, grad
 
-    def polish(self, x0: np.ndarray, maxiter: int = 500) -> tuple[float, np.ndarray]:
+    def polish(self, x0: np.ndarray, maxiter: int = 500, ftol: float = 1e-12
+               ) -> tuple[float, np.ndarray]:
         p = x0.size // 2
         bounds = [(None, None)] * p + [(-self.gamma_max, self.gamma_max)] * p
         x0 = x0.copy()
         x0[p:] = np.clip(x0[p:], -self.gamma_max, self.gamma_max)
         res = minimize(
             self.value_and_grad, x0, jac=True, method="L-BFGS-B", bounds=bounds,
-            options={"maxiter": maxiter, "ftol": 1e-12, "gtol": 1e-9},
+            options={"maxiter": maxiter, "ftol": ftol, "gtol": 1e-9},
         )
         self.nfev += res.nfev
         return float(res.fun), np.asarray(res.x, dtype=float)
@@ -295,14 +325,22 @@ def optimal_qaoa_energy(
     else:
         prev = optimal_qaoa_energy(h, p - 1, family=family, cache=cache, num_polish=num_polish,
                                    num_random=num_random, seed=seed)
-        starts = _starts(land, prev, p, family, num_random, seed)
-        start_energies = land.energies(np.array(starts))
-        order = 1 + np.argsort(start_energies[1:], kind="stable")
         # An identity layer appended to the p-1 optimum reproduces its energy exactly.
         prev_x = np.concatenate([prev.x[:p - 1], [0.0], prev.x[p - 1:], [0.0]])
         best = (prev.energy, prev_x)
-        for i in [0, *order[: max(num_polish - 1, 0)]]:  # INTERP (index 0) and the best others
-            best = min(best, land.polish(starts[i]), key=lambda r: r[0])
+        ground = float(land.diag.min())
+        at_ground = prev.energy - ground <= _GROUND_GAP * max(h.constant - ground, 1e-300)
+        if p < _DEEP or not at_ground:
+            ftol = 1e-12 if p < _DEEP else _DEEP_FTOL
+            starts = _starts(land, prev, p, family, num_random, seed)
+            start_energies = land.energies(np.array(starts))
+            order = 1 + np.argsort(start_energies[1:], kind="stable")
+            for i in [0, *order[: max(num_polish - 1, 0)]]:  # INTERP (index 0), best others
+                best = min(best, land.polish(starts[i], ftol=ftol), key=lambda r: r[0])
+            if p >= _DEEP:  # the FOURIER lift (module docstring)
+                u, v = fourier_fit(prev.x, p - 1)
+                best = min(best, land.polish(fourier_schedule(u, v, p), ftol=ftol),
+                           key=lambda r: r[0])
         result = QAOAOptimum(best[0], land.canonical(best[1], sign), p, h.constant)
     cache[p] = result
     return result

@@ -65,7 +65,9 @@ from optuna.trial import FrozenTrial, TrialState
 
 from .autodetect import check_hamiltonian_option, scan_objective, warn_blind
 from .minimize import ModelUnits, resolve_model
+from .options import check_count, check_run_options
 from .policy import Rollout, project
+from .pretrained import families
 from .refine import QuadraticRefiner
 from .stopping import NoiseAwareStop
 
@@ -102,7 +104,22 @@ class QLSTMSampler(BaseSampler):
         energy_offset: float | None = None,
     ) -> None:
         check_hamiltonian_option(hamiltonian)
+        # The same checks as every other surface (qlstm_optimizer.options), at construction.
+        opts = check_run_options(hamiltonian=hamiltonian, hamiltonian_scale=hamiltonian_scale,
+                                 energy_offset=energy_offset, seed=seed)
+        hamiltonian_scale, energy_offset, seed = (
+            opts["hamiltonian_scale"], opts["energy_offset"], opts["seed"])
+        if p is not None:
+            p = check_count("p", p)
+        elif isinstance(model, str) and model in families():
+            raise ValueError(
+                f"model {model!r} is a family: give the depth p (QLSTMSampler({model!r}, p=2)) "
+                f"or a model name ({model!r}-p1)")
         self._model, self._spec, self._family = resolve_model(model, None if p is None else 2 * p)
+        if p is not None and p != self._spec.p:
+            raise ValueError(
+                f"p = {p} but model {model!r} serves p = {self._spec.p}; use the family name "
+                f"(QLSTMSampler('{self._family}', p={p})) or a model of depth {p}")
         p = self._spec.p
         self._hamiltonian = hamiltonian
         self._hamiltonian_scale = hamiltonian_scale

@@ -10,6 +10,8 @@ from qlstm_optimizer.angles import (
     coupling_scale,
     fixed_angle_depths,
     fixed_angles,
+    fourier_fit,
+    fourier_schedule,
     interp_angles,
     scaled_fixed_angles,
     tqa_angles,
@@ -143,3 +145,60 @@ def test_interp_angles():
     g = erdos_renyi(9, 0.5, seed=SEED + 60)
     start = qaoa_energy(g, interp_angles(g.optimal_qaoa_energy(2).x))
     assert g.rho(start, 3) > max(0.9, g.rho(g.optimal_qaoa_energy(2).energy, 3))
+
+
+def test_fourier_schedule_formula_and_round_trip():
+    # Zhou et al.: gamma_i = sum_k u_k sin((k-1/2)(i-1/2)pi/p), beta_i likewise with cos.
+    u, v, p = np.array([0.5, -0.1]), np.array([0.3, 0.05]), 5
+    x = fourier_schedule(u, v, p)
+    i = np.arange(1, p + 1) - 0.5
+    np.testing.assert_allclose(x[p:], 0.5 * np.sin(0.5 * i * np.pi / p)
+                               - 0.1 * np.sin(1.5 * i * np.pi / p))
+    np.testing.assert_allclose(x[:p], 0.3 * np.cos(0.5 * i * np.pi / p)
+                               + 0.05 * np.cos(1.5 * i * np.pi / p))
+    for q in (2, 3, 5):  # q <= p: the fit recovers the coefficients (orthogonal bases)
+        uq, vq = fourier_fit(fourier_schedule(u, v, p), q)
+        np.testing.assert_allclose(uq[:2], u, atol=1e-12)
+        np.testing.assert_allclose(uq[2:], 0.0, atol=1e-12)
+        np.testing.assert_allclose(vq[:2], v, atol=1e-12)
+    # q = p reproduces any schedule exactly, q = p + 2 too (minimum-norm fit); q < p does not.
+    rng = np.random.default_rng(SEED + 70)
+    for p in (1, 2, 7, 16):
+        x = rng.normal(size=2 * p)
+        for q in (p, p + 2):
+            np.testing.assert_allclose(fourier_schedule(*fourier_fit(x, q), p), x, atol=1e-10)
+        if p > 2:
+            assert not np.allclose(fourier_schedule(*fourier_fit(x, 2), p), x)
+
+
+def test_fourier_fit_of_smooth_schedules_needs_few_modes():
+    # The fit error falls with q; 8 modes fit the SK table at p = 17 (34 angles) to 0.04 rad.
+    x = fixed_angles("sk", 17)
+    errors = [np.max(np.abs(fourier_schedule(*fourier_fit(x, q), 17) - x)) for q in (2, 4, 8)]
+    assert errors[0] > errors[1] > errors[2] and errors[2] < 0.04
+    # Linear: the sign convention of the coefficients follows the angles' (Qiskit's here).
+    u, v = fourier_fit(fixed_angles("maxcut", 11), 2)
+    assert u[0] < 0 < v[0]
+
+
+def test_fourier_arguments_are_checked():
+    with pytest.raises(ValueError, match="u and v"):
+        fourier_schedule([0.1, 0.2], [0.1], 3)
+    with pytest.raises(ValueError, match="u and v"):
+        fourier_schedule([], [], 3)
+    with pytest.raises(ValueError, match="p must be a positive integer"):
+        fourier_schedule([0.1], [0.1], 0)
+    with pytest.raises(ValueError, match="q must be a positive integer"):
+        fourier_fit([0.1, 0.2], 0)
+    with pytest.raises(ValueError, match="q must be a positive integer"):
+        fourier_fit([0.1, 0.2], 1.5)
+    with pytest.raises(ValueError, match="even length"):
+        fourier_fit([0.1, 0.2, 0.3], 1)
+
+
+def test_sk_table_extends_to_p17_from_qokit_data():
+    assert fixed_angle_depths("sk") == tuple(range(1, 18))
+    # Spot values from QOKit's best_SK_QAOA_parameters.json (gammas, betas; beta sign flipped).
+    x = fixed_angles("sk", 17)
+    assert x[0] == pytest.approx(-0.6419) and x[16] == pytest.approx(-0.0540)
+    assert x[17] == pytest.approx(0.1714) and x[33] == pytest.approx(0.6429)

@@ -8,6 +8,7 @@ import itertools
 import numpy as np
 import pytest
 
+from qlstm_optimizer.angles import fixed_angles
 from qlstm_optimizer.hamiltonian import DiagonalHamiltonian
 from qlstm_optimizer.optimum import QAOAOptimum, _Landscape, optimal_qaoa_energy
 from qlstm_optimizer.problems import (
@@ -308,3 +309,30 @@ def test_adjoint_gradient_matches_finite_differences():
     eye = np.eye(6) * 1e-6
     fd = [(qaoa_energy(h, x + e) - qaoa_energy(h, x - e)) / 2e-6 for e in eye]
     np.testing.assert_allclose(grad, fd, atol=1e-7)
+
+
+def test_deep_optimum_chain_stops_at_the_ground_state():
+    # A 4-cycle: QAOA reaches the max cut at p = 2, so depths >= 4 keep the p-1 optimum (the
+    # ground energy bounds every depth) instead of polishing a flat landscape.
+    ring = MaxCut(4, [(0, 1), (1, 2), (2, 3), (0, 3)])
+    cache: dict = {}
+    energies = [optimal_qaoa_energy(ring, p, cache=cache).energy for p in range(1, 7)]
+    ground = ring.ground_energy()
+    assert all(e >= ground - 1e-9 for e in energies)
+    assert all(b <= a + 1e-12 for a, b in zip(energies, energies[1:], strict=False))
+    assert energies[2] == pytest.approx(ground, abs=1e-6)
+    assert energies[5] == energies[4] == energies[3]
+    for p in (4, 6):  # the kept point is a valid depth-p schedule with that energy
+        assert qaoa_energy(ring, cache[p].x) == pytest.approx(cache[p].energy, abs=1e-10)
+
+
+def test_deep_optimum_improves_with_depth_beyond_three():
+    # From p = 4 the search adds the FOURIER lift and a looser polish tolerance: still monotone,
+    # still exact at its point, and below the published-table start.
+    g = regular(10, 3, seed=SEED + 11)
+    cache: dict = {}
+    energies = [optimal_qaoa_energy(g, p, cache=cache).energy for p in range(1, 7)]
+    assert all(b <= a + 1e-12 for a, b in zip(energies, energies[1:], strict=False))
+    assert energies[5] < energies[3] - 1e-3
+    assert qaoa_energy(g, cache[6].x) == pytest.approx(energies[5], abs=1e-10)
+    assert energies[5] <= qaoa_energy(g, fixed_angles("maxcut", 6)) + 1e-12

@@ -8,10 +8,12 @@ Layers (each imports only the ones below it):
 
 1. ``suite``: the runner, CLI options and JSON output; runs the parts below.
 2. the parts: ``tasks`` (one instance of the main and noise parts), ``noise`` (qiskit-aer),
-   ``scale`` (n = 50..500 at p = 1), ``paper`` (the seed paper's Table I); ``report``
-   (markdown, figures) and ``targets`` (pass/fail of each claim) read the results.
-3. the pieces: ``baselines`` (one function per optimizer), ``learned`` (bundled models),
-   ``optima`` (denominators of rho, cached), ``suites`` (instance sets).
+   ``scale`` (n = 50..500 at p = 1), ``paper`` (the seed paper's Table I), ``depth`` (every
+   depth baseline at p = 1..16); ``report`` and ``depth_report`` (markdown, figures) and
+   ``targets`` (pass/fail of each claim) read the results.
+3. the pieces: ``baselines`` (one function per optimizer), ``depth_methods`` (INTERP, FOURIER,
+   ramps and tables at depth), ``learned`` (bundled models), ``optima`` (denominators of rho,
+   cached), ``suites`` (instance sets).
 4. shared helpers: ``objective`` (counting objective), ``metrics``, ``parallel`` (process-pool
    map).
 

@@ -87,10 +87,10 @@ def _run(fun: Fun, maxfev: int, body: Callable[[CountingObjective], Any]) -> Cou
     return obj
 
 
-def cobyla(fun: Fun, x0: np.ndarray, maxfev: int, *, step: float | None = None
-           ) -> CountingObjective:
-    """SciPy COBYLA (``rhobeg = step``, SciPy's 1.0 if None)."""
-    options: dict[str, Any] = {"maxiter": maxfev, "tol": 1e-8}
+def cobyla(fun: Fun, x0: np.ndarray, maxfev: int, *, step: float | None = None,
+           tol: float = 1e-8) -> CountingObjective:
+    """SciPy COBYLA (``rhobeg = step``, SciPy's 1.0 if None; final trust radius ``tol``)."""
+    options: dict[str, Any] = {"maxiter": maxfev, "tol": tol}
     if step is not None:
         options["rhobeg"] = step
     return _run(fun, maxfev, lambda f: minimize(f, x0, method="COBYLA", options=options))
@@ -107,10 +107,11 @@ def nelder_mead(fun: Fun, x0: np.ndarray, maxfev: int, *, step: float | None = N
 
 
 def lbfgsb(fun: Fun, x0: np.ndarray, maxfev: int, *, fd_step: float = 1e-6,
-           step: float | None = None) -> CountingObjective:
+           step: float | None = None, ftol: float = 1e-14, gtol: float = 1e-10
+           ) -> CountingObjective:
     """SciPy L-BFGS-B with its forward-difference gradient (``fd_step``). ``step`` is unused (the
-    line search sets its own step length)."""
-    options = {"maxfun": maxfev, "eps": fd_step, "ftol": 1e-14, "gtol": 1e-10}
+    line search sets its own step length); ``ftol``/``gtol`` are SciPy's stopping tolerances."""
+    options = {"maxfun": maxfev, "eps": fd_step, "ftol": ftol, "gtol": gtol}
     return _run(fun, maxfev, lambda f: minimize(f, x0, method="L-BFGS-B", options=options))
 
 

@@ -8,8 +8,9 @@ metrics plus summaries), the figures and the markdown report::
 
 Parts: ``main`` (exact energies, every suite and depth, every method), ``noise`` (1024-shot
 energies, budget 20), ``aer`` (qiskit-aer with a depolarising noise model), ``scale`` (closed-form
-p = 1 energies at n = 50..500) and ``paper`` (the seed paper's Table I protocol). Optimal QAOA
-energies are computed first, in parallel, and cached on disk (see :mod:`.suites`).
+p = 1 energies at n = 50..500), ``paper`` (the seed paper's Table I protocol) and ``depth``
+(every depth baseline at p = 1..16, :mod:`.depth`; ``--depth-max``, ``--depth-list``). Optimal
+QAOA energies are computed first, in parallel, and cached on disk (see :mod:`.suites`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..pretrained import list_pretrained
+from .depth import DEFAULT_DEPTHS, DEPTH_BUDGET, QUICK_DEPTHS, run_depth
 from .learned import discover
 from .metrics import BUDGETS, summarize_runs
 from .noise import run_aer
@@ -36,10 +38,10 @@ from .parallel import log, pmap
 from .report import summary_text, write_report
 from .scale import run_scale
 from .suites import SUITES, make_instance
-from .targets import evaluate_targets
+from .targets import evaluate_depth_targets, evaluate_targets
 from .tasks import instance_task, noisy_task, optimum_task
 
-PARTS = ("main", "noise", "aer", "scale", "paper")
+PARTS = ("main", "noise", "aer", "scale", "paper", "depth")
 
 
 @dataclass
@@ -59,6 +61,9 @@ class BenchConfig:
     out: str = "docs/benchmarks"
     report: str | None = "docs/benchmarks.md"
     cache_dir: str | None = None
+    depth_depths: tuple[int, ...] | None = None  # None: depth.DEFAULT_DEPTHS (quick: QUICK_DEPTHS)
+    depth_budget: int = DEPTH_BUDGET
+    depth_instances: int | None = None  # per depth suite; None = the suite's own count
     command: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -210,12 +215,14 @@ def run_suite(cfg: BenchConfig) -> dict:
         results["seconds"]["main"] = time.perf_counter() - t
         results["targets"] = evaluate_targets(results["suites"])
     for part, runner in (("noise", run_noise), ("aer", run_aer), ("scale", run_scale),
-                         ("paper", run_paper)):
+                         ("paper", run_paper), ("depth", run_depth)):
         if part in cfg.parts:
             t = time.perf_counter()
             log(f"part {part} ...")
             results[part] = runner(cfg)
             results["seconds"][part] = time.perf_counter() - t
+    if "depth" in results:
+        results["depth_targets"] = evaluate_depth_targets(results["depth"]["suites"])
     results["seconds"]["total"] = time.perf_counter() - t0
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -274,6 +281,15 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
                              "quick: <out>/report.md); 'none' to skip")
     parser.add_argument("--cache-dir", default=None,
                         help="cache of optimal energies (default ~/.cache/qlstm_optimizer)")
+    parser.add_argument("--depth-max", type=int, default=None,
+                        help="depth part: largest depth (default list "
+                             f"{' '.join(map(str, DEFAULT_DEPTHS))}, cut at this depth)")
+    parser.add_argument("--depth-list", nargs="+", type=int, default=None,
+                        help="depth part: the depths to run (overrides the default list)")
+    parser.add_argument("--depth-budget", type=int, default=DEPTH_BUDGET,
+                        help=f"depth part: evaluations per run (default {DEPTH_BUDGET})")
+    parser.add_argument("--depth-instances", type=int, default=None,
+                        help="depth part: instances per suite (default: the suite's own count)")
 
 
 def config_from_args(args: argparse.Namespace, argv: list[str] | None = None) -> BenchConfig:
@@ -290,6 +306,7 @@ def config_from_args(args: argparse.Namespace, argv: list[str] | None = None) ->
         kw["out"] = args.out
     if args.report:
         kw["report"] = None if args.report.lower() == "none" else args.report
+    kw.update(_depth_options(args))
     if args.budget < max(BUDGETS) and "main" in kw.get("parts", PARTS):
         log(f"note: budget {args.budget} < {max(BUDGETS)}: larger k are not reported")
     argv = list(argv if argv is not None else sys.argv[1:])
@@ -297,6 +314,26 @@ def config_from_args(args: argparse.Namespace, argv: list[str] | None = None) ->
         argv = ["bench", *argv]
     kw["command"] = "qlstm-optimizer " + " ".join(argv)
     return BenchConfig.quick_defaults(**kw) if args.quick else BenchConfig(**kw)
+
+
+def _depth_options(args: argparse.Namespace) -> dict[str, Any]:
+    """BenchConfig fields of the depth part's options, each checked and named on error."""
+    kw: dict[str, Any] = {}
+    for name in ("depth_max", "depth_budget", "depth_instances"):
+        value = getattr(args, name, None)
+        if value is not None and value < 1:
+            raise ValueError(f"--{name.replace('_', '-')} must be positive, got {value}")
+    if getattr(args, "depth_list", None):
+        if any(p < 1 for p in args.depth_list):
+            raise ValueError(f"--depth-list takes positive depths, got {args.depth_list}")
+        kw["depth_depths"] = tuple(sorted(set(args.depth_list)))
+    elif getattr(args, "depth_max", None) is not None:
+        base = QUICK_DEPTHS if args.quick else DEFAULT_DEPTHS
+        kw["depth_depths"] = tuple(sorted({p for p in base if p <= args.depth_max}
+                                          | {args.depth_max}))
+    kw["depth_budget"] = getattr(args, "depth_budget", DEPTH_BUDGET)
+    kw["depth_instances"] = getattr(args, "depth_instances", None)
+    return kw
 
 
 def run_cli(args: argparse.Namespace) -> int:

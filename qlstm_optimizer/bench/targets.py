@@ -99,3 +99,44 @@ def evaluate_targets(suites: dict[str, Any]) -> list[dict[str, Any]]:
                 "worst_k": int(worst), "worst_baseline": w["best_baseline"], "per_k": gaps,
             })
     return rows
+
+
+# -- depth part (issue 11) -------------------------------------------------------------------------
+
+# (statistic, k, threshold) at every depth in DEPTH_TARGET_DEPTHS, per suite.
+DEPTH_TARGETS = (("median", 1, 0.95), ("median", 10, 0.98), ("median", 50, 0.995),
+                 ("p10", 10, 0.95))
+DEPTH_TARGET_DEPTHS = range(4, 17)
+
+
+def depth_primary_label(block: dict[str, Any]) -> str | None:
+    """The learned method a depth block's targets are about (the bundled default with refine)."""
+    for m in block.get("learned", []):
+        if m.get("primary") or m.get("refine"):
+            return m["label"]
+    return None
+
+
+def evaluate_depth_targets(suites: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows of the depth targets (p = 4..16, per suite) on ``results["depth"]["suites"]``.
+
+    Without a learned method at a depth the row says so (``passed`` None): the depth-general
+    model does not exist yet, and these rows show where it will be measured."""
+    rows: list[dict[str, Any]] = []
+    for suite, by_p in suites.items():
+        for p in sorted(by_p, key=int):
+            if int(p) not in DEPTH_TARGET_DEPTHS or "summary" not in by_p[p]:
+                continue
+            summary = by_p[p]["summary"]
+            label = depth_primary_label(by_p[p])
+            for statistic, k, threshold in DEPTH_TARGETS:
+                key = "rho_median" if statistic == "median" else "rho_p10"
+                row: dict[str, Any] = {
+                    "target": f"{suite} p={p} {'median' if statistic == 'median' else '10th pct'}"
+                              f" rho_{k}",
+                    "method": [label] if label else [], "threshold": threshold}
+                value = summary[label][key].get(str(k)) if label in summary else None
+                row.update(value=value, passed=None if value is None else value >= threshold,
+                           shortfall=None if value is None else max(0.0, threshold - value))
+                rows.append(row)
+    return rows

@@ -75,10 +75,15 @@ class NumpySequenceModel:
 
     def __init__(self, config: dict, params: dict, ops: Any = None) -> None:
         self.config = validate_config(dict(config))
-        self._arch = get_arch(self.config["arch"])
         self.params = check_params(self.config, params)
         self.ops = FrozenNumpyOps() if ops is None else ops
         self.card: dict | None = None
+
+    @property
+    def _arch(self) -> Any:
+        # Looked up, not stored: the architecture is a module, and a model (or an optimizer
+        # holding one) must pickle and deepcopy like any other settings object.
+        return get_arch(self.config["arch"])
 
     # -- interface (docs/design.md) -----------------------------------------------------------
     @property

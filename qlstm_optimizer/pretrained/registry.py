@@ -92,6 +92,11 @@ def resolve_model_name(name: str, num_parameters: int | None = None) -> str:
                 f"got an initial point of length {num_parameters}"
             )
         return f"{name}-p{num_parameters // 2}"
+    if os.sep in name or os.path.exists(name):  # a path, not a name: say what a card path is
+        raise UnknownModelError(
+            f"model {name!r} is neither a bundled model nor a model card: card paths end in "
+            f".json (the card a training run writes next to its .npz); bundled models: "
+            f"{', '.join(names) or '(none)'}")
     raise UnknownModelError(
         f"unknown model {name!r}; available models: {', '.join(names) or '(none)'}; "
         f"families: {', '.join(sorted(fams)) or '(none)'}"

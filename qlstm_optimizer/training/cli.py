@@ -77,6 +77,10 @@ def _run_train(args: argparse.Namespace, *, distributed: bool) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.export and Path(args.export).exists() and not Path(args.export).is_dir():
+        # checked before the run, not after an hour of training
+        print(f"error: --export {args.export}: exists and is not a directory", file=sys.stderr)
+        return 2
     if distributed:  # under torchrun (WORLD_SIZE set): gloo works on CPU
         torch.distributed.init_process_group("gloo")
     out = Path(args.out or Path("runs") / cfg.name)

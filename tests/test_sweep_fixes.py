@@ -1,0 +1,81 @@
+"""Cases a second hostile-input sweep (after issue 14's fixes) found without a clear error."""
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+from qlstm_optimizer import DiagonalHamiltonian, QLSTMOptimizer
+from qlstm_optimizer.pretrained import UnknownModelError
+from qlstm_optimizer.pretrained.registry import WEIGHTS_DIR
+
+
+def test_an_optimizer_built_from_a_card_pickles_and_deepcopies():
+    opt = QLSTMOptimizer(str(WEIGHTS_DIR / "maxcut-p1.json"), maxfev=7, hamiltonian=None)
+    for clone in (pickle.loads(pickle.dumps(opt)), copy.deepcopy(opt)):
+        assert clone.settings == opt.settings
+        res = clone.minimize(lambda x: float(np.sum(np.cos(x))), np.zeros(2))
+        assert res.nfev == 7
+
+
+@pytest.mark.parametrize("terms, match", [
+    ({"12": 1.0}, "tuples of qubit indices"),
+    ({(0, 1): 1 + 2j}, "real number"),
+    ({(0, 1): "1.0"}, "real number"),
+    ({(0, True): 1.0}, "tuples of qubit indices"),
+    ([((0, 1), 1.0)], "mapping"),
+])
+def test_hamiltonian_terms_are_checked_by_name(terms, match):
+    with pytest.raises(TypeError, match=match):
+        DiagonalHamiltonian(3, terms)
+
+
+def test_hamiltonian_accepts_numpy_scalars():
+    h = DiagonalHamiltonian(np.int64(3), {(np.int64(0), 1): np.float64(0.5)})
+    assert h.terms == {(0, 1): 0.5}
+
+
+@pytest.mark.parametrize("where", ["file", "dir"])
+def test_a_path_that_is_not_a_card_says_what_a_card_path_is(tmp_path, where):
+    path = tmp_path / "card.txt"
+    if where == "file":
+        path.write_text("{}")
+    else:
+        path = tmp_path
+    with pytest.raises(UnknownModelError, match=r"card paths end in\s+\.json"):
+        QLSTMOptimizer(model=str(path))
+
+
+optuna = pytest.importorskip("optuna")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"model": "maxcut"}, "family: give the depth p"),
+    ({"model": "maxcut", "p": "2"}, "p must be"),
+    ({"model": "maxcut-p1", "p": 2}, "serves p = 1"),
+    ({"model": "maxcut-p1", "seed": "x"}, "seed"),
+    ({"model": "maxcut-p1", "energy_offset": "0"}, "energy_offset"),
+    ({"model": "maxcut-p1", "energy_offset": float("nan")}, "energy_offset"),
+    ({"model": "maxcut-p1", "hamiltonian_scale": 0.0}, "hamiltonian_scale"),
+])
+def test_the_optuna_sampler_checks_its_arguments_at_construction(kwargs, match):
+    from qlstm_optimizer.optuna import QLSTMSampler
+
+    with pytest.raises((ValueError, TypeError), match=match):
+        QLSTMSampler(**kwargs)
+
+
+def test_train_refuses_an_export_target_that_is_a_file_before_training(tmp_path, capsys):
+    from qlstm_optimizer.training.cli import main
+    from tests.test_training_hardening import TINY
+
+    target = tmp_path / "afile"
+    target.write_text("x")
+    config = tmp_path / "tiny.toml"
+    config.write_text(TINY)
+    status = main(["--config", str(config), "--out", str(tmp_path / "out"),
+                   "--export", str(target), "--no-progress"])
+    err = capsys.readouterr().err
+    assert status == 2 and "--export" in err and "not a directory" in err
+    assert not (tmp_path / "out").exists()  # refused before the run started
