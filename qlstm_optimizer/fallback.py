@@ -22,22 +22,19 @@ from typing import Any
 
 import numpy as np
 
-from .options import as_energy, check_bounds, check_count, check_refine
+from .options import check_bounds, check_count, check_refine
 from .policy import (
     STATUS_CALLBACK,
     STATUS_CONVERGED,
     STATUS_MAXFEV,
     STATUS_MESSAGES,
-    NonFiniteEnergyError,
     PolicyResult,
+    StopRun,
+    counting_evaluator,
 )
 from .refine import DEFAULT_REFINE, run_refine
 
 GENERIC_STEP = 1.0  # radians; measured against smaller steps in benchmarks/generic_fallback.py
-
-
-class _Stop(Exception):
-    """Budget used up, or the callback raised StopIteration."""
 
 
 def refine_from_x0(
@@ -68,34 +65,15 @@ def refine_from_x0(
     box = check_bounds(bounds, x0.size)
     result = PolicyResult(x=x0.copy(), fun=np.inf, nfev=0, nit=0)
 
+    counted = counting_evaluator(fun, result, maxfev, box, callback)
+
     def evaluate(x: np.ndarray) -> float:
-        x = np.array(x, dtype=float)
-        if box is not None:
-            x = np.clip(x, box[:, 0], box[:, 1])
-        if result.nfev and np.array_equal(x, result.history_x[0]):
+        if result.nfev and np.array_equal(np.clip(x, box[:, 0], box[:, 1]) if box is not None
+                                          else x, result.history_x[0]):
             # COBYLA and Nelder-Mead start by evaluating their start, x0, again: reuse its
             # value, so refine="cobyla" is exactly COBYLA from x0 with the same budget.
             return result.history_fun[0]
-        if result.nfev >= maxfev:
-            raise _Stop
-        value = fun(x)
-        result.nfev += 1
-        result.nit += 1
-        energy = as_energy(value, x, result.nfev)  # one real number, or a named error
-        if not np.isfinite(energy):
-            raise NonFiniteEnergyError(
-                f"the objective returned {energy} at x = {x.tolist()} (evaluation {result.nfev})")
-        result.history_x.append(x)
-        result.history_fun.append(energy)
-        if energy < result.fun:
-            result.x, result.fun = x, energy
-        if callback is not None:
-            try:
-                callback(x, energy)
-            except StopIteration:
-                result.stopped_by_callback = True
-                raise _Stop from None
-        return energy
+        return counted(x)
 
     try:
         evaluate(x0)
@@ -103,8 +81,9 @@ def refine_from_x0(
         reason = run_refine(evaluate, method, result.history_x, result.history_fun, maxfev,
                             GENERIC_STEP if step is None else step, box, noise_stop=noise_stop)
         converged = result.nfev < maxfev  # the refine stopped by its own rule
-    except _Stop:
+    except StopRun:
         converged, reason = False, None
+    result.nit = result.nfev  # one iteration is one evaluation, as in run_policy
     result.status = (STATUS_CALLBACK if result.stopped_by_callback
                      else STATUS_CONVERGED if converged else STATUS_MAXFEV)
     result.success = result.status == STATUS_CONVERGED

@@ -53,8 +53,9 @@ class NonFiniteEnergyError(InvalidEnergyError):
     """The objective returned NaN or inf."""
 
 
-class _Stop(Exception):
-    """Internal: ends a run early (budget used up, or the callback raised StopIteration)."""
+class StopRun(Exception):
+    """Ends a run early: the budget is used up, or the callback raised StopIteration (raised by
+    :func:`counting_evaluator`; the run functions catch it)."""
 
 
 @dataclass(frozen=True)
@@ -333,31 +334,7 @@ def run_policy(
         if refine is None:  # the learned steps are all there is: let them move from x0
             spec = replace(spec, anchor=tuple(x0), probe_anchor="always", probe_step_scale=1.0)
     result = PolicyResult(x=np.asarray(spec.anchor), fun=np.inf, nfev=0, nit=0)
-
-    def evaluate(x: np.ndarray) -> float:
-        if result.nfev >= maxfev:
-            raise _Stop
-        x = np.array(x, dtype=float)
-        if box is not None:  # refine optimizers may step marginally outside the box
-            x = np.clip(x, box[:, 0], box[:, 1])
-        value = fun(x)
-        result.nfev += 1
-        energy = as_energy(value, x, result.nfev)
-        if not np.isfinite(energy):
-            raise NonFiniteEnergyError(
-                f"the objective returned {energy} at x = {x.tolist()} (evaluation {result.nfev})"
-            )
-        result.history_x.append(x)
-        result.history_fun.append(energy)
-        if energy < result.fun:
-            result.x, result.fun = x, energy
-        if callback is not None:
-            try:
-                callback(x, energy)
-            except StopIteration:
-                result.stopped_by_callback = True
-                raise _Stop from None
-        return energy
+    evaluate = counting_evaluator(fun, result, maxfev, box, callback)
 
     rollout = None if x0 is not None and refine is not None else Rollout(
         model, spec, energy_scale=energy_scale, energy_offset=energy_offset, bounds=box,
@@ -380,7 +357,7 @@ def run_policy(
             reason = run_refine(evaluate, refine, result.history_x, result.history_fun,
                                 remaining, step, box, noise_stop=noise_stop)
             converged = result.nfev < maxfev  # it stopped by its own rule, not the budget
-    except _Stop:
+    except StopRun:
         pass
     result.nit = result.nfev  # one iteration of either stage is one evaluation
     result.status = (STATUS_CALLBACK if result.stopped_by_callback
@@ -391,6 +368,43 @@ def run_policy(
         f"{result.nfev} evaluations" + (f"; {reason}" if reason and converged else "") + ")"
     )
     return result
+
+
+def counting_evaluator(fun: Callable[[np.ndarray], float], result: PolicyResult, maxfev: int,
+                       box: np.ndarray | None,
+                       callback: Callable[[np.ndarray, float], None] | None
+                       ) -> Callable[[np.ndarray], float]:
+    """``fun`` behind a run's bookkeeping, shared by :func:`run_policy` and the generic fallback:
+    the budget (:class:`StopRun` at ``maxfev``), the box (refine optimizers may step marginally
+    outside it), the energy check (one real, finite number, or a named error), the history and
+    best point in ``result``, and the callback (StopIteration ends the run)."""
+
+    def evaluate(x: np.ndarray) -> float:
+        if result.nfev >= maxfev:
+            raise StopRun
+        x = np.array(x, dtype=float)
+        if box is not None:
+            x = np.clip(x, box[:, 0], box[:, 1])
+        value = fun(x)
+        result.nfev += 1
+        energy = as_energy(value, x, result.nfev)
+        if not np.isfinite(energy):
+            raise NonFiniteEnergyError(
+                f"the objective returned {energy} at x = {x.tolist()} (evaluation {result.nfev})"
+            )
+        result.history_x.append(x)
+        result.history_fun.append(energy)
+        if energy < result.fun:
+            result.x, result.fun = x, energy
+        if callback is not None:
+            try:
+                callback(x, energy)
+            except StopIteration:
+                result.stopped_by_callback = True
+                raise StopRun from None
+        return energy
+
+    return evaluate
 
 
 def x0_refine_step(spec: PolicySpec) -> float:
