@@ -68,8 +68,11 @@ def refine_from_x0(
     counted = counting_evaluator(fun, result, maxfev, box, callback)
 
     def evaluate(x: np.ndarray) -> float:
-        if result.nfev and np.array_equal(np.clip(x, box[:, 0], box[:, 1]) if box is not None
-                                          else x, result.history_x[0]):
+        # (never for the quadratic refine: it does not re-ask a known point, except the noise
+        # check's deliberate re-evaluation, which must reach fun)
+        clipped = np.clip(x, box[:, 0], box[:, 1]) if box is not None else x
+        if method != "quadratic" and result.nfev and np.array_equal(clipped,
+                                                                    result.history_x[0]):
             # COBYLA and Nelder-Mead start by evaluating their start, x0, again: reuse its
             # value, so refine="cobyla" is exactly COBYLA from x0 with the same budget.
             return result.history_fun[0]

@@ -64,8 +64,11 @@ def check_real(name: str, value: Any, *, positive: bool = False,
     Raises:
         ValueError: naming ``name``.
     """
-    ok = (isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
-          and np.isfinite(float(value)))
+    try:  # (float() of a huge int overflows: that is not a finite real either)
+        ok = (isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+              and bool(np.isfinite(float(value))))
+    except OverflowError:
+        ok = False
     if ok and positive:
         ok = float(value) > 0
     if ok and nonnegative:

@@ -328,9 +328,10 @@ def run_policy(
     refine = check_refine(refine)
     box = check_bounds(bounds, size)
     if x0 is not None:
-        x0 = project(np.asarray(x0, dtype=float), box, spec.p)
-        if x0.shape != (size,) or not np.all(np.isfinite(x0)):
+        x0 = np.asarray(x0, dtype=float)
+        if x0.shape != (size,) or not np.all(np.isfinite(x0)):  # before the box broadcasts it
             raise ValueError(f"x0 must be {size} finite numbers, got {x0.tolist()}")
+        x0 = project(x0, box, spec.p)
         if refine is None:  # the learned steps are all there is: let them move from x0
             spec = replace(spec, anchor=tuple(x0), probe_anchor="always", probe_step_scale=1.0)
     result = PolicyResult(x=np.asarray(spec.anchor), fun=np.inf, nfev=0, nit=0)

@@ -79,3 +79,32 @@ def test_train_refuses_an_export_target_that_is_a_file_before_training(tmp_path,
     err = capsys.readouterr().err
     assert status == 2 and "--export" in err and "not a directory" in err
     assert not (tmp_path / "out").exists()  # refused before the run started
+
+
+def test_the_fallback_noise_check_reaches_fun_when_x0_stays_best():
+    """The fallback reuses x0's value for COBYLA's first call; the quadratic refine's noise
+    check re-evaluates the best point on purpose, which may be x0 itself."""
+    from qlstm_optimizer.fallback import refine_from_x0
+
+    rng = np.random.default_rng(0)
+    res = refine_from_x0(lambda x: float(x @ x) + 0.05 * rng.normal(), [0.0, 0.0], maxfev=200,
+                         step=0.2)
+    assert "noise" in res.message and res.nfev < 39
+
+
+def test_run_policy_refuses_an_x0_of_the_wrong_length_before_the_box_broadcasts_it():
+    from qlstm_optimizer.models import init_numpy_model
+    from qlstm_optimizer.policy import PolicySpec, run_policy
+
+    model, spec = init_numpy_model("lstm", p=1, seed=0), PolicySpec(p=1, anchor=[0.39, -0.62])
+    for x0 in ([0.1], [0.1, 0.2, 0.3]):
+        with pytest.raises(ValueError, match="x0 must be 2 finite numbers"):
+            run_policy(lambda x: float(x @ x), model, spec, maxfev=5, x0=x0,
+                       bounds=[(-1, 1), (-1, 1)])
+
+
+def test_a_huge_integer_option_is_a_named_value_error():
+    from qlstm_optimizer.options import check_real
+
+    with pytest.raises(ValueError, match="energy_offset"):
+        check_real("energy_offset", 10**400)
