@@ -216,6 +216,8 @@ class QLSTMSampler(BaseSampler):
         if index < self._spec.p:
             # Betas: shift by multiples of pi into the range (an exact QAOA symmetry).
             value = float(project(np.array([value]), np.array([[low, high]]), 1)[0])
+        if not low <= value <= high:
+            run.warn_clipped(param_name, value, low, high)
         value = float(np.clip(value, low, high))
         step = param_distribution.step
         if step is not None:  # a discretised angle: the nearest grid point in the range
@@ -259,6 +261,19 @@ class _StudyRun:
         self.proposals: dict[int, tuple[np.ndarray, str]] = {}
         self.ranges: dict[int, tuple[float, float]] = {}  # parameter index -> suggested range
         self.warned_partial = False
+        self.warned_clipped: set[str] = set()
+
+    def warn_clipped(self, name: str, value: float, low: float, high: float) -> None:
+        """Once per angle and study: a learned proposal outside the suggested range is clipped
+        into it, which can keep the run far from the optimum (a log range of positive gammas
+        cannot hold Max-Cut's negative optimal gammas in Qiskit's convention)."""
+        if name not in self.warned_clipped:
+            self.warned_clipped.add(name)
+            warnings.warn(
+                f"QLSTMSampler: the model's proposal {name} = {value:.4g} lies outside the "
+                f"suggested range [{low:.4g}, {high:.4g}] and was clipped into it; the angles "
+                "follow Qiskit's QAOAAnsatz convention (Max-Cut's optimal gammas are negative): "
+                "suggest a range that holds them", UserWarning, stacklevel=4)
 
     def after_trial(self, trial: FrozenTrial, state: TrialState,
                     values: Sequence[float] | None) -> None:

@@ -108,3 +108,43 @@ def test_a_huge_integer_option_is_a_named_value_error():
 
     with pytest.raises(ValueError, match="energy_offset"):
         check_real("energy_offset", 10**400)
+
+
+@pytest.mark.parametrize("shots", [None, float("inf"), float("nan"), 2**70, True, 0, 1.5, "8"])
+def test_sampled_energy_names_bad_shots(shots):
+    from qlstm_optimizer.problems import erdos_renyi
+    from qlstm_optimizer.sim import sampled_energy
+
+    with pytest.raises(ValueError, match="shots must be a positive integer"):
+        sampled_energy(erdos_renyi(6, 0.5, seed=1), [0.3, -0.6], shots=shots)
+
+
+@pytest.mark.parametrize("args, match", [
+    (["--instances", "0"], "--instances"), (["--workers", "0"], "--workers"),
+    (["--depths", "0"], "--depths")])
+def test_bench_cli_refuses_zero_counts_by_name(args, match):
+    import argparse
+
+    from qlstm_optimizer.bench.suite import add_bench_arguments, config_from_args
+
+    parser = argparse.ArgumentParser()
+    add_bench_arguments(parser)
+    with pytest.raises(ValueError, match=match):
+        config_from_args(parser.parse_args(["--quick", *args]), ["bench", "--quick", *args])
+
+
+def test_the_optuna_sampler_warns_when_a_range_clips_its_proposal():
+    from qlstm_optimizer.optuna import QLSTMSampler
+    from qlstm_optimizer.problems import erdos_renyi
+    from qlstm_optimizer.sim import qaoa_energy
+
+    problem = erdos_renyi(6, 0.5, seed=1)
+
+    def objective(trial):
+        b = trial.suggest_float("beta_0", 0.001, 1.6, log=True)
+        g = trial.suggest_float("gamma_0", 0.001, 3.2, log=True)  # Max-Cut's optimum is < 0
+        return qaoa_energy(problem, [b, g])
+
+    study = optuna.create_study(sampler=QLSTMSampler("maxcut-p1", hamiltonian=problem))
+    with pytest.warns(UserWarning, match="gamma_0 = .* outside the suggested range"):
+        study.optimize(objective, n_trials=3)

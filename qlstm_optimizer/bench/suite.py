@@ -298,6 +298,12 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace, argv: list[str] | None = None) -> BenchConfig:
+    for name in ("instances", "workers", "budget"):  # 0 would silently mean "the default"
+        value = getattr(args, name, None)
+        if value is not None and value < 1:
+            raise ValueError(f"--{name} must be positive, got {value}")
+    if args.depths and min(args.depths) < 1:
+        raise ValueError(f"--depths must be positive QAOA depths, got {args.depths}")
     kw: dict[str, Any] = {"budget": args.budget, "instances": args.instances,
                           "workers": args.workers, "untrained": args.untrained,
                           "cache_dir": args.cache_dir}

@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -212,6 +213,9 @@ def qaoa_diagonal_energies(diagonal: np.ndarray, params: np.ndarray) -> np.ndarr
     return engine.energies(*_checked(diagonal, params, states=False))
 
 
+# The multinomial draw takes a C long: larger counts overflow inside NumPy.
+MAX_SHOTS = 2**62
+
 def sampled_energy(
     hamiltonian: Any,
     x: Any,
@@ -229,8 +233,9 @@ def sampled_energy(
         ...     h, [0.3, 0.2], shots=100, seed=1)
         True
     """
-    if int(shots) != shots or shots < 1:
-        raise ValueError(f"shots must be a positive integer, got {shots!r}")
+    if (isinstance(shots, bool) or not isinstance(shots, numbers.Real)
+            or not 1 <= shots <= MAX_SHOTS or int(shots) != shots):  # (NaN fails the range)
+        raise ValueError(f"shots must be a positive integer up to 2**62, got {shots!r}")
     h = as_hamiltonian(hamiltonian)
     batch, was_1d = check_parameters(x, p)
     probs = np.atleast_2d(qaoa_probabilities(h, batch, p))
