@@ -319,7 +319,9 @@ class _StudyRun:
             self.learned_told += 1
         else:
             assert self.refiner is not None
-            self.refiner.tell(value)
+            # the point evaluated, if a grid step or range moved the proposal
+            moved = not self._is_pending(x_user)
+            self.refiner.tell(value, x_user * self.to_model if moved else None)
 
     def _shared_proposal_failed(self, x_user: np.ndarray) -> None:
         self.failures += 1

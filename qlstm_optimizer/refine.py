@@ -251,12 +251,15 @@ class QuadraticRefiner:
     def _clip(self, x: np.ndarray) -> np.ndarray:
         return x if self.box is None else np.clip(x, self.box[:, 0], self.box[:, 1])
 
-    def tell(self, value: float) -> None:
+    def tell(self, value: float, x: np.ndarray | None = None) -> None:
+        """The energy of the pending point; ``x``: the point actually evaluated when the caller
+        had to move it (an Optuna grid step or range), so the model is fitted to what was
+        measured."""
         if self._pending is None:
             raise RuntimeError("tell() without a pending ask()")
         x_new, fb, predicted, near, step_length = self._pending
         self._pending = None
-        self.xs.append(x_new)
+        self.xs.append(x_new if x is None else np.asarray(x, dtype=float).copy())
         self.fs.append(float(value))
         if predicted is None:  # a geometry step
             if near >= self.full:  # a well-poised model that still cannot predict: go smaller

@@ -94,7 +94,8 @@ class NoiseAwareStop:
             self.reason = "converged: the trust radius fell below 1e-7 rad"
         return x
 
-    def tell(self, value: float) -> None:
+    def tell(self, value: float, x: np.ndarray | None = None) -> None:
+        """As the refiner's ``tell`` (``x``: the point actually evaluated, if moved)."""
         if self._recheck is not None:
             x, first = self._recheck
             self._recheck = None
@@ -111,5 +112,8 @@ class NoiseAwareStop:
                 f"{float(value):.6g})")
             return
         radius = self.refiner.radius
-        self.refiner.tell(value)
+        if x is None:
+            self.refiner.tell(value)
+        else:
+            self.refiner.tell(value, x)
         self.failures = self.failures + 1 if self.refiner.radius < radius else 0

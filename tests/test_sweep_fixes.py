@@ -148,3 +148,27 @@ def test_the_optuna_sampler_warns_when_a_range_clips_its_proposal():
     study = optuna.create_study(sampler=QLSTMSampler("maxcut-p1", hamiltonian=problem))
     with pytest.warns(UserWarning, match="gamma_0 = .* outside the suggested range"):
         study.optimize(objective, n_trials=3)
+
+
+def test_the_optuna_refine_fits_the_points_a_grid_step_evaluated():
+    """With suggest_float(step=...) the evaluated angles are the grid points, not the
+    refiner's proposals: its model must be fitted to what was measured."""
+    from qlstm_optimizer.optuna import QLSTMSampler
+    from qlstm_optimizer.problems import erdos_renyi
+    from qlstm_optimizer.sim import qaoa_energy
+
+    problem = erdos_renyi(6, 0.5, seed=1)
+
+    def objective(trial):
+        b = trial.suggest_float("beta_0", -1.6, 1.6, step=0.05)
+        g = trial.suggest_float("gamma_0", -3.2, 3.2, step=0.05)
+        return qaoa_energy(problem, [b, g])
+
+    sampler = QLSTMSampler("maxcut-p1", hamiltonian=problem, seed=0)
+    study = optuna.create_study(sampler=sampler)
+    study.optimize(objective, n_trials=16)
+    run = sampler._run_for(study, create=False)
+    assert run.refiner is not None
+    user = np.array(run.refiner.xs) / run.to_model / 0.05  # model units -> grid steps
+    assert len(user) > 10  # learned points and refine points
+    np.testing.assert_allclose(user, np.round(user), atol=1e-9)  # every one a grid point
