@@ -205,19 +205,6 @@ def check_hamiltonian_option(hamiltonian: Any) -> None:
         raise ValueError(f"hamiltonian must be an operator, None or 'auto', got {hamiltonian!r}")
 
 
-def resolve_hamiltonian(hamiltonian: Any, fun: Any, hamiltonian_scale: Any = None) -> Any:
-    """The adapters' ``hamiltonian`` argument: ``"auto"`` -> :func:`operator_from_objective`
-    (unless an explicit ``hamiltonian_scale`` is given), anything else unchanged.
-
-    Raises:
-        ValueError: a string other than ``"auto"``.
-    """
-    check_hamiltonian_option(hamiltonian)
-    if isinstance(hamiltonian, str):
-        return operator_from_objective(fun) if hamiltonian_scale is None else None
-    return hamiltonian
-
-
 def warn_blind(ambiguous: bool = False, stacklevel: int = 3) -> None:
     """Say once (Python's default warning filter) that a run is blind and how to fix it."""
     warnings.warn(AMBIGUOUS_MESSAGE if ambiguous else BLIND_MESSAGE, BlindRunWarning,

@@ -63,7 +63,7 @@ from optuna.samplers import BaseSampler, RandomSampler
 from optuna.study import StudyDirection
 from optuna.trial import FrozenTrial, TrialState
 
-from .autodetect import check_hamiltonian_option, scan_objective, warn_blind
+from .autodetect import scan_objective, warn_blind
 from .minimize import ModelUnits, resolve_model
 from .options import check_count, check_run_options
 from .policy import Rollout, project
@@ -103,7 +103,6 @@ class QLSTMSampler(BaseSampler):
         hamiltonian_scale: float | None = None,
         energy_offset: float | None = None,
     ) -> None:
-        check_hamiltonian_option(hamiltonian)
         # The same checks as every other surface (qlstm_optimizer.options), at construction.
         opts = check_run_options(hamiltonian=hamiltonian, hamiltonian_scale=hamiltonian_scale,
                                  energy_offset=energy_offset, seed=seed)

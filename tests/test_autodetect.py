@@ -20,8 +20,8 @@ from qlstm_optimizer.autodetect import (
     ObjectiveScan,
     UnrecognizedAnsatzWarning,
     ansatz_verdict,
+    inspect_objective,
     operator_from_objective,
-    resolve_hamiltonian,
     scan_objective,
 )
 from qlstm_optimizer.problems import erdos_renyi, sk
@@ -67,10 +67,10 @@ def test_operator_lookup_is_conservative():
     assert operator_from_objective(closure_over(mixer)) is None  # not diagonal
     assert operator_from_objective(closure_over("text")) is None
     assert operator_from_objective(np.sum) is None  # no closure at all
-    assert resolve_hamiltonian("auto", closure_over(diag), hamiltonian_scale=2.0) is None
-    assert resolve_hamiltonian(None, closure_over(diag)) is None
+    assert inspect_objective(closure_over(diag), "auto", 2.0, 2) == (None, True)
+    assert inspect_objective(closure_over(diag), None, None, 2) == (None, True)
     with pytest.raises(ValueError, match="auto"):
-        resolve_hamiltonian("automatic", closure_over(diag))
+        inspect_objective(closure_over(diag), "automatic", None, 2)
 
 
 def test_scipy_method_looks_at_the_callers_function():
