@@ -30,42 +30,11 @@ from qlstm_optimizer.training import (  # noqa: E402
     train,
 )
 from qlstm_optimizer.training.cli import main  # noqa: E402
+from tests.test_training_loop import TINY as TINY_TEMPLATE  # noqa: E402
 
 ROOT = Path(__file__).parents[1]
-TINY = """
-name = "tiny"
-family = "maxcut"
-seed = 3
-
-[model]
-arch = "qlstm"
-p = 1
-
-[policy]
-anchor = [-0.3, 0.42]
-beta_step = 0.15
-gamma_step = 0.35
-horizon = 4
-
-[train]
-loss = "budget_rho"
-budgets = [1, 2, 4]
-val_budgets = [1, 4]
-steps = 6
-batch_size = 4
-lr = 0.02
-warmup_steps = 2
-val_every = 3
-checkpoint_every = 2
-
-[train_instances]
-pool_size = 12
-components = [{ family = "erdos_renyi", sizes = [4, 5], edge_probs = [0.5, 0.8] }]
-
-[val_instances]
-pool_size = 3
-components = [{ family = "erdos_renyi", sizes = [6], edge_probs = [0.5] }]
-"""
+# The training-loop tests' tiny config (6 steps): the same run, checked for hardening here.
+TINY = TINY_TEMPLATE.format(steps=6)
 
 
 class Payload:
