@@ -27,7 +27,7 @@ from .depth_methods import DEPTH_BASELINES, DepthContext, depth_energy
 from .learned import LearnedMethod, discover, run_learned
 from .metrics import rho_curve, summarize_runs
 from .optima import OptimumCache, cache_path
-from .parallel import log, pmap
+from .parallel import log, pmap, pmap_by_block
 from .suites import DENSE_PROBS, BenchInstance, SuiteSpec, make_instance
 
 DEPTH_SUITES: dict[str, SuiteSpec] = {
@@ -188,11 +188,8 @@ def run_depth(cfg: Any) -> dict[str, Any]:
                               "learned": learned, "opt": cache.get(inst.key, p)})
     tasks.sort(key=lambda t: (-t["p"], -t["n"]))  # longest first balances the pool
     log(f"depth: {len(tasks)} (instance, depth) runs")
-    collected: dict[tuple[str, str], list[dict]] = {}
-    for res in pmap(depth_instance_task, tasks, cfg.workers, "depth"):
-        collected.setdefault((res["suite"], str(res["p"])), []).append(res)
-    for (suite, p), results in collected.items():
-        results.sort(key=lambda r: r["index"])
+    for (suite, p), results in pmap_by_block(depth_instance_task, tasks, cfg.workers,
+                                             "depth").items():
         labels = [m for m in results[0]["runs"] if all(m in r["runs"] for r in results)]
         block = blocks[suite][p]
         block["summary"] = {label: _summary(results, label) for label in labels}

@@ -42,3 +42,15 @@ def pmap(fn: Callable[[dict], dict], tasks: list[dict], workers: int, what: str
         for i, fut in enumerate(as_completed(futures), 1):
             yield fut.result()
             progress(i)
+
+
+def pmap_by_block(fn: Callable[[dict], dict], tasks: list[dict], workers: int, what: str
+                  ) -> dict[tuple[str, str], list[dict]]:
+    """:func:`pmap`, its results grouped by ``(suite, str(p))`` and each group in instance
+    order (the results come back in completion order)."""
+    blocks: dict[tuple[str, str], list[dict]] = {}
+    for res in pmap(fn, tasks, workers, what):
+        blocks.setdefault((res["suite"], str(res["p"])), []).append(res)
+    for results in blocks.values():
+        results.sort(key=lambda r: r["index"])
+    return blocks

@@ -34,7 +34,7 @@ from .metrics import BUDGETS, summarize_runs
 from .noise import run_aer
 from .optima import OptimumCache, cache_path
 from .paper import run_paper
-from .parallel import log, pmap
+from .parallel import log, pmap, pmap_by_block
 from .report import summary_text, write_report
 from .scale import run_scale
 from .suites import SUITES, make_instance
@@ -147,11 +147,7 @@ def run_main(cfg: BenchConfig, cache: OptimumCache) -> dict:
         t["opt"], t["n"] = cache.get(inst.key, t["p"]), inst.n
     tasks.sort(key=lambda t: (-t["n"], -t["p"]))  # longest first balances the pool
     log(f"main suite: {len(tasks)} instance runs")
-    collected: dict[tuple[str, str], list[dict]] = {}
-    for res in pmap(instance_task, tasks, cfg.workers, "main"):
-        collected.setdefault((res["suite"], str(res["p"])), []).append(res)
-    for (suite, p), results in collected.items():
-        results.sort(key=lambda r: r["index"])
+    for (suite, p), results in pmap_by_block(instance_task, tasks, cfg.workers, "main").items():
         labels = list(results[0]["runs"])
         block = blocks[suite][p]
         block["summary"] = {
