@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .pretrained import families
+from .pretrained import family_depths
 from .problems import erdos_renyi
 from .qiskit import QLSTMOptimizer
 from .sim import qaoa_energy
@@ -90,9 +90,10 @@ def check_demo_args(n: int, edge_prob: float, seed: int, p: int, maxfev: int,
         raise ValueError(f"edge_prob (--edge-prob) must be in (0, 1], got {edge_prob!r}")
     if not _is_int(seed) or seed < 0:
         raise ValueError(f"seed (--seed) must be a non-negative integer, got {seed!r}")
-    depths = families().get("maxcut", [])
+    depths = family_depths("maxcut")
     if not _is_int(p) or p not in depths:
-        raise ValueError(f"p (--p) must be one of the bundled Max-Cut depths {depths}, got {p!r}")
+        raise ValueError(f"p (--reps) must be one of the bundled Max-Cut depths {depths}, "
+                         f"got {p!r}")
     if not _is_int(maxfev) or not 1 <= maxfev <= MAX_DEMO_FEV:
         raise ValueError(f"maxfev (--maxfev) must be an integer in [1, {MAX_DEMO_FEV}], "
                          f"got {maxfev!r}")

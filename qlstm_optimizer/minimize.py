@@ -19,11 +19,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from .autodetect import inspect_objective
+from .depth import DepthSpec
+from .depth_policy import run_depth_policy
 from .fallback import refine_from_x0
 from .hamiltonian import as_hamiltonian
 from .options import STARTS, check_bounds, check_real, check_run_options  # noqa: F401 (STARTS)
@@ -58,7 +61,10 @@ class ModelUnits:
     @classmethod
     def resolve(cls, spec: PolicySpec, family: str, hamiltonian: Any = None,
                 hamiltonian_scale: float | None = None,
-                energy_offset: float | None = None) -> ModelUnits:
+                energy_offset: float | None = None, p: int | None = None) -> ModelUnits:
+        """``p``: the run's depth (default ``spec.p``; a depth-general model's spec.p is its
+        number of Fourier modes)."""
+        p = spec.p if p is None else p
         # a given scale: the one check every surface (the Optuna sampler too) words alike
         scale = None if hamiltonian_scale is None else check_real(
             "hamiltonian_scale", hamiltonian_scale, positive=True)
@@ -69,15 +75,17 @@ class ModelUnits:
             raise ValueError(f"the Hamiltonian scale must be positive and finite, got {scale}")
         if energy_offset is None:
             energy_offset = 0.0 if hamiltonian is None else as_hamiltonian(hamiltonian).constant
-        return cls(np.concatenate([np.ones(spec.p), np.full(spec.p, float(scale))]),
+        return cls(np.concatenate([np.ones(p), np.full(p, float(scale))]),
                    float(energy_offset),
                    static_features(hamiltonian, scale_known=hamiltonian_scale is not None))
 
 
-def resolve_model(model: Any, num_parameters: int) -> tuple[Any, PolicySpec, str]:
-    """``(numpy model, policy spec, family)`` from a name, the path of a model card (one you
-    trained: its family sets the units), a :class:`Pretrained`, or a pair ``(model,
-    PolicySpec)`` (an untrained model; family "custom", which the units treat as Max-Cut)."""
+def resolve_model(model: Any, num_parameters: int
+                  ) -> tuple[Any, PolicySpec, str, DepthSpec | None]:
+    """``(numpy model, policy spec, family, depth spec)`` from a name, the path of a model card
+    (one you trained: its family sets the units), a :class:`Pretrained`, or a pair ``(model,
+    PolicySpec)`` (an untrained model; family "custom", which the units treat as Max-Cut). The
+    depth spec is None except for a depth-general model (:mod:`qlstm_optimizer.depth`)."""
     if is_card_path(model):
         model = load_card(model)
     elif isinstance(model, str):
@@ -90,9 +98,9 @@ def resolve_model(model: Any, num_parameters: int) -> tuple[Any, PolicySpec, str
                              f"{num_parameters // 2}); build QAOA with a depth listed") from None
         model = load_pretrained(name)
     if isinstance(model, Pretrained):
-        return model.model, model.spec, model.family
+        return model.model, model.spec, model.family, model.depth
     check_model_type(model)
-    return model[0], model[1], "custom"
+    return model[0], model[1], "custom", None
 
 
 def check_model_type(model: Any) -> None:
@@ -236,11 +244,14 @@ def minimize_qaoa(
             refine=opts["refine"], bounds=bounds, callback=callback,
             noise_stop=opts["noise_stop"])
     x0 = check_x0(x0)
-    net, spec, family = resolve_model(model, x0.size)
-    if spec.p * 2 != x0.size:
+    net, spec, family, depth = resolve_model(model, x0.size)
+    p = x0.size // 2
+    if depth is not None:
+        depth.check_depth(p, f"model {getattr(model, 'name', model)!r}")
+    elif spec.p != p:
         raise ValueError(depth_mismatch(model, family, spec.p, x0.size))
     units = ModelUnits.resolve(spec, family, hamiltonian, opts["hamiltonian_scale"],
-                               opts["energy_offset"])
+                               opts["energy_offset"], p=p)
     to_model = units.to_model
     box = check_bounds(bounds, x0.size)
 
@@ -252,7 +263,9 @@ def minimize_qaoa(
         def user_callback(x_model: np.ndarray, energy: float) -> None:
             callback(x_model / to_model, energy)
 
-    result = run_policy(
+    # a depth-general model runs in the Fourier coordinates of depth p (depth_policy.py)
+    run = run_policy if depth is None else partial(run_depth_policy, depth=depth, p=p)
+    result = run(
         model_fun, net, spec, static=units.static,
         maxfev=DEFAULT_MAXFEV if opts["maxfev"] is None else opts["maxfev"],
         refine=opts["refine"],

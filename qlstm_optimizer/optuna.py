@@ -114,7 +114,13 @@ class QLSTMSampler(BaseSampler):
             raise ValueError(
                 f"model {model!r} is a family: give the depth p (QLSTMSampler({model!r}, p=2)) "
                 f"or a model name ({model!r}-p1)")
-        self._model, self._spec, self._family = resolve_model(model, None if p is None else 2 * p)
+        self._model, self._spec, self._family, depth = resolve_model(
+            model, None if p is None else 2 * p)
+        if depth is not None:  # its ask/tell would need the staged refine; not built yet
+            raise ValueError(
+                f"model {model!r} resolves to a depth-general model, which QLSTMSampler does "
+                f"not run yet; use a depth with a depth-specific model (families(): "
+                f"{families()}) or QLSTMOptimizer / scipy.optimize.minimize(method=qlstm)")
         if p is not None and p != self._spec.p:
             raise ValueError(
                 f"p = {p} but model {model!r} serves p = {self._spec.p}; use the family name "

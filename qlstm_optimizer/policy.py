@@ -90,6 +90,9 @@ class PolicySpec:
         handoff: learned proposals used at inference before the refine takes over (default
             ``horizon``). Fewer than trained for: the last learned steps polish the optimum,
             which a model-based refine does faster once the learned steps have surrounded it.
+        depth_feature: a depth-general model (:mod:`qlstm_optimizer.depth`): ``p`` is its
+            number of Fourier modes, and its static features end with the run's depth
+            (:meth:`~qlstm_optimizer.depth.DepthSpec.depth_feature`). Needs ``static_features``.
     """
 
     p: int
@@ -103,6 +106,7 @@ class PolicySpec:
     probe_anchor: str = "never"
     probe_step_scale: float = 1.0
     handoff: int | None = None
+    depth_feature: bool = False
 
     def __post_init__(self) -> None:
         # A card's policy block becomes a PolicySpec, so these checks are what stands between
@@ -113,6 +117,10 @@ class PolicySpec:
             check_real(name, getattr(self, name), positive=True)
         if not isinstance(self.static_features, bool | np.bool_):
             raise ValueError(f"static_features must be true or false, got {self.static_features!r}")
+        if not isinstance(self.depth_feature, bool | np.bool_):
+            raise ValueError(f"depth_feature must be true or false, got {self.depth_feature!r}")
+        if self.depth_feature and not self.static_features:
+            raise ValueError("depth_feature needs static_features (the depth is a static feature)")
         if isinstance(self.probe_anchor, bool):
             raise ValueError(
                 f"probe_anchor is one of {PROBE_MODES} (got {self.probe_anchor!r}): the boolean "
@@ -143,6 +151,11 @@ class PolicySpec:
     @property
     def steps(self) -> np.ndarray:
         return F.step_sizes(self.p, self.beta_step, self.gamma_step)
+
+    @property
+    def num_static(self) -> int:
+        """Static features the model sees after its step features (0 without them)."""
+        return (F.NUM_STATIC + int(self.depth_feature)) if self.static_features else 0
 
     @property
     def learned_steps(self) -> int:
@@ -218,16 +231,19 @@ class Rollout:
     ) -> None:
         if model.config["p"] != spec.p:
             raise ValueError(f"model depth {model.config['p']} != policy depth {spec.p}")
-        expected = F.NUM_FEATURES + (F.NUM_STATIC if spec.static_features else 0)
+        expected = F.NUM_FEATURES + spec.num_static
         if model.config["num_features"] != expected:
             raise ValueError(f"model takes {model.config['num_features']} features, the policy "
-                             f"spec gives {expected} (static_features={spec.static_features})")
+                             f"spec gives {expected} (static_features={spec.static_features}, "
+                             f"depth_feature={spec.depth_feature})")
         # Blind (no Hamiltonian) unless told otherwise: static features all zero.
-        static = np.zeros(F.NUM_STATIC) if static is None else np.asarray(static, dtype=float)
-        if static.size != F.NUM_STATIC or not np.all(np.isfinite(static)):
-            raise ValueError(f"static features are {F.NUM_STATIC} finite values "
-                             f"{F.STATIC_FEATURE_NAMES}, got {static.tolist()}")
-        self.static = static.reshape(1, F.NUM_STATIC)
+        size = max(spec.num_static, F.NUM_STATIC)
+        static = np.zeros(size) if static is None else np.asarray(static, dtype=float)
+        if static.size != size or not np.all(np.isfinite(static)):
+            names = F.STATIC_FEATURE_NAMES + (("depth",) if spec.depth_feature else ())
+            raise ValueError(f"static features are {size} finite values {names}, got "
+                             f"{static.tolist()}")
+        self.static = static.reshape(1, size)
         self.model, self.spec = model, spec
         self.fixed_scale = None if energy_scale is None else check_real(
             "energy_scale", energy_scale, positive=True)
@@ -360,6 +376,12 @@ def run_policy(
             converged = result.nfev < maxfev  # it stopped by its own rule, not the budget
     except StopRun:
         pass
+    return finish(result, converged, refine, reason)
+
+
+def finish(result: PolicyResult, converged: bool, refine: str | None,
+           reason: str | None) -> PolicyResult:
+    """Fill in SciPy's ``nit`` / ``status`` / ``success`` / ``message`` once a run ended."""
     result.nit = result.nfev  # one iteration of either stage is one evaluation
     result.status = (STATUS_CALLBACK if result.stopped_by_callback
                      else STATUS_CONVERGED if converged else STATUS_MAXFEV)

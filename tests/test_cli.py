@@ -135,7 +135,8 @@ def test_info_accepts_a_card_path_like_every_adapter(tmp_path, capsys):
 @pytest.mark.parametrize("args,names", [
     (["--n", "40"], "--n"),           # the case: a traceback before
     (["--n", "1"], "--n"),
-    (["--p", "4"], "--p"),
+    (["--reps", "17"], "--reps"),     # above the largest bundled depth
+    (["--p", "0"], "--reps"),         # the old spelling still works
     (["--maxfev", "0"], "--maxfev"),
     (["--maxfev", "100000"], "--maxfev"),
     (["--edge-prob", "0"], "--edge-prob"),

@@ -6,7 +6,10 @@ sha256 and size of the weight file and the ``card_sha256`` of the card itself, a
 every load; :func:`qlstm_optimizer.models.seal_card` recomputes the card's hash after a
 deliberate edit). Names are ``<family>-p<depth>`` for the
 default models (``maxcut-p1``) plus variants (``maxcut-p1-lstm``); a bare family name (``"maxcut"``)
-resolves to the default model of that family at the depth the caller's parameter vector implies.
+resolves to the default model of that family at the depth the caller's parameter vector implies:
+the depth-specific model where one exists, else the family's depth-general model
+``<family>-depth`` (:mod:`qlstm_optimizer.depth`; its card has a ``depth`` block) if the depth is
+in its range.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..features import NUM_FEATURES, NUM_STATIC
+from ..depth import DepthSpec
+from ..features import NUM_FEATURES
 from ..models import load_model  # verifies the sha256 of the weight file
 from ..policy import PolicySpec
 
@@ -41,6 +45,7 @@ class Pretrained:
     model: Any  # a NumPy inference model (models.NumpySequenceModel)
     spec: PolicySpec
     card: dict
+    depth: DepthSpec | None = None  # a depth-general model's anchors and subspaces
 
     @property
     def family(self) -> str:
@@ -62,10 +67,29 @@ def families() -> dict[str, list[int]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
+DEPTH_SUFFIX = "-depth"
+
+
+def depth_models() -> dict[str, str]:
+    """Family name -> its bundled depth-general model (``maxcut`` -> ``maxcut-depth``)."""
+    return {name[:-len(DEPTH_SUFFIX)]: name for name in list_pretrained()
+            if name.endswith(DEPTH_SUFFIX)}
+
+
+def family_depths(family: str) -> list[int]:
+    """Every QAOA depth a family name serves: its depth-specific models' and, if it has one,
+    the range of its depth-general model (``maxcut`` -> [1, 2, ..., 16])."""
+    depths = set(families().get(family, []))
+    general = depth_models().get(family)
+    if general is not None:
+        depths.update(range(1, _load(general).depth.max_depth + 1))
+    return sorted(depths)
+
+
 def check_model_name(name: str) -> None:
     """Raise :class:`UnknownModelError` (listing what exists) unless ``name`` is a bundled model
     or a family of bundled models."""
-    if name not in list_pretrained() and name not in families():
+    if name not in list_pretrained() and name not in families() and name not in depth_models():
         resolve_model_name(name)
 
 
@@ -81,17 +105,23 @@ def resolve_model_name(name: str, num_parameters: int | None = None) -> str:
     names = list_pretrained()
     if name in names:
         return name
-    fams = families()
-    if name in fams:
-        sizes = [2 * p for p in fams[name]]
+    fams, general = families(), depth_models()
+    if name in fams or name in general:
         if num_parameters is None:
             raise ValueError(f"family {name!r} needs the parameter count to pick a depth")
-        if num_parameters not in sizes:
-            raise ValueError(
-                f"family {name!r} has models for {sizes} parameters (depths {fams[name]}), "
-                f"got an initial point of length {num_parameters}"
-            )
-        return f"{name}-p{num_parameters // 2}"
+        if f"{name}-p{num_parameters // 2}" in names and num_parameters % 2 == 0:
+            return f"{name}-p{num_parameters // 2}"
+        sizes = [2 * p for p in fams.get(name, [])]
+        what = f"models for {sizes} parameters (depths {fams[name]})" if sizes else ""
+        if name in general:
+            max_depth = _load(general[name]).depth.max_depth
+            if num_parameters % 2 == 0 and 1 <= num_parameters // 2 <= max_depth:
+                return general[name]
+            what += (" and " if what else "") + (
+                f"the depth-general model {general[name]!r} for depths 1..{max_depth} "
+                f"(2..{2 * max_depth} parameters)")
+        raise ValueError(
+            f"family {name!r} has {what}, got an initial point of length {num_parameters}")
     if os.sep in name or os.path.exists(name):  # a path, not a name: say what a card path is
         raise UnknownModelError(
             f"model {name!r} is neither a bundled model nor a model card: card paths end in "
@@ -106,7 +136,7 @@ def resolve_model_name(name: str, num_parameters: int | None = None) -> str:
 @lru_cache(maxsize=32)
 def _load(name: str) -> Pretrained:
     pre = load_card(WEIGHTS_DIR / f"{name}.json")
-    return Pretrained(name=name, model=pre.model, spec=pre.spec, card=pre.card)
+    return Pretrained(name=name, model=pre.model, spec=pre.spec, card=pre.card, depth=pre.depth)
 
 
 def load_pretrained(name: str, num_parameters: int | None = None) -> Pretrained:
@@ -142,6 +172,7 @@ _POLICY_TYPES: dict[str, tuple[str, Any]] = {
     "probe_anchor": ("a string", lambda v: isinstance(v, str)),
     "probe_step_scale": ("a positive finite number", lambda v: _is_number(v) and v > 0),
     "handoff": ("a positive integer or null", lambda v: v is None or (_is_int(v) and v >= 1)),
+    "depth_feature": ("true or false", lambda v: isinstance(v, bool)),
 }
 
 
@@ -166,12 +197,32 @@ def _policy_spec(card: dict, path: Path) -> PolicySpec:
         spec = PolicySpec(**policy)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{path}: bad policy section: {exc}") from None
-    features = NUM_FEATURES + (NUM_STATIC if spec.static_features else 0)
+    features = NUM_FEATURES + spec.num_static
     if card["config"]["num_features"] != features:
         raise ValueError(
-            f"{path}: policy.static_features = {spec.static_features} feeds the model {features} "
-            f"features, its config takes {card['config']['num_features']}")
+            f"{path}: policy.static_features = {spec.static_features} (depth_feature = "
+            f"{spec.depth_feature}) feeds the model {features} features, its config takes "
+            f"{card['config']['num_features']}")
     return spec
+
+
+def _depth_spec(card: dict, spec: PolicySpec, path: Path) -> DepthSpec | None:
+    """The card's ``depth`` block (a depth-general model), checked against its policy."""
+    if "depth" not in card:
+        if spec.depth_feature:
+            raise ValueError(f"{path}: policy.depth_feature = true but the card has no 'depth' "
+                             f"block (the per-depth anchors)")
+        return None
+    if not spec.depth_feature:
+        raise ValueError(f"{path}: a 'depth' block needs policy.depth_feature = true")
+    try:
+        depth = DepthSpec.from_dict(card["depth"])
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: bad depth block: {exc}") from None
+    if depth.modes != spec.p:
+        raise ValueError(f"{path}: depth.modes = {depth.modes} but the model acts on "
+                         f"policy.p = {spec.p} modes")
+    return depth
 
 
 def load_card(path: str | os.PathLike) -> Pretrained:
@@ -193,4 +244,5 @@ def load_card(path: str | os.PathLike) -> Pretrained:
     if family not in CARD_FAMILIES:
         raise ValueError(f"{path}: 'family' must be one of {CARD_FAMILIES}, got {family!r}")
     spec = _policy_spec(card, path)
-    return Pretrained(name=str(card.get("name") or path.stem), model=model, spec=spec, card=card)
+    return Pretrained(name=str(card.get("name") or path.stem), model=model, spec=spec, card=card,
+                      depth=_depth_spec(card, spec, path))

@@ -174,6 +174,55 @@ class PoolConfig:
 
 
 @dataclass(frozen=True)
+class DepthConfig:
+    """``[depth]``: a depth-general model (:mod:`qlstm_optimizer.depth`). ``modes`` must equal
+    ``model.p`` (the model acts on that many Fourier modes per angle); anchors are fitted for
+    depths 1..``max_depth``; each training batch runs at one depth drawn from
+    ``train_depths`` (those <= a cap growing linearly from ``train_depths[0]`` to the largest
+    over the first ``curriculum_steps`` steps: shallow schedules first); validation runs at
+    ``val_depths``."""
+
+    modes: int
+    max_depth: int
+    train_depths: tuple[int, ...]
+    val_depths: tuple[int, ...]
+    stage_radius: float = 0.02
+    curriculum_steps: int = 0
+
+    def cap(self, step: int) -> int:
+        """Largest training depth allowed at optimizer step ``step`` (0-based)."""
+        lo, hi = min(self.train_depths), max(self.train_depths)
+        if self.curriculum_steps <= 0 or step >= self.curriculum_steps:
+            return hi
+        return int(lo + (hi - lo) * step / self.curriculum_steps)
+
+
+def _depth(d: Any, p: int) -> DepthConfig:
+    if not isinstance(d, dict):
+        raise ConfigError(f"[depth] must be a table, got {d!r}")
+    _check_keys("depth", d, {f.name for f in fields(DepthConfig)})
+    for key in ("modes", "max_depth", "train_depths", "val_depths"):
+        if key not in d:
+            raise ConfigError(f"[depth] needs {key}")
+    modes = check_int("depth.modes", d["modes"], 1)
+    if modes != p:
+        raise ConfigError(f"depth.modes = {modes} must equal model.p = {p} (the model acts on "
+                          f"that many Fourier modes per angle)")
+    max_depth = check_int("depth.max_depth", d["max_depth"], 1)
+    depths = {}
+    for key in ("train_depths", "val_depths"):
+        depths[key] = _budgets(f"depth.{key}", d[key], empty_ok=False)
+        if max(depths[key]) > max_depth:
+            raise ConfigError(f"depth.{key} {list(depths[key])} exceed depth.max_depth = "
+                              f"{max_depth}")
+    radius = check_real("depth.stage_radius", d.get("stage_radius", 0.02))
+    if not radius > 0:
+        raise ConfigError(f"depth.stage_radius must be positive, got {radius}")
+    return DepthConfig(modes, max_depth, depths["train_depths"], depths["val_depths"], radius,
+                       check_int("depth.curriculum_steps", d.get("curriculum_steps", 0), 0))
+
+
+@dataclass(frozen=True)
 class Config:
     name: str
     family: str
@@ -186,6 +235,7 @@ class Config:
     train_instances: PoolConfig
     val_instances: PoolConfig
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    depth: DepthConfig | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The config as loaded (for the model card), with the anchor resolved."""
@@ -235,15 +285,15 @@ def _check_policy(policy: dict[str, Any]) -> None:
     for key in ("beta_step", "gamma_step", "refine_step", "probe_step_scale"):
         if key in policy and not check_real(f"policy.{key}", policy[key]) > 0:
             raise ConfigError(f"policy.{key} must be positive, got {policy[key]!r}")
-    if not isinstance(policy.get("static_features", False), bool):
-        raise ConfigError(f"policy.static_features must be true or false, got "
-                          f"{policy['static_features']!r}")
+    for key in ("static_features", "depth_feature"):
+        if not isinstance(policy.get(key, False), bool):
+            raise ConfigError(f"policy.{key} must be true or false, got {policy[key]!r}")
     for key in ("scale_rule", "probe_anchor"):
         if key in policy and not isinstance(policy[key], str):
             raise ConfigError(f"policy.{key} must be a string, got {policy[key]!r}")
 
 
-def _check_model(model: dict[str, Any], static_features: bool) -> tuple[str, dict[str, Any]]:
+def _check_model(model: dict[str, Any], num_static: int) -> tuple[str, dict[str, Any]]:
     """``[model]``: arch, overrides; validated by building the model config (as make_model will)."""
     arch, overrides = model["arch"], model.get("overrides", {})
     if not isinstance(arch, str):
@@ -251,8 +301,8 @@ def _check_model(model: dict[str, Any], static_features: bool) -> tuple[str, dic
     if not isinstance(overrides, dict):
         raise ConfigError(f"model.overrides must be a table, got {overrides!r}")
     full = dict(overrides)
-    if static_features:
-        full.setdefault("num_features", F.NUM_FEATURES + F.NUM_STATIC)
+    if num_static:
+        full.setdefault("num_features", F.NUM_FEATURES + num_static)
     try:
         build_config(arch, check_int("model.p", model["p"], 1), **full)
     except (TypeError, ValueError) as exc:
@@ -299,7 +349,7 @@ def _pool(section: str, d: Any) -> PoolConfig:
 def parse_config(raw: dict[str, Any]) -> Config:
     """Validate a parsed TOML document (see the module docstring)."""
     _check_keys("top level", raw, {"name", "family", "seed", "model", "policy", "train",
-                                   "train_instances", "val_instances"})
+                                   "train_instances", "val_instances", "depth"})
     for key in ("name", "family", "model", "train_instances", "val_instances"):
         if key not in raw:
             raise ConfigError(f"missing required key {key!r}")
@@ -319,12 +369,23 @@ def parse_config(raw: dict[str, Any]) -> Config:
     policy = dict(raw.get("policy", {}))
     _check_keys("policy", policy, {f.name for f in fields(PolicySpec)} - {"p"})
     _check_policy(policy)
+    depth = None if "depth" not in raw else _depth(raw["depth"], p)
+    if depth is not None:
+        # a depth-general model moves Fourier coefficients away from the learned anchors
+        if "anchor" in policy:
+            raise ConfigError("policy.anchor is not used with [depth]: the anchors are fitted "
+                              "per depth (training/depth_setup.py)")
+        if not policy.get("depth_feature", False):
+            raise ConfigError("[depth] needs policy.depth_feature = true")
+        policy["anchor"] = [0.0] * (2 * p)
+    elif policy.get("depth_feature", False):
+        raise ConfigError("policy.depth_feature = true needs a [depth] section")
     try:
         anchor = resolve_anchor(policy.pop("anchor", f"fixed:{raw['family']}"), p)
         spec = PolicySpec(p=p, anchor=anchor, **policy)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"[policy]: {exc}") from None
-    arch, overrides = _check_model(model, spec.static_features)
+    arch, overrides = _check_model(model, spec.num_static)
     train = dict(raw.get("train", {}))
     _check_keys("train", train, {f.name for f in fields(TrainConfig)})
     try:
@@ -346,7 +407,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
     return Config(
         name=name, family=raw["family"], seed=seed, arch=arch, p=p, model_overrides=overrides,
         policy=spec, train=tc, train_instances=pools["train_instances"],
-        val_instances=pools["val_instances"], raw=raw,
+        val_instances=pools["val_instances"], raw=raw, depth=depth,
     )
 
 

@@ -34,6 +34,7 @@ from ..instances import build_pool
 from ..models import build_config, save_model
 from ..models.torch_model import TorchSequenceModel
 from .config import Config, train_config_dict
+from .depth_setup import DepthTraining
 from .losses import meta_loss
 from .rollout import BatchDiagonals, unroll
 from .rundir import (
@@ -69,7 +70,7 @@ def make_model(cfg: Config) -> Any:
     """A fresh torch model, initialised from the config seed (bit-reproducible)."""
     overrides = dict(cfg.model_overrides)
     if cfg.policy.static_features:
-        overrides.setdefault("num_features", F.NUM_FEATURES + F.NUM_STATIC)
+        overrides.setdefault("num_features", F.NUM_FEATURES + cfg.policy.num_static)
     config = build_config(cfg.arch, cfg.p, **overrides)
     return TorchSequenceModel(config, seed=cfg.seed)
 
@@ -162,6 +163,8 @@ def _train(cfg: Config, out: Path, resume: bool, progress: bool, cache_dir: str 
     val_pool = build_pool(cfg.val_instances.distribution, "val", cfg.val_instances.pool_size,
                           cfg.p, base_seed=cfg.seed, cache_dir=cache_dir,
                           progress=progress and rank == 0, scale_rule=spec.scale_rule)
+    # A depth-general model: fit its per-depth anchors and the reference energies first.
+    depth = None if cfg.depth is None else DepthTraining(cfg, train_pool, val_pool, cache_dir)
     model = make_model(cfg)
     optimizer, scheduler = make_optimizer(cfg, model)
     rng = np.random.default_rng([cfg.seed, 12345])  # batch sampling only
@@ -191,8 +194,11 @@ def _train(cfg: Config, out: Path, resume: bool, progress: bool, cache_dir: str 
         indices = rng.choice(len(train_pool), size=tc.batch_size, replace=False)
         # Drawn only when used, so configs without blind runs keep their random stream.
         blind = rng.random(tc.batch_size) < tc.blind_fraction if tc.blind_fraction else None
-        batch = BatchDiagonals.from_pool(train_pool, indices[rank::world],
-                                         None if blind is None else blind[rank::world])
+        mine = None if blind is None else blind[rank::world]
+        batch = BatchDiagonals.from_pool(train_pool, indices[rank::world], mine)
+        if depth is not None:  # one depth per batch, in the run's Fourier coordinates
+            batch = depth.lift(batch, depth.sample_depth(rng, step), indices[rank::world],
+                               train_pool, mine)
         # 2. unroll + meta-loss on energies normalised by each instance's |optimal energy|.
         energies, _ = unroll(model, spec, batch, detach_features=tc.detach_features)
         en = energies / batch.opt.abs()[:, None]
@@ -220,7 +226,7 @@ def _train(cfg: Config, out: Path, resume: bool, progress: bool, cache_dir: str 
                   "train_rho_1": rho_t[0].item()}
         # 4. validate with the NumPy policy (rank 0), keep the best weights, maybe stop early.
         if step % tc.val_every == 0 or step == tc.steps:
-            stop = _validate(cfg, model, val_pool, s, record, rank, world)
+            stop = _validate(cfg, model, val_pool, s, record, rank, world, depth)
         s["history"].append(record)
         s["wall_time"] = time.perf_counter() - t0
         if bar is not None:
@@ -236,22 +242,33 @@ def _train(cfg: Config, out: Path, resume: bool, progress: bool, cache_dir: str 
     result = TrainResult(out, s["best_step"], s["best_metrics"], s["wall_time"], s["step"],
                          s["history"])
     if rank == 0 and (s["step"] >= tc.steps or stop):
-        finalize(cfg, model, s, out)
+        finalize(cfg, model, s, out, depth)
     return result
 
 
+def _val_rhos(cfg: Config, numpy_model: Any, val_pool: Any, depth: Any, blind: bool = False
+              ) -> tuple[np.ndarray, dict[str, float]]:
+    """Validation rho_k (I, K) (every validation depth stacked for a depth-general model) and
+    the per-depth medians."""
+    if depth is None:
+        return policy_rhos(numpy_model, cfg.policy, val_pool, cfg.train.val_budgets,
+                           blind=blind), {}
+    return depth.validate(numpy_model, cfg.policy, val_pool, cfg.train.val_budgets, blind)
+
+
 def _validate(cfg: Config, model: Any, val_pool: Any, s: dict[str, Any],
-              record: dict[str, float], rank: int, world: int) -> bool:
+              record: dict[str, float], rank: int, world: int, depth: Any = None) -> bool:
     """Validation on rank 0; updates ``s`` (best weights, patience); returns "stop early"."""
     score = torch.zeros(1, dtype=torch.float64)
     if rank == 0:
         tc = cfg.train
         numpy_model = model.to_numpy()
-        rhos = policy_rhos(numpy_model, cfg.policy, val_pool, tc.val_budgets)
+        rhos, per_depth = _val_rhos(cfg, numpy_model, val_pool, depth)
         metrics = summarize(rhos, tc.val_budgets, tc.score_budgets)
+        metrics.update(per_depth)
         if tc.blind_fraction:  # blind runs weigh in the score as much as in training
-            blind = summarize(policy_rhos(numpy_model, cfg.policy, val_pool, tc.val_budgets,
-                                          blind=True), tc.val_budgets, tc.score_budgets)
+            blind = summarize(_val_rhos(cfg, numpy_model, val_pool, depth, blind=True)[0],
+                              tc.val_budgets, tc.score_budgets)
             metrics["score"] = ((1 - tc.blind_fraction) * metrics["score"]
                                 + tc.blind_fraction * blind["score"])
             metrics.update({f"blind_{k}": v for k, v in blind.items()})
@@ -268,7 +285,8 @@ def _validate(cfg: Config, model: Any, val_pool: Any, s: dict[str, Any],
     return bool(stop.item())
 
 
-def finalize(cfg: Config, model: Any, s: dict[str, Any], out: Path) -> Path:
+def finalize(cfg: Config, model: Any, s: dict[str, Any], out: Path, depth: Any = None
+             ) -> Path:
     """Load the best weights and write ``<name>.npz`` + model card, history and plots.
 
     Raises:
@@ -281,6 +299,8 @@ def finalize(cfg: Config, model: Any, s: dict[str, Any], out: Path) -> Path:
             f"written")
     model.load_state_dict(s["best_state"])
     card = model_card(cfg, s)
+    if depth is not None:
+        card["depth"] = depth.spec.to_dict()
     path, _ = save_model(model.to_numpy(), out / cfg.name, card)
     atomic_write_text(out / "history.json", json.dumps(s["history"], indent=1))
     try:

@@ -1,0 +1,103 @@
+"""How good is a learned start per depth, and how many Fourier modes does the schedule need?
+
+Produced: docs/design.md, "Any depth" (the choice of ``depth.modes`` and of the learned anchors).
+
+For a training config with a ``[depth]`` section: the anchors are fitted on its training pool
+exactly as the trainer does (:func:`qlstm_optimizer.training.depth_setup.fit_anchors`); then, on
+validation-split instances (the config's validation distribution, base seed ``--base-seed``), at
+each depth in ``--depths``:
+
+* ``anchor``: rho of the anchor itself (the zero-evaluation start);
+* ``F<q>``: rho of the best point in the q-mode Fourier subspace around the anchor (L-BFGS on
+  exact gradients from the anchor, coefficients free), for each q in ``--modes``: how much of the
+  optimum a model acting on q modes can reach before the refine widens the subspace.
+
+rho is against each instance's local optimum from the anchor over all 2p angles (L-BFGS on exact
+gradients, :func:`qlstm_optimizer.training.depth_setup.reference_energies`); median [10th
+percentile]. Run (about 10 minutes)::
+
+    python -m benchmarks.depth_subspace --config configs/maxcut-depth.toml
+
+Example:
+    >>> subspace_rhos(np.array([[1.0, -1.0]]), np.array([1.0]), np.zeros(2), [1])["F1"].shape
+    (1,)
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+
+from qlstm_optimizer.depth import fourier_matrix
+from qlstm_optimizer.instances import build_pool
+from qlstm_optimizer.sim.torch_qaoa import qaoa_energy_torch
+from qlstm_optimizer.training.config import load_config
+from qlstm_optimizer.training.depth_setup import _lbfgs, fit_anchors
+
+
+def subspace_rhos(diags: np.ndarray, ref: np.ndarray, anchor: np.ndarray, modes: list[int],
+                  iters: int = 150) -> dict[str, np.ndarray]:
+    """rho of the anchor and of the best point of each q-mode subspace, per instance."""
+    d = torch.as_tensor(diags, dtype=torch.float64)
+    a = torch.as_tensor(anchor, dtype=torch.float64)
+    norm = torch.as_tensor(np.abs(ref), dtype=torch.float64)
+    p = len(anchor) // 2
+    with torch.no_grad():
+        out = {"anchor": qaoa_energy_torch(d, a.expand(len(d), -1)).numpy() / ref}
+    for q in modes:
+        m = torch.as_tensor(fourier_matrix(p, q), dtype=torch.float64)
+        c = _lbfgs(lambda c, m=m: (qaoa_energy_torch(d, a + c @ m.T) / norm).sum(),
+                   np.zeros((len(d), 2 * q)), iters)
+        with torch.no_grad():
+            e = qaoa_energy_torch(d, a + torch.as_tensor(c) @ m.T).numpy()
+        out[f"F{q}"] = np.minimum(e / ref, 1.0)  # the subspace holds the full optimum at most
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--config", required=True)
+    ap.add_argument("--depths", type=int, nargs="+", default=[2, 4, 8, 12, 16])
+    ap.add_argument("--modes", type=int, nargs="+", default=[1, 2, 3, 4])
+    ap.add_argument("--instances", type=int, default=24)
+    ap.add_argument("--base-seed", type=int, default=5)
+    ap.add_argument("--cache-dir", default=None)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    cfg = load_config(args.config)
+    rule = cfg.policy.scale_rule
+    train = build_pool(cfg.train_instances.distribution, "train", cfg.train_instances.pool_size,
+                       cfg.p, base_seed=cfg.seed, cache_dir=args.cache_dir, scale_rule=rule)
+    val = build_pool(cfg.val_instances.distribution, "val", args.instances, cfg.p,
+                     base_seed=args.base_seed, cache_dir=args.cache_dir, scale_rule=rule)
+    t0 = time.perf_counter()
+    anchors = fit_anchors(train, max(args.depths), cache_dir=args.cache_dir)
+    print(f"{cfg.name}: anchors fitted on the training pool in {time.perf_counter() - t0:.0f} s; "
+          f"{len(val)} validation instances (base seed {args.base_seed})\n")
+    cols = ["anchor"] + [f"F{q}" for q in args.modes]
+    print("| p | " + " | ".join(cols) + " |")
+    print("|---|" + "---|" * len(cols))
+    for p in args.depths:
+        rows: dict[str, list[float]] = {c: [] for c in cols}
+        for n in sorted(val.diagonals):
+            idx = np.flatnonzero(val.sizes == n)
+            diags = val.diagonals[n][val.rows[idx]]
+            d = torch.as_tensor(diags)
+            norm = torch.as_tensor(np.abs(val.opt[idx]))
+            x = _lbfgs(lambda x, d=d, norm=norm: (qaoa_energy_torch(d, x) / norm).sum(),
+                       np.tile(anchors[p - 1], (len(idx), 1)), 300)
+            with torch.no_grad():
+                ref = qaoa_energy_torch(d, torch.as_tensor(x)).numpy()
+            modes = [q for q in args.modes if q < p] or [args.modes[0]]
+            res = subspace_rhos(diags, ref, anchors[p - 1], modes)
+            for c in cols:
+                rows[c] += list(res.get(c, np.ones(len(idx))))  # q >= p: the full space
+        cells = [f"{np.median(rows[c]):.4f} [{np.percentile(rows[c], 10):.3f}]" for c in cols]
+        print(f"| {p} | " + " | ".join(cells) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""The frozen rollout of a depth-general model (:mod:`qlstm_optimizer.depth`) at any depth p.
+
+The same two stages as :func:`qlstm_optimizer.policy.run_policy`, with the model in the Fourier
+coordinates of the run's depth:
+
+1. **Learned steps**: :class:`~qlstm_optimizer.policy.Rollout` proposes coefficient vectors
+   ``c`` (2 x modes of them at every depth), each evaluated at ``x = anchor_p + M_p c``; the
+   static features end with the depth.
+2. **Refine**: the quadratic refine in nested subspaces (:func:`qlstm_optimizer.depth.
+   staged_refine`), or COBYLA / Nelder-Mead on all 2p angles.
+
+Every evaluation counts against ``maxfev``; points, callback and result are in the 2p angles.
+
+Example:
+    >>> from qlstm_optimizer.depth import DepthSpec
+    >>> from qlstm_optimizer.models import init_numpy_model
+    >>> from qlstm_optimizer.problems import erdos_renyi
+    >>> from qlstm_optimizer.sim import qaoa_energy
+    >>> from qlstm_optimizer.policy import PolicySpec
+    >>> depth = DepthSpec(modes=1, anchors=[[-0.3, 0.5], [-0.4, -0.2, 0.3, 0.6]])
+    >>> spec = PolicySpec(p=1, anchor=[0.0, 0.0], static_features=True, depth_feature=True)
+    >>> model = init_numpy_model("lstm", p=1, seed=0, num_features=7)
+    >>> h = erdos_renyi(8, 0.5, seed=1)
+    >>> result = run_depth_policy(lambda x: qaoa_energy(h, x), model, spec, depth, p=2,
+    ...                           maxfev=12)
+    >>> result.nfev, result.x.shape
+    (12, (4,))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from . import features as F
+from .depth import DepthSpec, staged_refine
+from .options import check_bounds, check_count, check_refine
+from .policy import (
+    PolicyResult,
+    PolicySpec,
+    Rollout,
+    StopRun,
+    counting_evaluator,
+    finish,
+    project,
+    x0_refine_step,
+)
+from .refine import DEFAULT_REFINE, run_refine
+
+
+def depth_static(static: np.ndarray | None, p: int) -> np.ndarray:
+    """The run's static features (blind: zeros) followed by the depth feature."""
+    base = np.zeros(F.NUM_STATIC) if static is None else np.asarray(static, dtype=float)
+    return np.append(base, DepthSpec.depth_feature(p))
+
+
+def run_depth_policy(
+    fun: Callable[[np.ndarray], float],
+    model: Any,
+    spec: PolicySpec,
+    depth: DepthSpec,
+    p: int,
+    *,
+    maxfev: int | None = None,
+    refine: str | None = DEFAULT_REFINE,
+    bounds: Any = None,
+    energy_scale: float | None = None,
+    energy_offset: float = 0.0,
+    exploration_noise: float = 0.0,
+    seed: int | None = None,
+    callback: Callable[[np.ndarray, float], None] | None = None,
+    static: np.ndarray | None = None,
+    x0: np.ndarray | None = None,
+    noise_stop: bool = True,
+) -> PolicyResult:
+    """Minimise the depth-``p`` energy ``fun`` (2p angles) with a depth-general model; arguments
+    and result as :func:`qlstm_optimizer.policy.run_policy`.
+
+    Raises:
+        ValueError: ``p`` outside the model's depths (naming its range), bad ``maxfev``,
+            ``refine``, ``bounds`` or ``x0``; energy errors as ``run_policy``.
+    """
+    if not spec.depth_feature:
+        raise ValueError("run_depth_policy needs a depth-general policy (depth_feature = true)")
+    p = depth.check_depth(check_count("p", p))
+    size = 2 * p
+    maxfev = spec.horizon if maxfev is None else check_count("maxfev", maxfev)
+    refine = check_refine(refine)
+    box = check_bounds(bounds, size)
+    row = depth_static(static, p)
+    sub = depth.subspace(p)
+    if x0 is not None:
+        x0 = np.asarray(x0, dtype=float)
+        if x0.shape != (size,) or not np.all(np.isfinite(x0)):
+            raise ValueError(f"x0 must be {size} finite numbers, got {x0.tolist()}")
+        x0 = project(x0, box, p)
+        sub = depth.subspace(p, anchor=x0)
+        if refine is None:  # the learned steps are all there is: let them move from x0
+            spec = replace(spec, probe_anchor="always", probe_step_scale=1.0)
+    result = PolicyResult(x=sub.anchor.copy(), fun=np.inf, nfev=0, nit=0)
+    evaluate = counting_evaluator(fun, result, maxfev, box, callback)
+    converged, reason = False, None
+    try:
+        if x0 is not None and refine is not None:  # x0, then the refine from it
+            evaluate(x0)
+            step = x0_refine_step(spec)
+        else:
+            rollout = Rollout(model, spec, energy_scale=energy_scale,
+                              energy_offset=energy_offset, exploration_noise=exploration_noise,
+                              seed=seed, static=row)
+            learned = min(spec.horizon if refine is None else spec.learned_steps, maxfev)
+            while result.nfev < learned and (c := rollout.ask()) is not None:
+                rollout.tell(evaluate(sub.lift(c)))
+            converged = refine is None and rollout.ask() is None
+            step = spec.refine_step
+        remaining = maxfev - result.nfev
+        if refine is not None and remaining > 0:
+            if refine == "quadratic":
+                reason = staged_refine(evaluate, result.history_x, result.history_fun,
+                                       remaining, step, sub.anchor, depth.modes,
+                                       depth.stage_radius, noise_stop=noise_stop)
+            else:
+                reason = run_refine(evaluate, refine, result.history_x, result.history_fun,
+                                    remaining, step, box, noise_stop=noise_stop)
+            converged = result.nfev < maxfev
+    except StopRun:
+        pass
+    return finish(result, converged, refine, reason)
+
+
+__all__ = ["depth_static", "run_depth_policy"]

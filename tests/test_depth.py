@@ -1,0 +1,194 @@
+"""Depth-general models: the Fourier subspace, the staged refine, the rollout, cards, configs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from qlstm_optimizer.angles import fourier_schedule
+from qlstm_optimizer.depth import DepthSpec, fourier_matrix, stage_bases, staged_refine
+from qlstm_optimizer.depth_policy import run_depth_policy
+from qlstm_optimizer.models import init_numpy_model
+from qlstm_optimizer.policy import PolicySpec
+from qlstm_optimizer.problems import erdos_renyi
+from qlstm_optimizer.sim import qaoa_energy
+
+ANCHORS = tuple(tuple(np.r_[np.linspace(-0.5, -0.1, p), np.linspace(0.2, 0.6, p)])
+                for p in range(1, 7))
+
+
+def _setup(modes: int = 2):
+    depth = DepthSpec(modes=modes, anchors=ANCHORS)
+    spec = PolicySpec(p=modes, anchor=[0.0] * (2 * modes), static_features=True,
+                      depth_feature=True, horizon=6, handoff=3, beta_step=0.1, gamma_step=0.1)
+    model = init_numpy_model("lstm", p=modes, seed=1, num_features=7)
+    return depth, spec, model
+
+
+# -- the subspace ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("p,modes", [(1, 2), (3, 2), (8, 3)])
+def test_fourier_matrix_is_the_fourier_schedule(p, modes):
+    rng = np.random.default_rng(p)
+    u, v = rng.normal(size=modes), rng.normal(size=modes)
+    assert np.allclose(fourier_matrix(p, modes) @ np.r_[v, u], fourier_schedule(u, v, p))
+
+
+@pytest.mark.parametrize("p,modes", [(1, 2), (5, 2), (16, 2), (12, 3)])
+def test_stage_bases_are_orthonormal_nested_and_end_in_all_angles(p, modes):
+    bases = stage_bases(p, modes)
+    assert np.array_equal(bases[-1], np.eye(2 * p))
+    for small, large in zip(bases, bases[1:], strict=False):
+        assert np.allclose(small.T @ small, np.eye(small.shape[1]))
+        # every point of the smaller subspace lies in the larger one
+        assert np.allclose(large @ (large.T @ small), small)
+
+
+def test_depth_spec_round_trips_and_checks_its_fields():
+    spec = DepthSpec(modes=2, anchors=ANCHORS, stage_radius=0.05)
+    assert DepthSpec.from_dict(json.loads(json.dumps(spec.to_dict()))) == spec
+    assert spec.max_depth == 6 and spec.depth_feature(1) == 0.0
+    bad = [
+        ({"modes": 0, "anchors": ANCHORS}, "modes"),
+        ({"modes": True, "anchors": ANCHORS}, "modes"),
+        ({"modes": 2, "anchors": ()}, "anchors"),
+        ({"modes": 2, "anchors": ((0.1, 0.2), (0.1, 0.2))}, r"anchors\[1\] must be 4"),
+        ({"modes": 2, "anchors": ((0.1, float("nan")),)}, r"anchors\[0\]"),
+        ({"modes": 2, "anchors": ANCHORS, "stage_radius": -1}, "stage_radius"),
+        ({"modes": 2, "anchors": ANCHORS, "basis": "chebyshev"}, "basis"),
+    ]
+    for kwargs, match in bad:
+        with pytest.raises(ValueError, match=match):
+            DepthSpec(**kwargs)
+    with pytest.raises(ValueError, match="max_depth = 3 but"):
+        DepthSpec.from_dict({**spec.to_dict(), "max_depth": 3})
+    with pytest.raises(ValueError, match="unknown keys"):
+        DepthSpec.from_dict({**spec.to_dict(), "anchor": 1})
+    with pytest.raises(ValueError, match="depths 1..6"):
+        spec.subspace(7)
+
+
+# -- the staged refine ----------------------------------------------------------------------------
+def test_staged_refine_minimises_a_smooth_function_within_its_budget():
+    p = 8
+    target = np.r_[np.linspace(-0.6, -0.1, p), np.linspace(0.1, 0.7, p)]
+    values = []
+
+    def f(x):
+        values.append(float(np.sum((x - target) ** 2)))
+        return values[-1]
+
+    center = np.zeros(2 * p)
+    reason = staged_refine(f, [center], [f(center)], budget=200, step=0.2, center=center,
+                           modes=2, stage_radius=0.02)
+    assert len(values) <= 201
+    assert min(values) < 1e-6
+    assert reason is None or "converged" in reason
+
+
+def test_staged_refine_checks_for_noise_once_across_its_stages():
+    # exact energies: the noise check (re-evaluating the best point) happens at most once for
+    # the whole run, not once per stage
+    seen = []
+
+    def f(x):
+        seen.append(tuple(np.round(x, 12)))
+        return float(np.sum((x - 0.2) ** 2) + 0.3 * np.sum(np.sin(3 * x)))
+
+    center = np.zeros(16)
+    staged_refine(f, [center], [f(center)], budget=150, step=0.1, center=center, modes=2,
+                  stage_radius=0.02)
+    repeats = len(seen) - len(set(seen))
+    assert repeats <= 1
+
+
+# -- the rollout ----------------------------------------------------------------------------------
+def test_run_depth_policy_keeps_the_budget_at_every_depth():
+    depth, spec, model = _setup()
+    h = erdos_renyi(7, 0.5, seed=3)
+    for p in (1, 2, 5, 6):
+        seen = []
+        result = run_depth_policy(lambda x: qaoa_energy(h, x), model, spec, depth, p,
+                                  maxfev=15, callback=lambda x, e, seen=seen: seen.append(len(x)))
+        assert result.nfev == len(seen) <= 15 and set(seen) == {2 * p}
+        assert result.fun == min(result.history_fun)
+        assert result.x.shape == (2 * p,)
+
+
+def test_run_depth_policy_first_point_is_the_model_move_from_the_anchor():
+    depth, spec, model = _setup()
+    h = erdos_renyi(7, 0.5, seed=3)
+    result = run_depth_policy(lambda x: qaoa_energy(h, x), model, spec, depth, 4, maxfev=1)
+    moved = result.history_x[0] - np.asarray(ANCHORS[3])
+    # a move inside the Fourier subspace, bounded by the steps of the coefficients
+    coeffs = np.linalg.lstsq(fourier_matrix(4, 2), moved, rcond=None)[0]
+    assert np.allclose(fourier_matrix(4, 2) @ coeffs, moved)
+    assert np.all(np.abs(coeffs) <= 0.1 + 1e-12)
+
+
+def test_run_depth_policy_refuses_depths_outside_its_range_and_bad_x0():
+    depth, spec, model = _setup()
+    with pytest.raises(ValueError, match="depths 1..6"):
+        run_depth_policy(lambda x: 0.0, model, spec, depth, 7, maxfev=3)
+    with pytest.raises(ValueError, match="x0 must be 6 finite"):
+        run_depth_policy(lambda x: 0.0, model, spec, depth, 3, maxfev=3, x0=np.zeros(4))
+    plain = PolicySpec(p=2, anchor=[0.0] * 4)
+    with pytest.raises(ValueError, match="depth_feature"):
+        run_depth_policy(lambda x: 0.0, model, plain, depth, 3, maxfev=3)
+
+
+def test_run_depth_policy_from_x0_evaluates_x0_first():
+    depth, spec, model = _setup()
+    h = erdos_renyi(7, 0.5, seed=3)
+    x0 = np.r_[np.full(3, -0.3), np.full(3, 0.4)]
+    result = run_depth_policy(lambda x: qaoa_energy(h, x), model, spec, depth, 3, maxfev=10,
+                              x0=x0)
+    assert np.array_equal(result.history_x[0], x0)
+    assert result.fun <= result.history_fun[0]
+
+
+def test_depth_feature_needs_static_features():
+    with pytest.raises(ValueError, match="needs static_features"):
+        PolicySpec(p=2, anchor=[0.0] * 4, depth_feature=True)
+
+
+# -- the bundled depth-general models -------------------------------------------------------------
+def test_family_names_resolve_every_depth_and_name_the_range():
+    from qlstm_optimizer.pretrained import family_depths, load_pretrained, resolve_model_name
+
+    assert resolve_model_name("maxcut", 2) == "maxcut-p1"  # depth-specific where it exists
+    assert resolve_model_name("maxcut", 10) == "maxcut-depth"
+    assert family_depths("maxcut") == list(range(1, 17))
+    depth = load_pretrained("maxcut-depth").depth
+    assert depth is not None and depth.max_depth == 16
+    with pytest.raises(ValueError, match=r"depths 1..16"):
+        resolve_model_name("maxcut", 34)
+
+
+def test_qaoa_at_reps_5_through_qiskit_reaches_the_optimum():
+    # issue 11 item 5: QAOA at a depth no depth-specific model serves, operator found
+    # automatically, with a transpiler, checked against the exact optimum at p = 5.
+    from qiskit.primitives import StatevectorSampler
+    from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
+    from qiskit_algorithms import QAOA
+
+    from qlstm_optimizer import QLSTMOptimizer
+
+    problem = erdos_renyi(10, 0.5, seed=123_457)
+    # (basis gates: left as PauliEvolutionGates, the sampler would exponentiate 2**10 matrices)
+    pm = generate_preset_pass_manager(optimization_level=1, basis_gates=["rz", "sx", "x", "cx"])
+    qaoa = QAOA(StatevectorSampler(seed=1), optimizer=QLSTMOptimizer.pretrained("maxcut"),
+                reps=5, transpiler=pm)
+    result = qaoa.compute_minimum_eigenvalue(problem.to_sparse_pauli_op())
+    assert result.cost_function_evals <= 50
+    rho = problem.rho(qaoa_energy(problem, result.optimal_point), 5)
+    assert rho > 0.95, rho
+
+
+def test_demo_takes_any_bundled_depth():
+    from qlstm_optimizer.demo import check_demo_args
+
+    check_demo_args(10, 0.5, seed=1, p=12, maxfev=20, out="x")
+    with pytest.raises(ValueError, match=r"--reps"):
+        check_demo_args(10, 0.5, seed=1, p=17, maxfev=20, out="x")
