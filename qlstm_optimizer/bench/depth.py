@@ -10,8 +10,9 @@ median and 10th-percentile rho_k per (suite, p, method), the median approximatio
 best point within k evaluations (k in :data:`AR_BUDGETS`) beside the optimal QAOA's, and the
 number of runs that beat the computed optimum (a check of the denominator).
 
-A learned depth-general model plugs in through :func:`.learned.discover`: any method it returns
-for (family, p) runs here beside the baselines, counted the same way.
+The learned depth-general model (``F-depth``) plugs in through :func:`.learned.discover`: the
+primary method where no p-specific model exists (with its no-refine and blind runs), a ``-depth``
+regression check beside the p-specific model where one does; counted the same way.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 
 from ..optimum import optimal_qaoa_energy
 from .depth_methods import DEPTH_BASELINES, DepthContext, depth_energy
-from .learned import LearnedMethod, discover, run_learned
+from .learned import LearnedMethod, discover, is_depth_model, run_learned
 from .metrics import rho_curve, summarize_runs
 from .optima import OptimumCache, cache_path
 from .parallel import log, pmap, pmap_by_block
@@ -45,7 +46,7 @@ DEPTH_SUITES: dict[str, SuiteSpec] = {
     )
 }
 DEFAULT_DEPTHS = (1, 2, 3, 4, 6, 8, 12, 16)
-QUICK_DEPTHS = (1, 2, 3, 4)
+QUICK_DEPTHS = (1, 2, 3, 4, 8)  # about a minute on this machine (cold cache)
 DEPTH_BUDGET = 100
 DEPTH_BUDGETS = (1, 2, 3, 5, 10, 20, 50, 100)
 AR_BUDGETS = (10, 20, 50)
@@ -78,10 +79,13 @@ def depth_instances(settings: dict[str, Any], suite: str) -> list[BenchInstance]
 
 
 def learned_methods(family: str, p: int, untrained: bool) -> tuple[list[dict], str]:
-    """The primary learned method for (family, p), if any: a regression check at p <= 3 today,
-    the depth-general model once :func:`.learned.discover` returns one."""
+    """The learned methods of the depth part for (family, p): the primary one (the p-specific
+    default where it exists, else the depth-general model), and every run of a depth-general
+    model (its no-refine and blind runs, or its ``-depth`` regression check beside a p-specific
+    default). The p-specific models' other variants belong to the main part."""
     methods, note = discover(family, p, untrained=untrained)
-    keep = [m for m in methods if m.primary] or [m for m in methods if m.refine][:1]
+    keep = [m for m in methods if m.primary or is_depth_model(m.model, family)]
+    keep = keep or [m for m in methods if m.refine][:1]
     return [asdict(m) for m in keep], note
 
 
