@@ -209,3 +209,25 @@ def test_depth_part_with_a_depth_model(monkeypatch, tmp_path):
     assert "the depth-general model against the baselines" in report
     assert "`maxcut-depth`" in report and "does not exist yet" not in report
     assert "### Depth targets" in report and "No regression at p <= 3" in report
+
+
+def test_untrained_stand_in_at_any_depth(monkeypatch, small_maxcut):
+    """Above p = 6 the QLSTM's 2p qubits are too many: an untrained QK-LSTM stands in; above
+    the table (Max-Cut p > 11) it is anchored at the linear ramp. Both run."""
+    import numpy as np
+
+    from qlstm_optimizer.bench.baselines import fixed_start, tqa_start
+    from qlstm_optimizer.sim import qaoa_energy
+
+    fake_registry(monkeypatch, {})
+    for p, arch, anchor in ((6, "qlstm", fixed_start("maxcut", 6)),
+                            (8, "qklstm", fixed_start("maxcut", 8)), (12, "qklstm", tqa_start(12))):
+        methods, note = L.discover("maxcut", p, untrained=True)
+        assert [m.label for m in methods] == [f"untrained-{arch}", f"untrained-{arch}-norefine"]
+        assert f"untrained {arch.upper()} stands in" in note
+        model, spec = L.resolve(methods[0], p)
+        assert model.config["arch"] == arch and model.config["p"] == p
+        np.testing.assert_allclose(spec.anchor, anchor)
+    fun = lambda x: qaoa_energy(small_maxcut, x) - small_maxcut.constant  # noqa: E731
+    trace = L.run_learned(fun, 12, 12, methods[0], small_maxcut.without_constant())
+    assert trace.nfev == 12 and all(x.size == 24 for x in trace.xs)

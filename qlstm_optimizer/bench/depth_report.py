@@ -305,8 +305,12 @@ def depth_targets_section(rows: list[dict[str, Any]]) -> list[str]:
                   "target (n/a: no learned method at that depth, or k beyond the budget). "
                   "Cells: the primary learned method's value, with the shortfall where a "
                   "threshold is missed; 'vs best baseline': its worst margin over the reported "
-                  "k of median rho_k minus the best baseline's (negative: behind, and the "
-                  "baseline ahead).", ""]
+                  "k of median rho_k minus the best baseline's (negative: the baseline named is "
+                  "ahead).", ""]
+        if any("untrained" in m for v in verdicts for m in v["method"]):
+            lines += ["The method evaluated is an **untrained stand-in** (no bundled model "
+                      "served that depth when this ran): these rows test the pipeline, not a "
+                      "trained model.", ""]
         lines += _table(["suite", "p", "method", *heads, "vs best baseline (every k)",
                          "result"], table) + [""]
     else:

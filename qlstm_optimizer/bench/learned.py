@@ -6,8 +6,10 @@ family F and depth p the default model is ``F-p<p>`` (run with and without refin
 default model also runs "blind" (``<arch>-blind``): without the instance's Hamiltonian, as in
 ``QAOA(sampler, optimizer=QLSTMOptimizer.pretrained(name))`` with no ``hamiltonian=``. With
 ``untrained=True`` and no bundled model for (F, p), an untrained QLSTM anchored at the fixed
-angles stands in, so the whole pipeline can be exercised before training has finished; it is
-labelled ``untrained-qlstm`` and never counts as "the QLSTM" in the targets.
+angles (the linear ramp where no table exists) stands in, so the whole pipeline can be exercised
+before training has finished; it is labelled ``untrained-qlstm`` (``untrained-qklstm`` above
+p = 6, where the QLSTM's 2p qubits are too many to simulate) and never counts as "the QLSTM" in
+the targets.
 
 Depth-general models (issue 11): ``F-depth`` (and its variants ``F-depth-<variant>``) serves every
 depth up to its card's ``depth.max_depth``. Where no ``F-p<p>`` default exists it is the primary
@@ -24,12 +26,13 @@ from typing import Any
 
 import numpy as np
 
+from ..angles import fixed_angle_depths
 from ..minimize import minimize_qaoa
-from ..models import init_numpy_model
+from ..models import build_config, init_numpy_model
 from ..policy import PolicySpec
 from ..pretrained import list_pretrained, load_pretrained
 from ..refine import DEFAULT_REFINE
-from .baselines import fixed_start
+from .baselines import fixed_start, tqa_start
 from .objective import BudgetExhausted, CountingObjective
 
 
@@ -130,20 +133,33 @@ def discover(family: str, p: int, *, untrained: bool = False) -> tuple[list[Lear
     if not methods:
         note = f"no bundled model for {family} at p={p}"
         if untrained:
-            note += " (an untrained QLSTM stands in to exercise the pipeline)"
-            methods.append(LearnedMethod("untrained-qlstm", "untrained:qlstm", DEFAULT_REFINE,
-                                         family))
-            methods.append(LearnedMethod("untrained-qlstm-norefine", "untrained:qlstm", None,
+            arch = _stand_in_arch(p)
+            note += f" (an untrained {arch.upper()} stands in to exercise the pipeline)"
+            methods.append(LearnedMethod(f"untrained-{arch}", f"untrained:{arch}",
+                                         DEFAULT_REFINE, family))
+            methods.append(LearnedMethod(f"untrained-{arch}-norefine", f"untrained:{arch}", None,
                                          family))
     return methods, note
+
+
+def _stand_in_arch(p: int) -> str:
+    """The untrained stand-in's architecture: the QLSTM where its circuits can be simulated
+    (2p <= 12 qubits), else the QK-LSTM (4 qubits at any depth)."""
+    try:
+        build_config("qlstm", p)
+    except ValueError:
+        return "qklstm"
+    return "qlstm"
 
 
 def resolve(method: LearnedMethod, p: int) -> Any:
     """The ``model`` argument of :func:`qlstm_optimizer.minimize.minimize_qaoa`."""
     if method.model.startswith("untrained:"):
         arch = method.model.split(":", 1)[1]
-        return init_numpy_model(arch, p=p, seed=0), PolicySpec(
-            p=p, anchor=fixed_start(method.family, p))
+        # Anchored at the published angles where a table exists, else the linear ramp.
+        anchor = (fixed_start(method.family, p) if p in fixed_angle_depths(method.family)
+                  else tqa_start(p))
+        return init_numpy_model(arch, p=p, seed=0), PolicySpec(p=p, anchor=anchor)
     return method.model
 
 

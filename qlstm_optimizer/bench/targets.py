@@ -135,9 +135,11 @@ def regression_pair(block: dict[str, Any]) -> tuple[str, str] | None:
     is a p-specific model and the family's depth-general model ran beside it."""
     learned = block.get("learned", [])
     primary = next((m for m in learned if m.get("primary")), None)
-    if primary is None or is_depth_model(primary["model"], primary["family"]):
+    # Hand-made or older results may lack "model"/"family": then there is nothing to compare.
+    model, family = (primary or {}).get("model"), (primary or {}).get("family")
+    if not model or not family or is_depth_model(model, family):
         return None
-    base = f"{primary['family']}-depth"
+    base = f"{family}-depth"
     depth = next((m for m in learned if m.get("model") == base and m.get("refine")
                   and not m.get("blind")), None)
     return None if depth is None else (depth["label"], primary["label"])
