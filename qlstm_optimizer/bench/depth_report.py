@@ -186,7 +186,8 @@ def depth_section(results: dict[str, Any], figures: list[Path],
                 lines += [f"Note: {block['note']}.", ""]
             primary = depth_primary_label(block)
             if primary:
-                lines += [f"Learned method: `{primary}`.", ""]
+                model = next(m["model"] for m in block["learned"] if m["label"] == primary)
+                lines += [f"Learned method (targets): `{primary}` (model `{model}`).", ""]
             lines += rho_k_table(block) + [""]
     return lines
 

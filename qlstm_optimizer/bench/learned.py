@@ -111,8 +111,13 @@ def _depth_methods(names: list[str], family: str, p: int, primary: bool,
     return methods
 
 
-def discover(family: str, p: int, *, untrained: bool = False) -> tuple[list[LearnedMethod], str]:
-    """Learned methods for a suite of ``family`` at depth ``p``, and a note on what is missing."""
+def discover(family: str, p: int, *, untrained: bool = False,
+             depth_checks: bool = True) -> tuple[list[LearnedMethod], str]:
+    """Learned methods for a suite of ``family`` at depth ``p``, and a note on what is missing.
+
+    ``depth_checks=False`` leaves out the depth-general model's ``-depth`` regression runs
+    beside a p-specific model (parts whose evaluations are costly: Aer, the large-n transfer).
+    """
     names = list_pretrained()
     default = f"{family}-p{p}"
     methods: list[LearnedMethod] = []
@@ -127,8 +132,9 @@ def discover(family: str, p: int, *, untrained: bool = False) -> tuple[list[Lear
     for name in names:
         if name.startswith(default + "-"):
             methods.append(LearnedMethod(name[len(default) + 1:], name, DEFAULT_REFINE, family))
-    methods += _depth_methods(names, family, p, primary=default not in names,
-                              taken={m.label for m in methods})
+    if depth_checks or default not in names:
+        methods += _depth_methods(names, family, p, primary=default not in names,
+                                  taken={m.label for m in methods})
     note = ""
     if not methods:
         note = f"no bundled model for {family} at p={p}"
