@@ -210,7 +210,9 @@ def test_depth_part_with_a_depth_model(monkeypatch, tmp_path):
     assert [v["p"] for v in saved["depth_verdicts"]] == [4]
     report = (tmp_path / "report.md").read_text()
     assert "the depth-general model against the baselines" in report
-    assert "`maxcut-depth`" in report and "does not exist yet" not in report
+    assert saved["depth"]["depth_models"] == {"maxcut-depth": {"max_depth": 16, "modes": 4}}
+    assert "`maxcut-depth` (depths 1..16, 4 modes)" in report
+    assert "does not exist yet" not in report
     assert "### Depth targets" in report and "No regression at p <= 3" in report
 
 

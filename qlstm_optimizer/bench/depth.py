@@ -25,7 +25,13 @@ import numpy as np
 
 from ..optimum import optimal_qaoa_energy
 from .depth_methods import DEPTH_BASELINES, DepthContext, depth_energy
-from .learned import LearnedMethod, discover, is_depth_model, run_learned
+from .learned import (
+    LearnedMethod,
+    depth_model_info,
+    discover,
+    is_depth_model,
+    run_learned,
+)
 from .metrics import rho_curve, summarize_runs
 from .optima import OptimumCache, cache_path
 from .parallel import log, pmap, pmap_by_block
@@ -205,7 +211,10 @@ def run_depth(cfg: Any) -> dict[str, Any]:
                                "runs": {lab: {k: v for k, v in run.items() if k != "curve"}
                                         for lab, run in r["runs"].items()}} for r in results]
         block["seconds"] = float(sum(r["seconds"] for r in results))
+    models = sorted({m["model"] for by_p in blocks.values() for b in by_p.values()
+                     for m in b["learned"] if is_depth_model(m["model"], m["family"])})
     return {"settings": {**settings, "suites": list(settings["suites"]),
                          "depths": list(settings["depths"])},
+            "depth_models": {name: depth_model_info(name) for name in models},
             "suites": blocks, "optima_seconds": optima_seconds, "optimum_cost": cost,
             "methods": sorted(DEPTH_BASELINES)}

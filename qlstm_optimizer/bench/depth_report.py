@@ -18,7 +18,6 @@ import numpy as np
 
 from .depth import AR_BUDGETS, DEPTH_SUITES
 from .depth_methods import CHAIN_SETTINGS, PER_DEPTH_EVALS, RAMP_DT, TQA_DT_RANGE
-from .learned import is_depth_model
 from .targets import DEPTH_TARGETS, depth_primary_label, depth_verdicts
 
 SHOW_K = ("1", "2", "3", "5", "10", "20", "50", "100")
@@ -140,12 +139,14 @@ def depth_section(results: dict[str, Any], figures: list[Path],
                   rel: Callable[[Path], str]) -> list[str]:
     """The markdown of the depth part; ``rel`` turns a figure path into a link."""
     depth = results["depth"]
-    models = sorted({m["model"] for by_p in depth["suites"].values() for b in by_p.values()
-                     for m in b.get("learned", []) if is_depth_model(m["model"], m["family"])})
+    models = depth.get("depth_models", {})
     if models:
+        names = ", ".join(f"`{m}` (depths 1..{v['max_depth']}"
+                          + (f", {v['modes']} modes)" if v.get("modes") else ")")
+                          for m, v in models.items())
         lines = ["## Depth: the depth-general model against the baselines", "",
-                 f"Learned depth-general model(s) {', '.join(f'`{m}`' for m in models)} and "
-                 "the baselines, measured in the same runs on the same instances.", ""]
+                 f"Learned depth-general model(s) {names} and the baselines, measured in the "
+                 "same runs on the same instances.", ""]
     else:
         lines = ["## Depth: baselines", "",
                  "The learned depth-general model of issue 11 does not exist yet: these are "

@@ -88,6 +88,12 @@ def depth_max(name: str) -> int:
     return value
 
 
+def depth_model_info(name: str) -> dict[str, Any]:
+    """What the report says about a depth-general model: ``max_depth`` and ``modes`` (the
+    number of smooth-basis modes, None if the card does not give it) from its card."""
+    return {"max_depth": depth_max(name), "modes": load_pretrained(name).card["depth"].get("modes")}
+
+
 def _depth_methods(names: list[str], family: str, p: int, primary: bool,
                    taken: set[str]) -> list[LearnedMethod]:
     """The depth-general models of ``family`` that serve depth ``p``: the primary method (with
