@@ -131,6 +131,8 @@ def test_depth_targets_shortfalls_baseline_and_verdicts():
     assert by[(8, "median rho_10")]["shortfall"] == pytest.approx(0.01)
     assert by[(8, "10th pct rho_10")]["shortfall"] == pytest.approx(0.02)
     assert by[(8, "median rho_50")]["passed"] is True
+    assert (by[(8, "median rho_10")]["best_baseline"],
+            by[(8, "median rho_10")]["best_baseline_value"]) == ("table@cobyla", 0.975)
     vs = by[(8, "median rho_k >= best baseline at every k")]
     assert vs["passed"] is False and vs["worst_k"] == 10 and vs["worst_baseline"] == "table@cobyla"
     assert vs["shortfall"] == pytest.approx(0.005) and vs["value"] == pytest.approx(-0.005)
@@ -142,7 +144,8 @@ def test_depth_targets_shortfalls_baseline_and_verdicts():
     md = "\n".join(depth_targets_section(rows))
     assert "1 of 3 meet every target" in md
     assert "0.940 (short 0.010)" in md and "-0.005 (k=10 vs table@cobyla)" in md
-    assert "FAIL (4 missed)" in md and "| er | 12 | - |" in md
+    assert "FAIL (4 missed)" in md and "| er | 12 | - | n/a [0.500] | n/a [0.975] |" in md
+    assert "| 0.970 (short 0.010) [0.975] |" in md  # the best baseline's value beside it
 
 
 def test_regression_check_at_low_depth():

@@ -199,12 +199,16 @@ def evaluate_depth_targets(suites: dict[str, Any]) -> list[dict[str, Any]]:
             for statistic, k, threshold in DEPTH_TARGETS:
                 key = "rho_median" if statistic == "median" else "rho_p10"
                 value = summary[label][key].get(str(k)) if label in summary else None
+                # The best baseline on the same statistic: how hard the threshold is here.
+                best = max(((summary[m][key][str(k)], m) for m in summary
+                            if "@" in m and str(k) in summary[m][key]), default=(None, None))
                 rows.append({
                     "target": f"{suite} p={p} {'median' if statistic == 'median' else '10th pct'}"
                               f" rho_{k}", **where, "kind": "absolute", "statistic": statistic,
                     "k": k, "threshold": threshold, "value": value,
                     "passed": None if value is None else value >= threshold,
-                    "shortfall": None if value is None else max(0.0, threshold - value)})
+                    "shortfall": None if value is None else max(0.0, threshold - value),
+                    "best_baseline": best[1], "best_baseline_value": best[0]})
             base = baseline_row(by_p[p], label)
             rows.append({"target": f"{suite} p={p}: median rho_k >= best baseline at every k",
                          **where, "kind": "baseline",
