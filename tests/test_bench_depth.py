@@ -11,7 +11,12 @@ import pytest
 
 from qlstm_optimizer.angles import fourier_fit, fourier_schedule
 from qlstm_optimizer.bench import depth_methods as D
-from qlstm_optimizer.bench.depth import DEPTH_SUITES, QUICK_DEPTHS, depth_settings
+from qlstm_optimizer.bench.depth import (
+    DEFAULT_DEPTHS,
+    DEPTH_SUITES,
+    QUICK_DEPTHS,
+    depth_settings,
+)
 from qlstm_optimizer.bench.suite import BenchConfig
 from qlstm_optimizer.bench.suites import make_instance
 from qlstm_optimizer.sim import qaoa_energy
@@ -82,6 +87,18 @@ def test_other_depth_baselines_are_counted(inst):
     assert D.table_run(ctx_for(inst, 12), budget) is None
 
 
+def test_angle_tables_cover_their_published_depths(inst):
+    """3-regular Max-Cut angles up to p = 11 (Wurtz & Lykov), SK up to p = 17 (Basso et al.):
+    beyond them the table method is skipped (None), not an error."""
+    sk = make_instance(DEPTH_SUITES["sk"], 0, 1, True)
+    assert D.table_run(ctx_for(inst, 11), 3).nfev == 3
+    assert D.table_run(ctx_for(inst, 16), 3) is None
+    for p in (12, 16, 17):
+        run = D.table_run(ctx_for(sk, p), 3)
+        assert run.nfev == 3 and run.xs[0].size == 2 * p
+    assert D.table_run(ctx_for(sk, 18), 3) is None
+
+
 def test_depth_settings_are_checked():
     good = BenchConfig(quick=True, suites=("er",), parts=("depth",))
     s = depth_settings(good)
@@ -103,6 +120,10 @@ def test_depth_cli_options():
     assert cfg.depth_depths == (1, 2, 3, 4, 6, 8, 10) and cfg.depth_budget == 100
     cfg = config_from_args(parser.parse_args(["--quick", "--depth-max", "2"]), ["bench"])
     assert cfg.depth_depths == (1, 2)
+    cfg = config_from_args(parser.parse_args(["--depth-max", "16"]), ["bench"])
+    assert cfg.depth_depths == DEFAULT_DEPTHS == (1, 2, 3, 4, 6, 8, 12, 16)
+    cfg = config_from_args(parser.parse_args(["--quick", "--depth-max", "16"]), ["bench"])
+    assert cfg.depth_depths == QUICK_DEPTHS and max(QUICK_DEPTHS) == 16
     cfg = config_from_args(parser.parse_args(["--depth-list", "5", "3", "--depth-budget", "30"]),
                            ["bench"])
     assert cfg.depth_depths == (3, 5) and cfg.depth_budget == 30
@@ -113,9 +134,16 @@ def test_depth_cli_options():
             config_from_args(parser.parse_args(argv), ["bench"])
 
 
-def test_depth_part_end_to_end(tmp_path):
+def test_depth_part_end_to_end(tmp_path, monkeypatch):
+    from qlstm_optimizer.bench import learned
     from qlstm_optimizer.bench.report import summary_text
     from qlstm_optimizer.bench.suite import run_suite
+
+    # The baselines-only part: as if no depth-general model were bundled (that case:
+    # test_bench_depth_learned.py).
+    bundled = learned.list_pretrained()
+    monkeypatch.setattr(learned, "list_pretrained",
+                        lambda: [n for n in bundled if "-depth" not in n])
 
     cfg = BenchConfig(quick=True, suites=("er", "sk"), parts=("depth",), workers=1,
                       depth_depths=(1, 2, 3, 4), depth_instances=1, depth_budget=20,
@@ -139,7 +167,9 @@ def test_depth_part_end_to_end(tmp_path):
     assert "qlstm" not in saved["depth"]["suites"]["sk"]["3"]["summary"]  # no sk-p3 model
     assert saved["depth"]["optimum_cost"]  # computed (not cached) in this run: timed
     rows = [r for r in results["depth_targets"] if r["target"].startswith("er p=4")]
-    assert len(rows) == 4 and all(r["passed"] is None for r in rows)  # no learned method at p=4
+    assert len(rows) == 5 and all(r["passed"] is None for r in rows)  # no learned method at p=4
+    assert saved["depth_verdicts"] == [{"suite": s, "p": 4, "method": [], "passed": None,
+                                        "missed": []} for s in ("er", "sk")]
     report = (tmp_path / "report.md").read_text()
     assert "## Depth: baselines" in report and "does not exist yet" in report
     assert "## Setup" not in report  # the main part's setup only when it ran

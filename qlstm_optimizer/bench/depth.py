@@ -10,8 +10,9 @@ median and 10th-percentile rho_k per (suite, p, method), the median approximatio
 best point within k evaluations (k in :data:`AR_BUDGETS`) beside the optimal QAOA's, and the
 number of runs that beat the computed optimum (a check of the denominator).
 
-A learned depth-general model plugs in through :func:`.learned.discover`: any method it returns
-for (family, p) runs here beside the baselines, counted the same way.
+The learned depth-general model (``F-depth``) plugs in through :func:`.learned.discover`: the
+primary method where no p-specific model exists (with its no-refine and blind runs), a ``-depth``
+regression check beside the p-specific model where one does; counted the same way.
 """
 
 from __future__ import annotations
@@ -24,7 +25,13 @@ import numpy as np
 
 from ..optimum import optimal_qaoa_energy
 from .depth_methods import DEPTH_BASELINES, DepthContext, depth_energy
-from .learned import LearnedMethod, discover, run_learned
+from .learned import (
+    LearnedMethod,
+    depth_model_info,
+    discover,
+    is_depth_model,
+    run_learned,
+)
 from .metrics import rho_curve, summarize_runs
 from .optima import OptimumCache, cache_path
 from .parallel import log, pmap, pmap_by_block
@@ -45,7 +52,10 @@ DEPTH_SUITES: dict[str, SuiteSpec] = {
     )
 }
 DEFAULT_DEPTHS = (1, 2, 3, 4, 6, 8, 12, 16)
-QUICK_DEPTHS = (1, 2, 3, 4)
+# Quick: every depth kind (regression p <= 3, the targets from p = 4, the largest trained depth)
+# on one n = 8 instance per suite: about 5 min with a cold optimum cache on this loaded
+# machine (the optima to p = 16 are 90 % of it), under a minute with a warm one.
+QUICK_DEPTHS = (1, 2, 3, 4, 8, 16)
 DEPTH_BUDGET = 100
 DEPTH_BUDGETS = (1, 2, 3, 5, 10, 20, 50, 100)
 AR_BUDGETS = (10, 20, 50)
@@ -78,10 +88,13 @@ def depth_instances(settings: dict[str, Any], suite: str) -> list[BenchInstance]
 
 
 def learned_methods(family: str, p: int, untrained: bool) -> tuple[list[dict], str]:
-    """The primary learned method for (family, p), if any: a regression check at p <= 3 today,
-    the depth-general model once :func:`.learned.discover` returns one."""
+    """The learned methods of the depth part for (family, p): the primary one (the p-specific
+    default where it exists, else the depth-general model), and every run of a depth-general
+    model (its no-refine and blind runs, or its ``-depth`` regression check beside a p-specific
+    default). The p-specific models' other variants belong to the main part."""
     methods, note = discover(family, p, untrained=untrained)
-    keep = [m for m in methods if m.primary] or [m for m in methods if m.refine][:1]
+    keep = [m for m in methods if m.primary or is_depth_model(m.model, family)]
+    keep = keep or [m for m in methods if m.refine][:1]
     return [asdict(m) for m in keep], note
 
 
@@ -198,7 +211,10 @@ def run_depth(cfg: Any) -> dict[str, Any]:
                                "runs": {lab: {k: v for k, v in run.items() if k != "curve"}
                                         for lab, run in r["runs"].items()}} for r in results]
         block["seconds"] = float(sum(r["seconds"] for r in results))
+    models = sorted({m["model"] for by_p in blocks.values() for b in by_p.values()
+                     for m in b["learned"] if is_depth_model(m["model"], m["family"])})
     return {"settings": {**settings, "suites": list(settings["suites"]),
                          "depths": list(settings["depths"])},
+            "depth_models": {name: depth_model_info(name) for name in models},
             "suites": blocks, "optima_seconds": optima_seconds, "optimum_cost": cost,
             "methods": sorted(DEPTH_BASELINES)}

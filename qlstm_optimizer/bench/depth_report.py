@@ -3,7 +3,9 @@
 :func:`depth_section` renders ``results["depth"]``: the setup and accounting rule, the cost of
 the optimal energies, rho_10 / rho_50 against p, the approximation ratio of the best point within
 10, 20 and 50 evaluations against p beside the optimal QAOA's, and a rho_k table per suite and
-depth. :func:`write_depth_figures` draws rho and the approximation ratio against p.
+depth. :func:`depth_targets_section` renders the depth targets (one verdict per suite and
+depth, shortfalls where missed) and the no-regression check of the depth-general model at p <= 3.
+:func:`write_depth_figures` draws rho and the approximation ratio against p.
 """
 
 from __future__ import annotations
@@ -16,10 +18,17 @@ import numpy as np
 
 from .depth import AR_BUDGETS, DEPTH_SUITES
 from .depth_methods import CHAIN_SETTINGS, PER_DEPTH_EVALS, RAMP_DT, TQA_DT_RANGE
-from .targets import depth_primary_label
+from .targets import (
+    DEPTH_TARGETS,
+    depth_primary_label,
+    depth_verdicts,
+    evaluate_depth_targets,
+)
 
 SHOW_K = ("1", "2", "3", "5", "10", "20", "50", "100")
 P_K = ("10", "50")
+# Median thresholds of the depth targets, drawn in the rho-against-p panels.
+TARGET_LINES = {str(k): t for stat, k, t in DEPTH_TARGETS if stat == "median"}
 
 
 def _f(v: Any, digits: int = 3) -> str:
@@ -113,8 +122,10 @@ def setup_lines(depth: dict[str, Any]) -> list[str]:
         "point is the depth-p point with identity layers (beta = gamma = 0) appended, which "
         "prepares the same state, so its energy is a depth-p energy and rho_k is the best "
         "depth-p energy within the first k evaluations of the whole run.", "",
-        "Methods (`schedule@optimizer`; `qlstm` etc. are the p-specific bundled models, run "
-        "where they exist as a regression check): `interp@...` INTERP (Zhou et al. arXiv "
+        "Methods (`schedule@optimizer`; learned methods have no `@`: the p-specific bundled "
+        "model where one exists (p <= 3), else the depth-general model with its `-norefine` "
+        "and `-blind` (no operator given) runs; `<arch>-depth` is the depth-general model "
+        "beside a p-specific one, a regression check): `interp@...` INTERP (Zhou et al. arXiv "
         "1812.01041) from the one-layer ramp, each depth d < p until the inner optimizer "
         f"converges ({chain}) or {PER_DEPTH_EVALS} (2d + 1) evaluations, then interpolated to "
         "d + 1; the cap does not depend on the budget, so one run gives every rho_k. "
@@ -133,11 +144,20 @@ def depth_section(results: dict[str, Any], figures: list[Path],
                   rel: Callable[[Path], str]) -> list[str]:
     """The markdown of the depth part; ``rel`` turns a figure path into a link."""
     depth = results["depth"]
-    lines = ["## Depth: baselines", "",
-             "The learned depth-general model of issue 11 does not exist yet: these are the "
-             "baselines it has to beat, measured in the same runs on the same instances; a "
-             "learned method found by `bench.learned.discover` for (family, p) runs beside "
-             "them.", ""]
+    models = depth.get("depth_models", {})
+    if models:
+        names = ", ".join(f"`{m}` (depths 1..{v['max_depth']}"
+                          + (f", {v['modes']} modes)" if v.get("modes") else ")")
+                          for m, v in models.items())
+        lines = ["## Depth: the depth-general model against the baselines", "",
+                 f"Learned depth-general model(s) {names} and the baselines, measured in the "
+                 "same runs on the same instances.", ""]
+    else:
+        lines = ["## Depth: baselines", "",
+                 "The learned depth-general model of issue 11 does not exist yet: these are "
+                 "the baselines it has to beat, measured in the same runs on the same "
+                 "instances; a learned method found by `bench.learned.discover` for (family, p) "
+                 "runs beside them.", ""]
     lines += setup_lines(depth)
     lines += ["Optimal QAOA energies (denominators of rho): "
               "`qlstm_optimizer.optimum.optimal_qaoa_energy`, an INTERP chain p = 1..p_max "
@@ -172,7 +192,8 @@ def depth_section(results: dict[str, Any], figures: list[Path],
                 lines += [f"Note: {block['note']}.", ""]
             primary = depth_primary_label(block)
             if primary:
-                lines += [f"Learned method: `{primary}`.", ""]
+                model = next(m["model"] for m in block["learned"] if m["label"] == primary)
+                lines += [f"Learned method (targets): `{primary}` (model `{model}`).", ""]
             lines += rho_k_table(block) + [""]
     return lines
 
@@ -207,6 +228,8 @@ def write_depth_figures(results: dict[str, Any], out: Path) -> list[Path]:
                     if pts:
                         ax.plot(*zip(*pts, strict=True), marker="o", ms=3, label=label,
                                 color=colours[label], lw=2.0 if "@" not in label else 1.2)
+                if key == "rho_median" and k in TARGET_LINES:  # the issue's target at p >= 4
+                    ax.axhline(TARGET_LINES[k], color="grey", lw=0.8, ls=":")
                 if key == "ar_median":
                     ax.plot([int(p) for p in depths], [by_p[p]["opt_ar_median"] for p in depths],
                             color="black", lw=2.5, ls="--", label="optimal QAOA")
@@ -252,9 +275,79 @@ def write_depth_figures(results: dict[str, Any], out: Path) -> list[Path]:
     return [*paths, path]
 
 
+def _target_cell(row: dict[str, Any]) -> str:
+    if row.get("kind") == "absolute":
+        base = row.get("best_baseline_value")
+        base = "" if base is None else f" [{_f(base)}]"  # the best baseline's, for scale
+        if row["passed"] is None:
+            return "n/a" + base
+        return (_f(row["value"]) + ("" if row["passed"] else f" (short {row['shortfall']:.3f})")
+                + base)
+    if row["passed"] is None:
+        return "n/a"
+    cell = f"{row['value']:+.3f} (k={row['worst_k']}"  # the worst margin over k
+    return cell + (")" if row["passed"] else f" vs {row['worst_baseline']})")
+
+
+def depth_targets_section(rows: list[dict[str, Any]]) -> list[str]:
+    """Markdown of :func:`.targets.evaluate_depth_targets`' rows: one line per (suite, p) with
+    each target's measured value (shortfall where missed) and the verdict, then the
+    no-regression check of the depth-general model against the p-specific one. The report
+    evaluates the rows from the summaries it renders (the same function the run stored in
+    ``results["depth_targets"]`` with), so a re-rendered older results file reads right too."""
+    heads = [f"{'median' if stat == 'median' else '10th pct'} rho_{k} >= {t}"
+             for stat, k, t in DEPTH_TARGETS]
+    cells: dict[tuple[str, int], dict[str, str]] = {}
+    for r in rows:
+        if r.get("kind") == "absolute":
+            head = heads[[(s, k) for s, k, _ in DEPTH_TARGETS].index((r["statistic"], r["k"]))]
+            cells.setdefault((r["suite"], r["p"]), {})[head] = _target_cell(r)
+        elif r.get("kind") == "baseline":
+            cells.setdefault((r["suite"], r["p"]), {})["baseline"] = _target_cell(r)
+    verdicts = depth_verdicts(rows)
+    table = []
+    for v in verdicts:
+        c = cells[(v["suite"], v["p"])]
+        result = ("n/a" if v["passed"] is None and not v["missed"] else
+                  "PASS" if v["passed"] else f"FAIL ({len(v['missed'])} missed)")
+        table.append([v["suite"], str(v["p"]), ", ".join(v["method"]) or "-"]
+                     + [c.get(h, "-") for h in heads] + [c.get("baseline", "-"), result])
+    lines = ["### Depth targets", ""]
+    if verdicts:
+        met = sum(v["passed"] is True for v in verdicts)
+        lines += [f"Per suite and depth p = 4..16 that ran: {met} of {len(verdicts)} meet every "
+                  "target (n/a: no learned method at that depth, or k beyond the budget). "
+                  "Cells: the primary learned method's value, with the shortfall where a "
+                  "threshold is missed, and [the best baseline's value of the same statistic]; "
+                  "'vs best baseline': its worst margin over the reported "
+                  "k of median rho_k minus the best baseline's (negative: the baseline named is "
+                  "ahead).", ""]
+        if any("untrained" in m for v in verdicts for m in v["method"]):
+            lines += ["The method evaluated is an **untrained stand-in** (no bundled model "
+                      "served that depth when this ran): these rows test the pipeline, not a "
+                      "trained model.", ""]
+        lines += _table(["suite", "p", "method", *heads, "vs best baseline (every k)",
+                         "result"], table) + [""]
+    else:
+        lines += ["No depth in 4..16 ran: no depth targets.", ""]
+    reg = [r for r in rows if r.get("kind") == "regression"]
+    if reg:
+        lines += ["No regression at p <= 3: the depth-general model against the p-specific "
+                  "model in the same runs, worst margin of median rho_k over the reported k "
+                  f"(pass: never more than {-min(r['threshold'] for r in reg):.3f} behind).",
+                  ""]
+        lines += _table(["suite", "p", "depth model", "p-specific", "worst margin (k)",
+                         "result"],
+                        [[r["suite"], str(r["p"]), r["method"][0], r["reference"],
+                          f"{r['value']:+.4f} (k={r['worst_k']})",
+                          "PASS" if r["passed"] else f"FAIL (short {r['shortfall']:.4f})"]
+                         for r in reg]) + [""]
+    return lines
+
+
 def depth_summary_text(results: dict[str, Any]) -> list[str]:
     """Console summary: rho_10 / rho_50 against p per suite."""
     lines = []
     for suite, by_p in results["depth"]["suites"].items():
         lines += [f"depth {suite}: median rho_10 / rho_50", *rho_vs_p_table(by_p), ""]
-    return lines
+    return lines + depth_targets_section(evaluate_depth_targets(results["depth"]["suites"]))

@@ -12,10 +12,15 @@ from typing import Any
 import numpy as np
 
 from .baselines import STEPS
-from .depth_report import depth_section, depth_summary_text, write_depth_figures
+from .depth_report import (
+    depth_section,
+    depth_summary_text,
+    depth_targets_section,
+    write_depth_figures,
+)
 from .metrics import BUDGETS
 from .suites import SUITES
-from .targets import primary_label
+from .targets import evaluate_depth_targets, primary_label
 
 SHOW_K = ("1", "2", "3", "5", "10", "20", "50")
 ANCHORS = {"cobyla@fixed": {"3": 0.86, "5": 0.94, "10": 0.996},
@@ -330,8 +335,7 @@ def write_report(results: dict[str, Any], path: Path, figures_dir: Path,
     if "depth" in results:
         depth_figures = write_depth_figures(results, figures_dir)
         lines += depth_section(results, depth_figures, lambda f: rel(f, path))
-        lines += ["Targets of the depth part (issue 11; n/a: no learned method at that depth):",
-                  ""] + targets_section({"targets": results.get("depth_targets", [])}) + [""]
+        lines += depth_targets_section(evaluate_depth_targets(results["depth"]["suites"]))
     secs = results["seconds"]
     lines += ["## Timing and reproduction", "",
               "Seconds per part: " + ", ".join(f"{k} {v:.0f}" for k, v in secs.items()) + ".",

@@ -38,7 +38,7 @@ from .parallel import log, pmap, pmap_by_block
 from .report import summary_text, write_report
 from .scale import run_scale
 from .suites import SUITES, make_instance
-from .targets import evaluate_depth_targets, evaluate_targets
+from .targets import depth_verdicts, evaluate_depth_targets, evaluate_targets
 from .tasks import instance_task, noisy_task, optimum_task
 
 PARTS = ("main", "noise", "aer", "scale", "paper", "depth")
@@ -223,6 +223,7 @@ def run_suite(cfg: BenchConfig) -> dict:
             results["seconds"][part] = time.perf_counter() - t
     if "depth" in results:
         results["depth_targets"] = evaluate_depth_targets(results["depth"]["suites"])
+        results["depth_verdicts"] = depth_verdicts(results["depth_targets"])
     results["seconds"]["total"] = time.perf_counter() - t0
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)

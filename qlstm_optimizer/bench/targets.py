@@ -3,6 +3,11 @@
 Each target is ``(what, family, p, k, statistic, threshold)``; Max-Cut targets pool every Max-Cut
 suite (Erdos-Renyi, 3-regular, weighted ER) at that depth. The "at least as good as the best
 baseline" target is checked per suite, depth and k on medians.
+
+The depth part (issue 11) has its own targets (:data:`DEPTH_TARGETS` at p = 4..16 per suite, the
+best-baseline comparison, and the no-regression check of a depth-general model against the
+p-specific one where both ran): :func:`evaluate_depth_targets`, one verdict per (suite, p) from
+:func:`depth_verdicts`.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .metrics import BUDGETS
+from .learned import is_depth_model
 
 MAXCUT_SUITES = ("er", "regular3", "weighted_er")
 # (name, family, p, k, statistic, threshold)
@@ -75,29 +80,89 @@ def evaluate_targets(suites: dict[str, Any]) -> list[dict[str, Any]]:
     for suite, by_p in suites.items():
         for p, block in sorted(by_p.items()):
             label = primary_label(block)
+            row = baseline_row(block, label)
+            if row is not None:
+                rows.append({"target": f"{suite} p={p}: median rho_k >= best baseline at every k",
+                             **row})
+    rows += regression_rows(suites)
+    return rows
+
+
+def _margins(summary: dict[str, Any], label: str, others: list[str]) -> dict[str, dict]:
+    """Per reported k: the best of ``others`` by median rho_k, its value and ``label``'s."""
+    gaps = {}
+    for key in sorted(summary[label]["rho_median"], key=int):
+        have = [m for m in others if key in summary[m]["rho_median"]]
+        if not have:
+            continue
+        best = max(have, key=lambda m: summary[m]["rho_median"][key])
+        gaps[key] = {"best_baseline": best, "baseline": summary[best]["rho_median"][key],
+                     "value": summary[label]["rho_median"][key]}
+    return gaps
+
+
+def _worst(gaps: dict[str, dict], tol: float = 0.0) -> dict[str, Any]:
+    """The row fields of a "median rho_k >= the other's at every k" comparison: ``value`` is
+    the worst margin (negative: behind), ``shortfall`` how far behind at that k."""
+    worst = min(gaps, key=lambda kk: gaps[kk]["value"] - gaps[kk]["baseline"])
+    w = gaps[worst]
+    return {"passed": all(g["value"] >= g["baseline"] - tol for g in gaps.values()),
+            "value": w["value"] - w["baseline"], "threshold": -tol if tol else 0.0,
+            "shortfall": max(0.0, w["baseline"] - w["value"]), "worst_k": int(worst),
+            "worst_baseline": w["best_baseline"], "per_k": gaps}
+
+
+def baseline_row(block: dict[str, Any], label: str | None) -> dict[str, Any] | None:
+    """``label`` against the best baseline (every ``@`` method) on medians at every reported k;
+    None without a learned method, a summary or a baseline."""
+    summary = block.get("summary", {})
+    baselines = [m for m in summary if "@" in m]
+    if label is None or label not in summary or not baselines:
+        return None
+    gaps = _margins(summary, label, baselines)
+    if not gaps:
+        return None
+    return {"method": [label], "instances": len(block.get("instances", [])), **_worst(gaps)}
+
+
+# A depth-general model "does not regress" on a p-specific one if its median rho_k is at most
+# this much lower at every k: the report's three decimals (differences below it are run noise).
+REGRESSION_TOL = 1e-3
+
+
+def regression_pair(block: dict[str, Any]) -> tuple[str, str] | None:
+    """``(depth-model label, p-specific label)`` where both ran in one block: the primary method
+    is a p-specific model and the family's depth-general model ran beside it."""
+    learned = block.get("learned", [])
+    primary = next((m for m in learned if m.get("primary")), None)
+    # Hand-made or older results may lack "model"/"family": then there is nothing to compare.
+    model, family = (primary or {}).get("model"), (primary or {}).get("family")
+    if not model or not family or is_depth_model(model, family):
+        return None
+    base = f"{family}-depth"
+    depth = next((m for m in learned if m.get("model") == base and m.get("refine")
+                  and not m.get("blind")), None)
+    return None if depth is None else (depth["label"], primary["label"])
+
+
+def regression_rows(suites: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per (suite, p) where both ran: the depth-general model's median rho_k against the
+    p-specific model's at every reported k (no regression within :data:`REGRESSION_TOL`)."""
+    rows = []
+    for suite, by_p in suites.items():
+        for p in sorted(by_p, key=int):
+            block = by_p[p]
+            pair = regression_pair(block)
             summary = block.get("summary", {})
-            baselines = [m for m in summary if "@" in m]
-            if label is None or not baselines:
+            if pair is None or not all(m in summary for m in pair):
                 continue
-            gaps = {}
-            for k in BUDGETS:
-                key = str(k)
-                if key not in summary[label]["rho_median"]:
-                    continue
-                best = max(baselines, key=lambda m: summary[m]["rho_median"][key])
-                gaps[key] = {"best_baseline": best,
-                             "baseline": summary[best]["rho_median"][key],
-                             "value": summary[label]["rho_median"][key]}
-            worst = min(gaps, key=lambda kk: gaps[kk]["value"] - gaps[kk]["baseline"])
-            w = gaps[worst]
-            rows.append({
-                "target": f"{suite} p={p}: median rho_k >= best baseline at every k",
-                "method": [label], "instances": len(block["instances"]),
-                "passed": all(g["value"] >= g["baseline"] for g in gaps.values()),
-                "value": w["value"] - w["baseline"], "threshold": 0.0,
-                "shortfall": max(0.0, w["baseline"] - w["value"]),
-                "worst_k": int(worst), "worst_baseline": w["best_baseline"], "per_k": gaps,
-            })
+            gaps = _margins(summary, pair[0], [pair[1]])
+            rows.append({"target": f"{suite} p={p}: {pair[0]} median rho_k >= {pair[1]}'s at "
+                                   "every k (no regression)",
+                         "suite": suite, "p": int(p), "kind": "regression",
+                         "method": [pair[0]], "reference": pair[1],
+                         "instances": len(block.get("instances", [])),
+                         **_worst(gaps, REGRESSION_TOL)})
     return rows
 
 
@@ -110,18 +175,18 @@ DEPTH_TARGET_DEPTHS = range(4, 17)
 
 
 def depth_primary_label(block: dict[str, Any]) -> str | None:
-    """The learned method a depth block's targets are about (the bundled default with refine)."""
-    for m in block.get("learned", []):
-        if m.get("primary") or m.get("refine"):
-            return m["label"]
-    return None
+    """The learned method a depth block's targets are about: :func:`primary_label` (the
+    p-specific default, else the depth-general model, each with refine)."""
+    return primary_label(block)
 
 
 def evaluate_depth_targets(suites: dict[str, Any]) -> list[dict[str, Any]]:
-    """Rows of the depth targets (p = 4..16, per suite) on ``results["depth"]["suites"]``.
+    """Rows of the depth targets on ``results["depth"]["suites"]``: per suite and depth p in
+    :data:`DEPTH_TARGET_DEPTHS` that ran, the four thresholds of :data:`DEPTH_TARGETS` and
+    "median rho_k >= the best baseline's at every k" (kind ``absolute`` / ``baseline``); then
+    the regression rows at any depth where the depth-general and a p-specific model both ran.
 
-    Without a learned method at a depth the row says so (``passed`` None): the depth-general
-    model does not exist yet, and these rows show where it will be measured."""
+    Without a learned method at a depth the rows say so (``passed`` None, "n/a")."""
     rows: list[dict[str, Any]] = []
     for suite, by_p in suites.items():
         for p in sorted(by_p, key=int):
@@ -129,14 +194,46 @@ def evaluate_depth_targets(suites: dict[str, Any]) -> list[dict[str, Any]]:
                 continue
             summary = by_p[p]["summary"]
             label = depth_primary_label(by_p[p])
+            where = {"suite": suite, "p": int(p), "method": [label] if label else [],
+                     "instances": len(by_p[p].get("instances", []))}
             for statistic, k, threshold in DEPTH_TARGETS:
                 key = "rho_median" if statistic == "median" else "rho_p10"
-                row: dict[str, Any] = {
-                    "target": f"{suite} p={p} {'median' if statistic == 'median' else '10th pct'}"
-                              f" rho_{k}",
-                    "method": [label] if label else [], "threshold": threshold}
                 value = summary[label][key].get(str(k)) if label in summary else None
-                row.update(value=value, passed=None if value is None else value >= threshold,
-                           shortfall=None if value is None else max(0.0, threshold - value))
-                rows.append(row)
-    return rows
+                # The best baseline on the same statistic: how hard the threshold is here.
+                best = max(((summary[m][key][str(k)], m) for m in summary
+                            if "@" in m and str(k) in summary[m][key]), default=(None, None))
+                rows.append({
+                    "target": f"{suite} p={p} {'median' if statistic == 'median' else '10th pct'}"
+                              f" rho_{k}", **where, "kind": "absolute", "statistic": statistic,
+                    "k": k, "threshold": threshold, "value": value,
+                    "passed": None if value is None else value >= threshold,
+                    "shortfall": None if value is None else max(0.0, threshold - value),
+                    "best_baseline": best[1], "best_baseline_value": best[0]})
+            base = baseline_row(by_p[p], label)
+            rows.append({"target": f"{suite} p={p}: median rho_k >= best baseline at every k",
+                         **where, "kind": "baseline",
+                         **(base or {"threshold": 0.0, "value": None, "passed": None,
+                                     "shortfall": None})})
+    return rows + regression_rows(suites)
+
+
+def depth_verdicts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One verdict per (suite, p) of :func:`evaluate_depth_targets`' target rows: passed (True,
+    False, or None without a learned method) and each missed target with its shortfall."""
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for r in rows:
+        if r.get("kind") not in ("absolute", "baseline"):
+            continue
+        v = out.setdefault((r["suite"], r["p"]), {"suite": r["suite"], "p": r["p"],
+                                                 "method": r["method"], "results": [],
+                                                 "missed": []})
+        v["results"].append(r["passed"])
+        if r["passed"] is False:
+            v["missed"].append({"target": r["target"], "shortfall": r["shortfall"],
+                                **({"worst_k": r["worst_k"],
+                                    "worst_baseline": r["worst_baseline"]}
+                                   if "worst_k" in r else {})})
+    for v in out.values():  # a miss fails the block; else any n/a target leaves it open
+        results = v.pop("results")
+        v["passed"] = (False if False in results else None if None in results else True)
+    return list(out.values())
