@@ -40,11 +40,15 @@ def _cmd_list(args: argparse.Namespace) -> int:
     from .pretrained import list_pretrained, load_pretrained
 
     for name in list_pretrained():
-        card = load_pretrained(name).card
+        pre = load_pretrained(name)
+        card = pre.card
         metrics = card.get("metrics", {})
         summary = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items()
                             if isinstance(v, float) and k.startswith("val_rho"))
-        print(f"{name:22s} {card.get('arch', '?'):7s} p={card.get('config', {}).get('p', '?')}  "
+        # a depth-general model serves a range of depths (its config p is its Fourier modes)
+        depths = (f"1..{pre.depth.max_depth}" if pre.depth is not None
+                  else card.get("config", {}).get("p", "?"))
+        print(f"{name:22s} {card.get('arch', '?'):7s} p={depths!s:6s} "
               f"{card.get('family', '?'):7s} {summary}")
     return 0
 

@@ -172,15 +172,21 @@ class DepthSpec:
 
 def staged_refine(evaluate: Callable[[np.ndarray], float], history_x: Sequence,
                   history_f: Sequence[float], budget: int, step: float, center: np.ndarray,
-                  modes: int, stage_radius: float, *, noise_stop: bool = True) -> str | None:
+                  modes: int, stage_radius: float, *, box: np.ndarray | None = None,
+                  noise_stop: bool = True) -> str | None:
     """The quadratic refine (:class:`~qlstm_optimizer.refine.QuadraticRefiner`) in nested
     subspaces around ``center`` (:func:`stage_bases`), at most ``budget`` calls of
     ``evaluate``. A stage hands over when its trust radius falls below ``stage_radius`` (or it
     converged); the last stage (all angles) runs to convergence. Returns why it ended before the
     budget (None if the budget ran out), as :func:`qlstm_optimizer.refine.run_refine`.
 
-    Every point so far is given to each stage in that stage's coordinates (exact for the points
-    of smaller subspaces; a point the box clipped is represented by its projection)."""
+    Every point so far is given to each stage in that stage's coordinates, exact because the
+    subspaces are nested: ``history_x`` must be the points as generated (the lifts of the
+    learned coefficients), and ``evaluate`` clips into the run's box itself, as
+    :func:`qlstm_optimizer.policy.counting_evaluator` does. Each stage then minimises the
+    clipped objective ``f(clip(x))``, a continuous function of its coordinates, so a re-evaluated
+    point gives its recorded value. ``box`` (2p, 2): the last stage (all angles) keeps to it
+    itself, instead of spending evaluations on steps the box clips."""
     center = np.asarray(center, dtype=float)
     p = center.size // 2
     xs = [np.asarray(x, dtype=float) for x in history_x]
@@ -192,7 +198,10 @@ def staged_refine(evaluate: Callable[[np.ndarray], float], history_x: Sequence,
     for i, basis in enumerate(bases):
         last = i == len(bases) - 1
         coords = [basis.T @ (x - center) for x in xs]
-        inner = QuadraticRefiner(coords, fs, radius)
+        # the last stage's coordinates are the angles (less the centre): the refiner can keep
+        # to the box itself there (a box is no box in Fourier coordinates: clipped instead)
+        inner = QuadraticRefiner(coords, fs, radius, box=None if box is None or not last
+                                 else box - center[:, None])
         refiner: Any = NoiseAwareStop(inner) if noise_stop else inner
         if noise_stop:
             refiner.noise = noise

@@ -103,8 +103,10 @@ def run_depth_policy(
     result = PolicyResult(x=sub.anchor.copy(), fun=np.inf, nfev=0, nit=0)
     evaluate = counting_evaluator(fun, result, maxfev, box, callback)
     converged, reason = False, None
+    generated: list[np.ndarray] = []  # the points as proposed (history_x holds them clipped)
     try:
         if x0 is not None and refine is not None:  # x0, then the refine from it
+            generated.append(x0)
             evaluate(x0)
             step = x0_refine_step(spec)
         else:
@@ -113,15 +115,16 @@ def run_depth_policy(
                               seed=seed, static=row)
             learned = min(spec.horizon if refine is None else spec.learned_steps, maxfev)
             while result.nfev < learned and (c := rollout.ask()) is not None:
-                rollout.tell(evaluate(sub.lift(c)))
+                generated.append(sub.lift(c))
+                rollout.tell(evaluate(generated[-1]))
             converged = refine is None and rollout.ask() is None
             step = spec.refine_step
         remaining = maxfev - result.nfev
         if refine is not None and remaining > 0:
             if refine == "quadratic":
-                reason = staged_refine(evaluate, result.history_x, result.history_fun,
+                reason = staged_refine(evaluate, generated, result.history_fun,
                                        remaining, step, sub.anchor, depth.modes,
-                                       depth.stage_radius, noise_stop=noise_stop)
+                                       depth.stage_radius, box=box, noise_stop=noise_stop)
             else:
                 reason = run_refine(evaluate, refine, result.history_x, result.history_fun,
                                     remaining, step, box, noise_stop=noise_stop)
