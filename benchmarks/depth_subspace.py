@@ -8,15 +8,22 @@ validation-split instances (the config's validation distribution, base seed ``--
 each depth in ``--depths``:
 
 * ``anchor``: rho of the anchor itself (the zero-evaluation start);
+* ``table``: rho of the published fixed-angle table (Max-Cut: 3-regular, Wurtz & Lykov, p <= 11;
+  SK: Basso et al.), which is in the same units;
 * ``F<q>``: rho of the best point in the q-mode Fourier subspace around the anchor (L-BFGS on
   exact gradients from the anchor, coefficients free), for each q in ``--modes``: how much of the
   optimum a model acting on q modes can reach before the refine widens the subspace.
 
 rho is against each instance's local optimum from the anchor over all 2p angles (L-BFGS on exact
 gradients, :func:`qlstm_optimizer.training.depth_setup.reference_energies`); median [10th
-percentile]. Run (about 10 minutes)::
+percentile]. ``--val-family`` / ``--train-family`` keep one family of the validation
+distribution / of the training pool (for the anchor fit). Run (about 10 minutes)::
 
     python -m benchmarks.depth_subspace --config configs/maxcut-depth.toml
+    python -m benchmarks.depth_subspace --config configs/maxcut-depth.toml --val-family regular \
+        --modes 2 --depths 4 8   # the mixture anchor on 3-regular graphs
+    python -m benchmarks.depth_subspace --config configs/maxcut-depth.toml --val-family regular \
+        --train-family regular --modes 2 --depths 4 8   # an anchor fitted on regular graphs
 
 Example:
     >>> subspace_rhos(np.array([[1.0, -1.0]]), np.array([1.0]), np.zeros(2), [1])["F1"].shape
@@ -31,8 +38,9 @@ import time
 import numpy as np
 import torch
 
+from qlstm_optimizer.angles import fixed_angle_depths, fixed_angles
 from qlstm_optimizer.depth import fourier_matrix
-from qlstm_optimizer.instances import build_pool
+from qlstm_optimizer.instances import InstanceDistribution, build_pool
 from qlstm_optimizer.sim.torch_qaoa import qaoa_energy_torch
 from qlstm_optimizer.training.config import load_config
 from qlstm_optimizer.training.depth_setup import _lbfgs, fit_anchors
@@ -65,19 +73,30 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--instances", type=int, default=24)
     ap.add_argument("--base-seed", type=int, default=5)
     ap.add_argument("--cache-dir", default=None)
+    ap.add_argument("--val-family", default=None)
+    ap.add_argument("--train-family", default=None)
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     cfg = load_config(args.config)
     rule = cfg.policy.scale_rule
-    train = build_pool(cfg.train_instances.distribution, "train", cfg.train_instances.pool_size,
-                       cfg.p, base_seed=cfg.seed, cache_dir=args.cache_dir, scale_rule=rule)
-    val = build_pool(cfg.val_instances.distribution, "val", args.instances, cfg.p,
-                     base_seed=args.base_seed, cache_dir=args.cache_dir, scale_rule=rule)
+
+    def only(dist: InstanceDistribution, family: str | None) -> InstanceDistribution:
+        comps = tuple(c for c in dist.components if family in (None, c.family))
+        if not comps:
+            raise SystemExit(f"no {family!r} component in {args.config}")
+        return InstanceDistribution(comps, dist.scale_range)
+
+    train = build_pool(only(cfg.train_instances.distribution, args.train_family), "train",
+                       cfg.train_instances.pool_size, cfg.p, base_seed=cfg.seed,
+                       cache_dir=args.cache_dir, scale_rule=rule)
+    val = build_pool(only(cfg.val_instances.distribution, args.val_family), "val",
+                     args.instances, cfg.p, base_seed=args.base_seed, cache_dir=args.cache_dir,
+                     scale_rule=rule)
     t0 = time.perf_counter()
     anchors = fit_anchors(train, max(args.depths), cache_dir=args.cache_dir)
     print(f"{cfg.name}: anchors fitted on the training pool in {time.perf_counter() - t0:.0f} s; "
           f"{len(val)} validation instances (base seed {args.base_seed})\n")
-    cols = ["anchor"] + [f"F{q}" for q in args.modes]
+    cols = ["anchor", "table"] + [f"F{q}" for q in args.modes]
     print("| p | " + " | ".join(cols) + " |")
     print("|---|" + "---|" * len(cols))
     for p in args.depths:
@@ -93,9 +112,15 @@ def main(argv: list[str] | None = None) -> None:
                 ref = qaoa_energy_torch(d, torch.as_tensor(x)).numpy()
             modes = [q for q in args.modes if q < p] or [args.modes[0]]
             res = subspace_rhos(diags, ref, anchors[p - 1], modes)
+            if p in fixed_angle_depths(cfg.family):
+                with torch.no_grad():
+                    table = torch.as_tensor(fixed_angles(cfg.family, p))
+                    res["table"] = qaoa_energy_torch(d, table.expand(len(idx), -1)).numpy() / ref
             for c in cols:
-                rows[c] += list(res.get(c, np.ones(len(idx))))  # q >= p: the full space
-        cells = [f"{np.median(rows[c]):.4f} [{np.percentile(rows[c], 10):.3f}]" for c in cols]
+                if c in res or c.startswith("F"):  # F<q> with q >= p: the full space
+                    rows[c] += list(res.get(c, np.ones(len(idx))))
+        cells = [f"{np.median(rows[c]):.4f} [{np.percentile(rows[c], 10):.3f}]" if rows[c]
+                 else "-" for c in cols]
         print(f"| {p} | " + " | ".join(cells) + " |", flush=True)
 
 

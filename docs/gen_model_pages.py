@@ -272,9 +272,11 @@ def overview_page(cards: dict[str, dict[str, Any]]) -> str:
         rho10 = cell("val_rho_10_median")
         if "val_rho_10_p10" in m:
             rho10 += f" [{cell('val_rho_10_p10')}]"
+        depth = card.get("depth")
+        p = (f"1..{depth.get('max_depth')} ({card.get('p')} modes)" if depth
+             else card.get("p", "?"))
         lines.append(
-            f"| [{name}]({name}.md) | {card.get('family', '?')} | "
-            f"{'1..%s (%s modes)' % (card['depth'].get('max_depth'), card.get('p')) if card.get('depth') else card.get('p', '?')} | "
+            f"| [{name}]({name}.md) | {card.get('family', '?')} | {p} | "
             f"`{card.get('arch', '?')}` | {card.get('num_parameters', '?')} | "
             f"{cell('val_rho_1_median')} | {cell('val_rho_3_median')} | {rho10} |"
         )
