@@ -216,7 +216,8 @@ def test_depth_part_with_a_depth_model(monkeypatch, tmp_path):
     assert saved["depth"]["depth_models"] == {"maxcut-depth": {"max_depth": 16, "modes": 4}}
     assert "`maxcut-depth` (depths 1..16, 4 modes)" in report
     assert "does not exist yet" not in report
-    assert "### Depth targets" in report and "No regression at p <= 3" in report
+    assert "### Depth targets" in report
+    assert "The depth-general model at p <= 3 against the p-specific model" in report
 
 
 def test_untrained_stand_in_at_any_depth(monkeypatch, small_maxcut):

@@ -156,5 +156,5 @@ def test_model_pair_and_family_depth_errors():
     spec = PolicySpec(p=1, anchor=(0.39, -0.62))
     with pytest.raises(TypeError, match="first element of a \\(model, PolicySpec\\) pair"):
         QLSTMOptimizer(model=("weights.npz", spec))
-    with pytest.raises(ValueError, match=r"depths \[.*\].*here reps = 9\); build QAOA with"):
-        QLSTMOptimizer().minimize(lambda x: 0.0, np.zeros(18))
+    with pytest.raises(ValueError, match=r"depths 1\.\.16.*here reps = 17\); build QAOA with"):
+        QLSTMOptimizer().minimize(lambda x: 0.0, np.zeros(34))
