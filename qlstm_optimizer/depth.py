@@ -116,6 +116,8 @@ class DepthSpec:
         rows = []
         for p, row in enumerate(self.anchors, start=1):
             try:
+                if isinstance(row, str) or any(isinstance(a, bool | np.bool_) for a in row):
+                    raise TypeError  # true/false in a card are not angles
                 arr = np.asarray(row, dtype=float)
             except (TypeError, ValueError):
                 raise ValueError(f"depth.anchors[{p - 1}] must be {2 * p} numbers (depth {p}), "
@@ -164,7 +166,8 @@ class DepthSpec:
         spec = cls(modes=d["modes"], anchors=tuple(d["anchors"]) if isinstance(
             d["anchors"], list) else d["anchors"], stage_radius=d.get("stage_radius", 0.02),
             basis=d.get("basis", "fourier"))
-        if "max_depth" in d and d["max_depth"] != spec.max_depth:
+        if "max_depth" in d and (isinstance(d["max_depth"], bool)
+                                 or d["max_depth"] != spec.max_depth):
             raise ValueError(f"depth.max_depth = {d['max_depth']!r} but depth.anchors has "
                              f"{spec.max_depth} schedules")
         return spec

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from . import features as F
-from .depth import DepthSpec, staged_refine
+from .depth import DepthSpec, Subspace, staged_refine
 from .options import check_bounds, check_count, check_refine
 from .policy import (
     PolicyResult,
@@ -49,6 +49,30 @@ from .policy import (
     x0_refine_step,
 )
 from .refine import DEFAULT_REFINE, run_refine
+
+
+def subspace_in_box(sub: Subspace, box: np.ndarray | None) -> Subspace:
+    """The run's coordinates moved to fit the box, exactly: each beta of the anchor shifted by
+    a multiple of pi (``exp(-i pi sum X)`` is a global phase), and if the anchor still lies
+    outside, the mirrored coordinates ``-anchor - M c`` (``E(beta, gamma) = E(-beta, -gamma)``
+    for a real diagonal cost and the X mixer): the learned steps then see the same energies.
+
+    Why: Qiskit's QAOAAnsatz bounds the betas to [0, 2 pi]; the learned anchors have negative
+    betas, and clipping them would put every learned point at beta = 0, where every energy is
+    the uniform superposition's."""
+    if box is None:
+        return sub
+    lo, hi = box[:, 0], box[:, 1]
+    for sign in (1.0, -1.0):
+        anchor = sign * sub.anchor
+        for i in range(sub.p):  # betas only, as policy.project (without its clip)
+            if hi[i] - lo[i] >= np.pi and np.isfinite(lo[i]) and not lo[i] <= anchor[i] <= hi[i]:
+                anchor[i] = lo[i] + np.mod(anchor[i] - lo[i], np.pi)
+                if anchor[i] > hi[i]:
+                    anchor[i] -= np.pi
+        if np.all(anchor >= lo) and np.all(anchor <= hi):
+            return Subspace(sub.p, anchor, sign * sub.matrix)
+    return sub  # no exact move fits: the evaluator clips
 
 
 def depth_static(static: np.ndarray | None, p: int) -> np.ndarray:
@@ -91,7 +115,7 @@ def run_depth_policy(
     refine = check_refine(refine)
     box = check_bounds(bounds, size)
     row = depth_static(static, p)
-    sub = depth.subspace(p)
+    sub = subspace_in_box(depth.subspace(p), box)
     if x0 is not None:
         x0 = np.asarray(x0, dtype=float)
         if x0.shape != (size,) or not np.all(np.isfinite(x0)):
@@ -134,4 +158,4 @@ def run_depth_policy(
     return finish(result, converged, refine, reason)
 
 
-__all__ = ["depth_static", "run_depth_policy"]
+__all__ = ["depth_static", "run_depth_policy", "subspace_in_box"]

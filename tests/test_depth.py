@@ -224,3 +224,32 @@ def test_run_depth_policy_with_bounds_evaluates_only_inside_them():
     pts = np.array(result.history_x)
     lo, hi = np.array(bounds).T
     assert np.all(pts >= lo - 1e-12) and np.all(pts <= hi + 1e-12)
+
+
+@pytest.mark.parametrize("p", [4, 8])
+def test_qiskits_beta_box_does_not_clip_the_learned_points_to_zero(p):
+    # QAOAAnsatz bounds betas to [0, 2 pi]; the learned anchors have negative betas: the run
+    # must move them by exact symmetries (beta + pi, or the mirror -x), not clip them to 0.
+    h = erdos_renyi(8, 0.5, seed=1)
+    free = minimize_qaoa_run(h, p, None)
+    for box in ([(0, 2 * np.pi)] * p + [(None, None)] * p,
+                [(0, np.pi / 2)] * p + [(-np.pi, 0)] * p):
+        boxed = minimize_qaoa_run(h, p, box)
+        assert boxed.fun < 0.99 * free.fun < 0  # near the unbounded run, far from 0
+        lo = np.array([b[0] if b[0] is not None else -np.inf for b in box])
+        hi = np.array([b[1] if b[1] is not None else np.inf for b in box])
+        assert all(np.all(x >= lo) and np.all(x <= hi) for x in boxed.history_x)
+
+
+def minimize_qaoa_run(h, p, bounds):
+    from qlstm_optimizer.minimize import minimize_qaoa
+
+    return minimize_qaoa(lambda x: qaoa_energy(h, x), np.zeros(2 * p), model="maxcut",
+                         maxfev=40, bounds=bounds, hamiltonian=h)
+
+
+def test_depth_block_refuses_booleans():
+    with pytest.raises(ValueError, match=r"anchors\[0\]"):
+        DepthSpec(modes=2, anchors=((True, False),))
+    with pytest.raises(ValueError, match="max_depth"):
+        DepthSpec.from_dict({"modes": 2, "anchors": [[0.1, 0.2]], "max_depth": True})
