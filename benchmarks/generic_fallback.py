@@ -45,13 +45,36 @@ def _problem(kind: str, seed: int):
     return erdos_renyi(8, 0.5, seed=10_000 + seed).to_sparse_pauli_op()
 
 
-def _solver(kind: str, op, optimizer, seed: int, pm):
-    """(solver, circuit for the exact energy of a point)."""
+def variant_circuits(kind: str, n: int, thetas=None):
+    """``(initial_state, mixer)`` of a QAOA variant that is not the standard ansatz (also used
+    by tests/test_autodetect.py): ``"warm-start"`` (the state ``ry(theta_i)`` on each qubit and
+    its rotated mixer, as in Egger et al.'s warm-start QAOA; ``thetas`` required),
+    ``"minus-x"`` (mixer ``-sum X``), ``"sum-y"`` (``sum Y``), ``"sum-x"`` (the default mixer,
+    given explicitly); anything else: ``(None, None)``, QAOA's defaults."""
     from qiskit import QuantumCircuit
     from qiskit.circuit import Parameter
+    from qiskit.quantum_info import SparsePauliOp
+
+    paulis = {"minus-x": ("X", -1.0), "sum-y": ("Y", 1.0), "sum-x": ("X", 1.0)}
+    if kind == "warm-start":
+        initial_state, mixer = QuantumCircuit(n), QuantumCircuit(n)
+        beta = Parameter("beta")
+        for i, t in enumerate(thetas):
+            initial_state.ry(t, i)
+            mixer.ry(t, i)
+            mixer.rz(-2 * beta, i)
+            mixer.ry(-t, i)
+        return initial_state, mixer
+    if kind in paulis:
+        pauli, coeff = paulis[kind]
+        return None, SparsePauliOp.from_sparse_list([(pauli, [i], coeff) for i in range(n)], n)
+    return None, None
+
+
+def _solver(kind: str, op, optimizer, seed: int, pm):
+    """(solver, circuit for the exact energy of a point)."""
     from qiskit.circuit.library import QAOAAnsatz, real_amplitudes
     from qiskit.primitives import StatevectorSampler
-    from qiskit.quantum_info import SparsePauliOp
     from qiskit_algorithms import QAOA, SamplingVQE
 
     sampler = StatevectorSampler(seed=seed)
@@ -61,7 +84,6 @@ def _solver(kind: str, op, optimizer, seed: int, pm):
         ansatz = real_amplitudes(n, reps=1)
         x0 = rng.uniform(-np.pi, np.pi, ansatz.num_parameters)
         return SamplingVQE(sampler, ansatz, optimizer, initial_point=x0), ansatz, x0
-    initial_state, mixer = None, None
     if kind.startswith("warm-start"):
         # A cut regularised to c in [eps, 1 - eps] as in the warm-start paper: a random one, or
         # the best (the ground state's bits, Qiskit's order: qubit i is bit i).
@@ -73,20 +95,9 @@ def _solver(kind: str, op, optimizer, seed: int, pm):
             best = int(np.argmin(as_hamiltonian(op).diagonal()))
             bits = np.array([(best >> i) & 1 for i in range(n)])
         c = np.clip(bits.astype(float), 0.25, 0.75)
-        thetas = 2 * np.arcsin(np.sqrt(c))
-        initial_state = QuantumCircuit(n)
-        for i, t in enumerate(thetas):
-            initial_state.ry(t, i)
-        beta = Parameter("beta")
-        mixer = QuantumCircuit(n)
-        for i, t in enumerate(thetas):
-            mixer.ry(t, i)
-            mixer.rz(-2 * beta, i)
-            mixer.ry(-t, i)
-    elif kind == "minus-x":
-        mixer = SparsePauliOp.from_sparse_list([("X", [i], -1.0) for i in range(n)], n)
-    elif kind == "sum-y":
-        mixer = SparsePauliOp.from_sparse_list([("Y", [i], 1.0) for i in range(n)], n)
+        initial_state, mixer = variant_circuits("warm-start", n, 2 * np.arcsin(np.sqrt(c)))
+    else:
+        initial_state, mixer = variant_circuits(kind, n)
     circuit = QAOAAnsatz(op, reps=1, initial_state=initial_state, mixer_operator=mixer)
     x0 = np.concatenate([rng.uniform(0, 2 * np.pi, 1), rng.uniform(-2 * np.pi, 2 * np.pi, 1)])
     if kind == "warm-start-x0":

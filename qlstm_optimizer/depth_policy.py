@@ -37,15 +37,16 @@ import numpy as np
 
 from . import features as F
 from .depth import DepthSpec, Subspace, staged_refine
-from .options import check_bounds, check_count, check_refine
+from .options import check_count
 from .policy import (
     PolicyResult,
     PolicySpec,
     Rollout,
     StopRun,
+    check_run_args,
     counting_evaluator,
     finish,
-    project,
+    shift_betas,
     x0_refine_step,
 )
 from .refine import DEFAULT_REFINE, run_refine
@@ -64,12 +65,7 @@ def subspace_in_box(sub: Subspace, box: np.ndarray | None) -> Subspace:
         return sub
     lo, hi = box[:, 0], box[:, 1]
     for sign in (1.0, -1.0):
-        anchor = sign * sub.anchor
-        for i in range(sub.p):  # betas only, as policy.project (without its clip)
-            if hi[i] - lo[i] >= np.pi and np.isfinite(lo[i]) and not lo[i] <= anchor[i] <= hi[i]:
-                anchor[i] = lo[i] + np.mod(anchor[i] - lo[i], np.pi)
-                if anchor[i] > hi[i]:
-                    anchor[i] -= np.pi
+        anchor = shift_betas(sign * sub.anchor, box, sub.p)
         if np.all(anchor >= lo) and np.all(anchor <= hi):
             return Subspace(sub.p, anchor, sign * sub.matrix)
     return sub  # no exact move fits: the evaluator clips
@@ -110,17 +106,10 @@ def run_depth_policy(
     if not spec.depth_feature:
         raise ValueError("run_depth_policy needs a depth-general policy (depth_feature = true)")
     p = depth.check_depth(check_count("p", p))
-    size = 2 * p
-    maxfev = spec.horizon if maxfev is None else check_count("maxfev", maxfev)
-    refine = check_refine(refine)
-    box = check_bounds(bounds, size)
+    maxfev, refine, box, x0 = check_run_args(spec, p, maxfev, refine, bounds, x0)
     row = depth_static(static, p)
     sub = subspace_in_box(depth.subspace(p), box)
     if x0 is not None:
-        x0 = np.asarray(x0, dtype=float)
-        if x0.shape != (size,) or not np.all(np.isfinite(x0)):
-            raise ValueError(f"x0 must be {size} finite numbers, got {x0.tolist()}")
-        x0 = project(x0, box, p)
         sub = depth.subspace(p, anchor=x0)
         if refine is None:  # the learned steps are all there is: let them move from x0
             spec = replace(spec, probe_anchor="always", probe_step_scale=1.0)

@@ -195,19 +195,48 @@ class PolicyResult:
     status: int = STATUS_MAXFEV
 
 
-def project(x: np.ndarray, bounds: np.ndarray | None, p: int) -> np.ndarray:
-    """Move x into the box. Betas are shifted by multiples of pi first, which leaves every QAOA
-    energy unchanged (exp(-i pi sum X) is a global phase); anything still outside is clipped."""
+def shift_betas(x: np.ndarray, bounds: np.ndarray | None, p: int) -> np.ndarray:
+    """A copy of x whose betas outside the box are shifted by multiples of pi into it where the
+    box allows (width >= pi): every QAOA energy is unchanged (exp(-i pi sum X) is a global
+    phase). Nothing is clipped."""
+    x = np.array(x, dtype=float)
     if bounds is None:
         return x
-    x = x.copy()
     lo, hi = bounds[:, 0], bounds[:, 1]
     for i in range(p):
         if hi[i] - lo[i] >= np.pi and not lo[i] <= x[i] <= hi[i]:
             x[i] = lo[i] + np.mod(x[i] - lo[i], np.pi) if np.isfinite(lo[i]) else x[i]
             if x[i] > hi[i]:
                 x[i] -= np.pi
-    return np.clip(x, lo, hi)
+    return x
+
+
+def project(x: np.ndarray, bounds: np.ndarray | None, p: int) -> np.ndarray:
+    """Move x into the box: :func:`shift_betas`, then anything still outside is clipped."""
+    if bounds is None:
+        return x
+    return np.clip(shift_betas(x, bounds, p), bounds[:, 0], bounds[:, 1])
+
+
+def check_run_args(spec: PolicySpec, p: int, maxfev: int | None, refine: str | None,
+                   bounds: Any, x0: Any) -> tuple[int, str | None, np.ndarray | None,
+                                                  np.ndarray | None]:
+    """The run arguments :func:`run_policy` and ``depth_policy.run_depth_policy`` share,
+    checked: ``(maxfev, refine, box, x0)`` for a run at depth p, x0 moved into the box.
+
+    Raises:
+        ValueError: bad ``maxfev``, ``refine``, ``bounds`` or ``x0``, by name.
+    """
+    size = 2 * p
+    maxfev = spec.horizon if maxfev is None else check_count("maxfev", maxfev)
+    refine = check_refine(refine)
+    box = check_bounds(bounds, size)
+    if x0 is not None:
+        x0 = np.asarray(x0, dtype=float)
+        if x0.shape != (size,) or not np.all(np.isfinite(x0)):  # before the box broadcasts it
+            raise ValueError(f"x0 must be {size} finite numbers, got {x0.tolist()}")
+        x0 = project(x0, box, p)
+    return maxfev, refine, box, x0
 
 
 class Rollout:
@@ -339,15 +368,8 @@ def run_policy(
         InvalidEnergyError: ``fun`` returned something that is not one real number.
         ValueError: bad ``maxfev``, ``refine``, ``bounds`` or ``x0``.
     """
-    size = 2 * spec.p
-    maxfev = spec.horizon if maxfev is None else check_count("maxfev", maxfev)
-    refine = check_refine(refine)
-    box = check_bounds(bounds, size)
+    maxfev, refine, box, x0 = check_run_args(spec, spec.p, maxfev, refine, bounds, x0)
     if x0 is not None:
-        x0 = np.asarray(x0, dtype=float)
-        if x0.shape != (size,) or not np.all(np.isfinite(x0)):  # before the box broadcasts it
-            raise ValueError(f"x0 must be {size} finite numbers, got {x0.tolist()}")
-        x0 = project(x0, box, spec.p)
         if refine is None:  # the learned steps are all there is: let them move from x0
             spec = replace(spec, anchor=tuple(x0), probe_anchor="always", probe_step_scale=1.0)
     result = PolicyResult(x=np.asarray(spec.anchor), fun=np.inf, nfev=0, nit=0)

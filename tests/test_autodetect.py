@@ -261,27 +261,10 @@ def test_vqe_ansatz_runs_the_generic_fallback():
 
 
 def _qaoa(kind: str, optimizer, n: int = 4, transpile: bool = True):
-    from qiskit import QuantumCircuit
-    from qiskit.circuit import Parameter
+    from benchmarks.generic_fallback import variant_circuits
 
     op = erdos_renyi(n, 0.7, seed=11).to_sparse_pauli_op()
-    initial_state, mixer = None, None
-    if kind == "warm-start":
-        thetas = np.linspace(0.8, 2.2, n)
-        initial_state = QuantumCircuit(n)
-        mixer = QuantumCircuit(n)
-        beta = Parameter("beta")
-        for i, t in enumerate(thetas):
-            initial_state.ry(t, i)
-            mixer.ry(t, i)
-            mixer.rz(-2 * beta, i)
-            mixer.ry(-t, i)
-    elif kind == "minus-x":
-        mixer = SparsePauliOp.from_sparse_list([("X", [i], -1.0) for i in range(n)], n)
-    elif kind == "sum-y":
-        mixer = SparsePauliOp.from_sparse_list([("Y", [i], 1.0) for i in range(n)], n)
-    elif kind == "sum-x":  # the default, given explicitly
-        mixer = SparsePauliOp.from_sparse_list([("X", [i], 1.0) for i in range(n)], n)
+    initial_state, mixer = variant_circuits(kind, n, thetas=np.linspace(0.8, 2.2, n))
     qaoa = QAOA(StatevectorSampler(seed=2), optimizer, initial_state=initial_state, mixer=mixer,
                 transpiler=_pm() if transpile else None)
     return qaoa, op
