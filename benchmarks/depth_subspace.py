@@ -14,16 +14,21 @@ each depth in ``--depths``:
   exact gradients from the anchor, coefficients free), for each q in ``--modes``: how much of the
   optimum a model acting on q modes can reach before the refine widens the subspace.
 
-rho is against each instance's local optimum from the anchor over all 2p angles (L-BFGS on exact
-gradients, :func:`qlstm_optimizer.training.depth_setup.reference_energies`); median [10th
-percentile]. ``--val-family`` / ``--train-family`` keep one family of the validation
-distribution / of the training pool (for the anchor fit). Run (about 10 minutes)::
+rho is against each instance's best local optimum over all 2p angles from the anchor and, where
+it exists, the table (L-BFGS on exact gradients, 300 iterations); median [10th percentile].
+``--val-family`` / ``--train-family`` keep one family of the validation distribution / of the
+training pool (for the anchor fit); ``--train-class regular`` fits the anchors on the training
+pool's regular static class as the trainer's ``regular_anchors`` do (equal coupling strengths,
+complete graphs left out; the published table where it has the depth, ``--fit-only``: fitted at
+every depth). Run (about 10 minutes)::
 
     python -m benchmarks.depth_subspace --config configs/maxcut-depth.toml
     python -m benchmarks.depth_subspace --config configs/maxcut-depth.toml --val-family regular \
         --modes 2 --depths 4 8   # the mixture anchor on 3-regular graphs
     python -m benchmarks.depth_subspace --config configs/maxcut-depth.toml --val-family regular \
         --train-family regular --modes 2 --depths 4 8   # an anchor fitted on regular graphs
+    python -m benchmarks.depth_subspace --config configs/maxcut-depth.toml --val-family regular \
+        --train-class regular [--fit-only] --modes 2 --depths 2 3 4 6 8 12 16  # regular anchors
 
 Example:
     >>> subspace_rhos(np.array([[1.0, -1.0]]), np.array([1.0]), np.zeros(2), [1])["F1"].shape
@@ -43,7 +48,12 @@ from qlstm_optimizer.depth import fourier_matrix
 from qlstm_optimizer.instances import InstanceDistribution, build_pool
 from qlstm_optimizer.sim.torch_qaoa import qaoa_energy_torch
 from qlstm_optimizer.training.config import load_config
-from qlstm_optimizer.training.depth_setup import _lbfgs, fit_anchors
+from qlstm_optimizer.training.depth_setup import (
+    _lbfgs,
+    fit_anchors,
+    published_regular_anchors,
+    regular_fit_instances,
+)
 
 
 def subspace_rhos(diags: np.ndarray, ref: np.ndarray, anchor: np.ndarray, modes: list[int],
@@ -75,6 +85,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cache-dir", default=None)
     ap.add_argument("--val-family", default=None)
     ap.add_argument("--train-family", default=None)
+    ap.add_argument("--train-class", choices=["all", "regular"], default="all",
+                    help="fit the anchors on the training pool's regular static class "
+                         "(regular_fit_instances, starting from the general anchors as "
+                         "well; the published table where it has the depth)")
+    ap.add_argument("--fit-only", action="store_true",
+                    help="with --train-class regular: fit at every depth, no published table")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     cfg = load_config(args.config)
@@ -94,6 +110,11 @@ def main(argv: list[str] | None = None) -> None:
                      scale_rule=rule)
     t0 = time.perf_counter()
     anchors = fit_anchors(train, max(args.depths), cache_dir=args.cache_dir)
+    if args.train_class == "regular":
+        anchors = fit_anchors(train, max(args.depths), cache_dir=args.cache_dir,
+                              subset=regular_fit_instances(train),
+                              extra_starts=anchors, given=None if args.fit_only else
+                              published_regular_anchors(cfg.family, max(args.depths)))
     print(f"{cfg.name}: anchors fitted on the training pool in {time.perf_counter() - t0:.0f} s; "
           f"{len(val)} validation instances (base seed {args.base_seed})\n")
     cols = ["anchor", "table"] + [f"F{q}" for q in args.modes]
@@ -106,10 +127,16 @@ def main(argv: list[str] | None = None) -> None:
             diags = val.diagonals[n][val.rows[idx]]
             d = torch.as_tensor(diags)
             norm = torch.as_tensor(np.abs(val.opt[idx]))
-            x = _lbfgs(lambda x, d=d, norm=norm: (qaoa_energy_torch(d, x) / norm).sum(),
-                       np.tile(anchors[p - 1], (len(idx), 1)), 300)
-            with torch.no_grad():
-                ref = qaoa_energy_torch(d, torch.as_tensor(x)).numpy()
+            # the reference: the best local optimum from the anchor and from the table
+            starts = [anchors[p - 1]] + ([fixed_angles(cfg.family, p)]
+                                         if p in fixed_angle_depths(cfg.family) else [])
+            refs = []
+            for start in starts:
+                x = _lbfgs(lambda x, d=d, norm=norm: (qaoa_energy_torch(d, x) / norm).sum(),
+                           np.tile(start, (len(idx), 1)), 300)
+                with torch.no_grad():
+                    refs.append(qaoa_energy_torch(d, torch.as_tensor(x)).numpy())
+            ref = np.min(refs, axis=0)
             modes = [q for q in args.modes if q < p] or [args.modes[0]]
             res = subspace_rhos(diags, ref, anchors[p - 1], modes)
             if p in fixed_angle_depths(cfg.family):

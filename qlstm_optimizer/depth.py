@@ -82,6 +82,26 @@ class Subspace:
         return self.anchor + self.matrix @ np.asarray(c, dtype=float)
 
 
+def _schedules(name: str, rows: Any) -> tuple[tuple[float, ...], ...]:
+    """``rows[p - 1]``: 2p finite angles for p = 1, 2, ...; a ValueError naming ``name``."""
+    if not isinstance(rows, Sequence) or isinstance(rows, str) or not rows:
+        raise ValueError(f"{name} must be a non-empty list (one schedule per depth)")
+    out = []
+    for p, row in enumerate(rows, start=1):
+        try:
+            if isinstance(row, str) or any(isinstance(a, bool | np.bool_) for a in row):
+                raise TypeError  # true/false in a card are not angles
+            arr = np.asarray(row, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name}[{p - 1}] must be {2 * p} numbers (depth {p}), "
+                             f"got {row!r}") from None
+        if arr.shape != (2 * p,) or not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name}[{p - 1}] must be {2 * p} finite numbers (depth {p}), "
+                             f"got {np.asarray(row).tolist()}")
+        out.append(tuple(float(a) for a in arr))
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class DepthSpec:
     """What makes a model depth-general; the ``depth`` block of its card.
@@ -93,12 +113,17 @@ class DepthSpec:
         stage_radius: the refine moves to the next larger subspace once its trust radius is
             below this (radians in the orthonormal coordinates of :func:`stage_bases`).
         basis: ``"fourier"`` (the only one so far).
+        regular_anchors: optional starts of the same shape for runs whose static features say
+            "regular" (the operator is known and the spins' coupling strengths are equal:
+            d-regular graphs, SK; :func:`qlstm_optimizer.features.probes_anchor`): their
+            optimal schedules differ from the mixture's (docs/design.md, "Any depth").
     """
 
     modes: int
     anchors: tuple[tuple[float, ...], ...]
     stage_radius: float = 0.02
     basis: str = "fourier"
+    regular_anchors: tuple[tuple[float, ...], ...] | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.modes, bool) or not isinstance(self.modes, int | np.integer) \
@@ -110,23 +135,13 @@ class DepthSpec:
                 isinstance(self.stage_radius, int | float) and 0 < self.stage_radius < np.inf):
             raise ValueError(
                 f"depth.stage_radius must be a positive finite number, got {self.stage_radius!r}")
-        if not isinstance(self.anchors, Sequence) or isinstance(self.anchors, str) \
-                or not self.anchors:
-            raise ValueError("depth.anchors must be a non-empty list (one schedule per depth)")
-        rows = []
-        for p, row in enumerate(self.anchors, start=1):
-            try:
-                if isinstance(row, str) or any(isinstance(a, bool | np.bool_) for a in row):
-                    raise TypeError  # true/false in a card are not angles
-                arr = np.asarray(row, dtype=float)
-            except (TypeError, ValueError):
-                raise ValueError(f"depth.anchors[{p - 1}] must be {2 * p} numbers (depth {p}), "
-                                 f"got {row!r}") from None
-            if arr.shape != (2 * p,) or not np.all(np.isfinite(arr)):
-                raise ValueError(f"depth.anchors[{p - 1}] must be {2 * p} finite numbers "
-                                 f"(depth {p}), got {np.asarray(row).tolist()}")
-            rows.append(tuple(float(a) for a in arr))
-        object.__setattr__(self, "anchors", tuple(rows))
+        object.__setattr__(self, "anchors", _schedules("depth.anchors", self.anchors))
+        if self.regular_anchors is not None:
+            rows = _schedules("depth.regular_anchors", self.regular_anchors)
+            if len(rows) != len(self.anchors):
+                raise ValueError(f"depth.regular_anchors has {len(rows)} schedules, "
+                                 f"depth.anchors {len(self.anchors)}: one per depth in both")
+            object.__setattr__(self, "regular_anchors", rows)
         object.__setattr__(self, "modes", int(self.modes))
         object.__setattr__(self, "stage_radius", float(self.stage_radius))
 
@@ -145,27 +160,38 @@ class DepthSpec:
         """The model's depth input: ``log2(p) / log2(16)`` (0 at p = 1, 1 at p = 16)."""
         return float(np.log2(p) / np.log2(DEPTH_FEATURE_SPAN))
 
-    def subspace(self, p: int, anchor: Any = None) -> Subspace:
-        """The model coordinates at depth p, around ``anchor`` (default: the learned one)."""
+    def learned_anchor(self, p: int, regular: bool = False) -> np.ndarray:
+        """The learned start at depth p: the regular class's if ``regular`` and the card has
+        one, else the general one."""
         self.check_depth(p)
-        a = np.asarray(self.anchors[p - 1] if anchor is None else anchor, dtype=float)
+        table = self.regular_anchors if regular and self.regular_anchors else self.anchors
+        return np.asarray(table[p - 1], dtype=float)
+
+    def subspace(self, p: int, anchor: Any = None, regular: bool = False) -> Subspace:
+        """The model coordinates at depth p, around ``anchor`` (default: the learned one, see
+        :meth:`learned_anchor`)."""
+        a = self.learned_anchor(p, regular) if anchor is None else np.asarray(anchor, float)
         return Subspace(p, a, fourier_matrix(p, self.modes))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"basis": self.basis, "modes": self.modes, "max_depth": self.max_depth,
-                "stage_radius": self.stage_radius, "anchors": [list(a) for a in self.anchors]}
+        d = {"basis": self.basis, "modes": self.modes, "max_depth": self.max_depth,
+             "stage_radius": self.stage_radius, "anchors": [list(a) for a in self.anchors]}
+        if self.regular_anchors is not None:
+            d["regular_anchors"] = [list(a) for a in self.regular_anchors]
+        return d
 
     @classmethod
     def from_dict(cls, d: Any) -> DepthSpec:
         if not isinstance(d, dict):
             raise ValueError(f"depth must be a table, got {type(d).__name__}")
-        unknown = set(d) - {"basis", "modes", "max_depth", "stage_radius", "anchors"}
+        unknown = set(d) - {"basis", "modes", "max_depth", "stage_radius", "anchors",
+                            "regular_anchors"}
         missing = {"modes", "anchors"} - set(d)
         if unknown or missing:
             raise ValueError(f"depth: unknown keys {sorted(unknown)}, missing {sorted(missing)}")
         spec = cls(modes=d["modes"], anchors=tuple(d["anchors"]) if isinstance(
             d["anchors"], list) else d["anchors"], stage_radius=d.get("stage_radius", 0.02),
-            basis=d.get("basis", "fourier"))
+            basis=d.get("basis", "fourier"), regular_anchors=d.get("regular_anchors"))
         if "max_depth" in d and (isinstance(d["max_depth"], bool)
                                  or d["max_depth"] != spec.max_depth):
             raise ValueError(f"depth.max_depth = {d['max_depth']!r} but depth.anchors has "

@@ -5,7 +5,8 @@ coordinates of the run's depth:
 
 1. **Learned steps**: :class:`~qlstm_optimizer.policy.Rollout` proposes coefficient vectors
    ``c`` (2 x modes of them at every depth), each evaluated at ``x = anchor_p + M_p c``; the
-   static features end with the depth.
+   static features end with the depth. ``anchor_p`` is the card's regular-class start when the
+   static features say "regular" and the card has one (``DepthSpec.regular_anchors``).
 2. **Refine**: the quadratic refine in nested subspaces (:func:`qlstm_optimizer.depth.
    staged_refine`), or COBYLA / Nelder-Mead on all 2p angles.
 
@@ -108,7 +109,8 @@ def run_depth_policy(
     p = depth.check_depth(check_count("p", p))
     maxfev, refine, box, x0 = check_run_args(spec, p, maxfev, refine, bounds, x0)
     row = depth_static(static, p)
-    sub = subspace_in_box(depth.subspace(p), box)
+    regular = bool(F.probes_anchor("regular", row[:F.NUM_STATIC]))
+    sub = subspace_in_box(depth.subspace(p, regular=regular), box)
     if x0 is not None:
         sub = depth.subspace(p, anchor=x0)
         if refine is None:  # the learned steps are all there is: let them move from x0

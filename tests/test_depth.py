@@ -253,3 +253,45 @@ def test_depth_block_refuses_booleans():
         DepthSpec(modes=2, anchors=((True, False),))
     with pytest.raises(ValueError, match="max_depth"):
         DepthSpec.from_dict({"modes": 2, "anchors": [[0.1, 0.2]], "max_depth": True})
+
+
+# -- the regular class's own starts --------------------------------------------------------------
+REGULAR = tuple(tuple(np.asarray(a) + 0.05) for a in ANCHORS)
+
+
+def test_regular_anchors_round_trip_and_are_checked():
+    depth = DepthSpec(modes=2, anchors=ANCHORS, regular_anchors=REGULAR)
+    back = DepthSpec.from_dict(json.loads(json.dumps(depth.to_dict())))
+    assert back == depth
+    assert np.allclose(back.learned_anchor(3, regular=True), REGULAR[2])
+    assert np.allclose(back.learned_anchor(3), ANCHORS[2])
+    # without a regular table every run uses the general one
+    assert np.allclose(DepthSpec(modes=2, anchors=ANCHORS).learned_anchor(3, True), ANCHORS[2])
+    with pytest.raises(ValueError, match="regular_anchors has 5 schedules"):
+        DepthSpec(modes=2, anchors=ANCHORS, regular_anchors=REGULAR[:5])
+    with pytest.raises(ValueError, match=r"regular_anchors\[1\]"):
+        DepthSpec(modes=2, anchors=ANCHORS, regular_anchors=(REGULAR[0], (0.1, 0.2)) + REGULAR[2:])
+    with pytest.raises(ValueError, match=r"regular_anchors\[0\]"):
+        DepthSpec.from_dict({"modes": 2, "anchors": [[0.1, 0.2]], "regular_anchors": [[True, 0.2]]})
+    with pytest.raises(ValueError, match="regular_anchors must be a non-empty list"):
+        DepthSpec.from_dict({"modes": 2, "anchors": [[0.1, 0.2]], "regular_anchors": "x"})
+
+
+def test_run_depth_policy_starts_regular_graphs_from_the_regular_anchors():
+    from qlstm_optimizer.problems import regular
+    from qlstm_optimizer.units import static_features
+
+    _, spec, model = _setup()
+    plain = DepthSpec(modes=2, anchors=ANCHORS)
+    both = DepthSpec(modes=2, anchors=ANCHORS, regular_anchors=REGULAR)
+    for h, shift in ((regular(8, 3, seed=2), 0.05), (erdos_renyi(8, 0.5, seed=2), 0.0)):
+        static = static_features(h)
+        first = [run_depth_policy(lambda x, h=h: qaoa_energy(h, x), model, spec, d, 4,
+                                  maxfev=1, static=static).history_x[0] for d in (plain, both)]
+        # the same model move, from the regular start on the regular graph only
+        assert np.allclose(first[1] - first[0], shift)
+    # a blind run (no static features) knows no class: the general start
+    h = regular(8, 3, seed=2)
+    first = [run_depth_policy(lambda x: qaoa_energy(h, x), model, spec, d, 4,
+                              maxfev=1).history_x[0] for d in (plain, both)]
+    assert np.allclose(first[0], first[1])

@@ -42,6 +42,7 @@ max_depth = 3
 train_depths = [1, 3]
 val_depths = [2, 3]
 curriculum_steps = 2
+regular_anchors = true
 
 [train]
 loss = "budget_log_gap"
@@ -56,11 +57,13 @@ checkpoint_every = 2
 
 [train_instances]
 pool_size = 8
-components = [{ family = "erdos_renyi", sizes = [4, 5], edge_probs = [0.5, 0.8] }]
+components = [{ family = "erdos_renyi", sizes = [4, 5], edge_probs = [0.5, 0.8] },
+              { family = "regular", sizes = [6], degrees = [3] }]
 
 [val_instances]
 pool_size = 3
-components = [{ family = "erdos_renyi", sizes = [6], edge_probs = [0.5] }]
+components = [{ family = "erdos_renyi", sizes = [6], edge_probs = [0.5] },
+              { family = "regular", sizes = [6], degrees = [3] }]
 """
 
 
@@ -92,6 +95,9 @@ def test_depth_training_is_bit_reproducible(trained, tmp_path):
 def test_a_depth_card_records_its_depths_and_runs_at_each(trained):
     card = json.loads((trained / "a" / "tiny-depth.json").read_text())
     assert card["depth"]["max_depth"] == 3 and len(card["depth"]["anchors"][2]) == 6
+    # the regular class's own starts, fitted on its instances, differ from the mixture's
+    regular = np.asarray(card["depth"]["regular_anchors"][2])
+    assert regular.shape == (6,) and not np.allclose(regular, card["depth"]["anchors"][2])
     assert "val_p3_rho_4_median" in card["metrics"]
     pre = load_card(trained / "a" / "tiny-depth.json")
     h = erdos_renyi(6, 0.6, seed=9)
@@ -125,6 +131,7 @@ def test_a_card_whose_depth_block_was_removed_is_refused(trained, tmp_path):
     (("depth_feature = true", "depth_feature = false"), "needs policy.depth_feature"),
     (("[policy]", '[policy]\nanchor = [0.1, 0.2, 0.3, 0.4]'), "policy.anchor is not used"),
     (("curriculum_steps = 2", "curriculum_steps = -1"), "depth.curriculum_steps"),
+    (("regular_anchors = true", 'regular_anchors = "yes"'), "depth.regular_anchors must be"),
     (("max_depth = 3", "max_depth = 3\nmode = 2"), r"unknown key\(s\) \['mode'\] in \[depth\]"),
 ])
 def test_depth_config_errors_name_the_key(edit, match):
@@ -142,3 +149,54 @@ def test_depth_feature_without_a_depth_section_is_refused():
     del raw["depth"]
     with pytest.raises(ConfigError, match="needs a \\[depth\\] section"):
         parse_config(raw)
+
+
+def test_training_batches_start_each_instance_where_the_shipped_policy_does(trained, tmp_path):
+    # the training twin (LiftedBatch via DepthTraining.lift) and run_depth_policy must pick the
+    # same start per instance: the regular class's for known regular graphs, else the general
+    from qlstm_optimizer.depth_policy import run_depth_policy
+    from qlstm_optimizer.instances import build_pool
+    from qlstm_optimizer.models import init_numpy_model
+    from qlstm_optimizer.training.depth_setup import DepthTraining, regular_instances
+    from qlstm_optimizer.training.rollout import BatchDiagonals
+    from qlstm_optimizer.units import static_rows
+
+    cfg = _config(tmp_path)
+    pool = build_pool(cfg.train_instances.distribution, "train", 8, cfg.p, base_seed=cfg.seed,
+                      cache_dir=trained / "ca", scale_rule=cfg.policy.scale_rule)
+    reg = regular_instances(pool)
+    assert 0 < len(reg) < len(pool) and np.all(pool.cvs[reg] == 0)
+    dt = DepthTraining(cfg, pool, pool, cache_dir=trained / "ca")
+    model = init_numpy_model("lstm", p=2, seed=0, num_features=7)
+    indices = np.arange(len(pool))
+    for blind in (np.zeros(len(pool), bool), np.ones(len(pool), bool)):
+        lifted = dt.lift(BatchDiagonals.from_pool(pool, indices, blind), 3, indices, pool, blind)
+        at_zero = lifted.energies(torch.zeros(len(pool), 4, dtype=torch.float64)).numpy()
+        for i in indices:
+            run = run_depth_policy(lambda x, i=i, b=blind[i]: pool.energy(i, x, b), model,
+                                   cfg.policy, dt.spec, 3, maxfev=1, refine=None,
+                                   static=static_rows(pool.cvs[i], blind[i]))
+            anchor = dt.spec.learned_anchor(3, regular=(i in reg) and not blind[i])
+            assert np.isclose(at_zero[i], pool.energy(i, anchor, blind[i]))
+            # the shipped run's first point is a move from that same anchor
+            moved = run.history_x[0] - anchor
+            coeffs = np.linalg.lstsq(dt.spec.subspace(3).matrix, moved, rcond=None)[0]
+            assert np.allclose(dt.spec.subspace(3).matrix @ coeffs, moved)
+            assert np.all(np.abs(coeffs) <= 0.15 + 1e-9)
+
+
+def test_regular_anchors_are_fitted_without_complete_graphs(tmp_path):
+    from qlstm_optimizer.instances import InstanceDistribution, build_pool
+    from qlstm_optimizer.training.depth_setup import regular_fit_instances, regular_instances
+
+    dist = InstanceDistribution.from_dict({"components": [
+        {"family": "erdos_renyi", "sizes": [5], "edge_probs": [1.0]},
+        {"family": "regular", "sizes": [6], "degrees": [3]},
+        {"family": "erdos_renyi", "sizes": [6], "edge_probs": [0.5]}]})
+    pool = build_pool(dist, "train", 12, 1, base_seed=3, cache_dir=tmp_path,
+                      scale_rule="coupling-rms")
+    complete = np.flatnonzero(pool.sizes == 5)  # K5: the only 5-spin graphs
+    sparse = np.flatnonzero((pool.sizes == 6) & (pool.cvs == 0))
+    assert len(complete) and len(sparse)
+    assert set(regular_instances(pool)) >= set(complete) | set(sparse)
+    assert set(regular_fit_instances(pool)) == set(sparse)

@@ -180,7 +180,8 @@ class DepthConfig:
     depths 1..``max_depth``; each training batch runs at one depth drawn from
     ``train_depths`` (those <= a cap growing linearly from ``train_depths[0]`` to the largest
     over the first ``curriculum_steps`` steps: shallow schedules first); validation runs at
-    ``val_depths``."""
+    ``val_depths``; ``regular_anchors`` fits a second table of starts on the pool's regular
+    static class (``DepthSpec.regular_anchors``)."""
 
     modes: int
     max_depth: int
@@ -188,6 +189,7 @@ class DepthConfig:
     val_depths: tuple[int, ...]
     stage_radius: float = 0.02
     curriculum_steps: int = 0
+    regular_anchors: bool = False
 
     def cap(self, step: int) -> int:
         """Largest training depth allowed at optimizer step ``step`` (0-based)."""
@@ -218,8 +220,12 @@ def _depth(d: Any, p: int) -> DepthConfig:
     radius = check_real("depth.stage_radius", d.get("stage_radius", 0.02))
     if not radius > 0:
         raise ConfigError(f"depth.stage_radius must be positive, got {radius}")
+    regular = d.get("regular_anchors", False)
+    if not isinstance(regular, bool):
+        raise ConfigError(f"depth.regular_anchors must be true or false, got {regular!r}")
     return DepthConfig(modes, max_depth, depths["train_depths"], depths["val_depths"], radius,
-                       check_int("depth.curriculum_steps", d.get("curriculum_steps", 0), 0))
+                       check_int("depth.curriculum_steps", d.get("curriculum_steps", 0), 0),
+                       regular)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from .. import features as F
-from ..angles import interp_angles, tqa_angles
+from ..angles import fixed_angle_depths, fixed_angles, interp_angles, tqa_angles
 from ..depth import DepthSpec, fourier_matrix
 from ..depth_policy import run_depth_policy
 from ..instances import InstancePool, _atomic_savez, default_cache_dir
@@ -49,14 +49,16 @@ ANCHOR_ITERS = 100
 REFERENCE_ITERS = 150
 
 
-def _size_groups(pool: InstancePool, count: int | None = None
+def _size_groups(pool: InstancePool, count: int | None = None,
+                 subset: np.ndarray | None = None
                  ) -> list[tuple[np.ndarray, torch.Tensor, torch.Tensor]]:
-    """(instance indices, diagonals, |p = 1 optimum|) per qubit count (the first ``count``
-    instances, default all)."""
+    """(instance indices, diagonals, |p = 1 optimum|) per qubit count: the first ``count``
+    instances (default all) of ``subset`` (indices, default the whole pool)."""
     out = []
-    limit = len(pool) if count is None else min(count, len(pool))
+    chosen = np.arange(len(pool)) if subset is None else np.asarray(subset, dtype=int)
+    chosen = chosen if count is None else chosen[:count]
     for n in sorted(pool.diagonals):
-        idx = np.flatnonzero(pool.sizes[:limit] == n)
+        idx = chosen[pool.sizes[chosen] == n]
         if not len(idx):
             continue
         diags = torch.as_tensor(pool.diagonals[n][pool.rows[idx]], dtype=torch.float64)
@@ -109,18 +111,68 @@ def _pool_key(pool: InstancePool) -> str:
     return h.hexdigest()[:16]
 
 
+def regular_instances(pool: InstancePool) -> np.ndarray:
+    """Indices of the pool's instances in the "regular" static class: equal coupling strengths
+    (degree_cv = 0; d-regular and complete graphs, SK), the runs that use
+    ``DepthSpec.regular_anchors`` when the operator is known (:func:`qlstm_optimizer.features.
+    probes_anchor`, the same rule)."""
+    return np.flatnonzero(F.probes_anchor("regular", F.static_rows(pool.cvs, np.zeros(len(pool),
+                                                                                      bool))))
+
+
+def regular_fit_instances(pool: InstancePool) -> np.ndarray:
+    """The regular class without its permutation-symmetric members (complete graphs: energy a
+    function of the Hamming weight alone), on which the regular anchors are fitted. Why: 12 of
+    the 52 regular-class instances of the maxcut-depth pool are complete graphs, whose optimal
+    schedules lie elsewhere; fitted with them the regular anchors were no better than the
+    mixture's on 3-regular graphs (docs/design.md, "Any depth")."""
+    keep = []
+    for i in regular_instances(pool):
+        diag = pool.diagonal(i)
+        weight = np.array([bin(z).count("1") for z in range(diag.size)])
+        by_weight = np.zeros(weight.max() + 1)
+        by_weight[weight] = diag  # any one value per weight; symmetric iff all agree
+        if not np.allclose(diag, by_weight[weight], rtol=0, atol=1e-9 * np.abs(diag).max()):
+            keep.append(int(i))
+    return np.array(keep, dtype=int)
+
+
+def published_regular_anchors(family: str, max_depth: int) -> dict[int, np.ndarray]:
+    """The regular class's starts where a published fixed-angle table has the depth (3-regular
+    Max-Cut up to p = 11, SK up to 17; model units). Why not fitted there: on held-out 3-regular
+    graphs the table beats the schedules fitted on the pool's 3-, 4- and 5-regular graphs at
+    p = 2, 3, 6, 8 by 0.013-0.016 in rho and trails by 0.004 at p = 4 (docs/design.md)."""
+    return {p: fixed_angles(family, p) for p in fixed_angle_depths(family) if p <= max_depth}
+
+
 def fit_anchors(pool: InstancePool, max_depth: int, *, iters: int = ANCHOR_ITERS,
-                cache_dir: str | Path | None = None) -> list[np.ndarray]:
-    """The learned start at every depth 1..max_depth (see the module docstring)."""
-    path = _cache_path(cache_dir, "anchors", [_pool_key(pool), max_depth, iters,
-                                              ANCHOR_INSTANCES])
+                cache_dir: str | Path | None = None, subset: np.ndarray | None = None,
+                extra_starts: Sequence[np.ndarray] = (),
+                given: dict[int, np.ndarray] | None = None) -> list[np.ndarray]:
+    """The learned start at every depth 1..max_depth (see the module docstring), fitted on the
+    first ANCHOR_INSTANCES instances of ``subset`` (indices; default the whole pool).
+    ``extra_starts[p - 1]`` joins the starts at depth p (a class's fit starts from the general
+    anchors as well); ``given[p]`` is taken as the anchor at depth p instead of a fit (the
+    next depth interpolates from it)."""
+    chosen = None if subset is None else [int(i) for i in subset]
+    extra = [list(map(float, a)) for a in extra_starts]
+    fixed = {int(p): list(map(float, a)) for p, a in (given or {}).items()}
+    key = [_pool_key(pool), max_depth, iters, ANCHOR_INSTANCES]
+    path = _cache_path(cache_dir, "anchors", key if chosen is None and not extra and not fixed
+                       else key + [chosen, extra, sorted(fixed.items())])
     if path.exists():
         with np.load(path, allow_pickle=False) as f:
             return [f[f"p{p}"] for p in range(1, max_depth + 1)]
-    groups = _size_groups(pool, ANCHOR_INSTANCES)
+    groups = _size_groups(pool, ANCHOR_INSTANCES, None if chosen is None else np.array(chosen))
+    if not groups and set(range(1, max_depth + 1)) - set(fixed):
+        raise ValueError("fit_anchors: the subset holds no instances to fit on")
     anchors: list[np.ndarray] = []
     for p in range(1, max_depth + 1):
+        if p in fixed:
+            anchors.append(np.asarray(fixed[p]))
+            continue
         starts = _starts(p, anchors[-1] if anchors else None)
+        starts += [np.asarray(a) for a in extra[p - 1:p]]
         with torch.no_grad():
             values = [float(_mean_loss(groups, torch.as_tensor(s))) for s in starts]
         anchors.append(_lbfgs(lambda x: _mean_loss(groups, x), starts[int(np.argmin(values))],
@@ -131,10 +183,14 @@ def fit_anchors(pool: InstancePool, max_depth: int, *, iters: int = ANCHOR_ITERS
 
 def reference_energies(pool: InstancePool, anchors: Sequence[np.ndarray],
                        depths: Sequence[int], *, iters: int = REFERENCE_ITERS,
-                       cache_dir: str | Path | None = None) -> dict[int, np.ndarray]:
-    """Each instance's local optimum from the anchor at each depth (I,), on the pool's footing."""
+                       cache_dir: str | Path | None = None,
+                       subset: np.ndarray | None = None) -> dict[int, np.ndarray]:
+    """Each instance's local optimum from the anchor at each depth (I,), on the pool's footing;
+    with ``subset`` (indices) only those instances are computed, the others are +inf."""
     key = [_pool_key(pool), [list(map(float, anchors[p - 1])) for p in depths], list(depths),
            iters]
+    if subset is not None:
+        key.append([int(i) for i in subset])
     path = _cache_path(cache_dir, "refs", key)
     if path.exists():
         with np.load(path, allow_pickle=False) as f:
@@ -142,8 +198,8 @@ def reference_energies(pool: InstancePool, anchors: Sequence[np.ndarray],
     out = {}
     for p in depths:
         a = np.asarray(anchors[p - 1])
-        ref = np.zeros(len(pool))
-        for idx, diags, norm in _size_groups(pool):
+        ref = np.full(len(pool), np.inf)
+        for idx, diags, norm in _size_groups(pool, subset=subset):
             x = _lbfgs(lambda x, d=diags, n=norm: (qaoa_energy_torch(d, x) / n).sum(),
                        np.tile(a, (len(idx), 1)), iters)
             with torch.no_grad():
@@ -162,6 +218,7 @@ class LiftedBatch:
 
     def __init__(self, base: BatchDiagonals, p: int, anchor: np.ndarray, modes: int,
                  opt: np.ndarray) -> None:
+        # anchor: (2p,) for the whole batch or (B, 2p), one per instance
         self.base, self.size = base, base.size
         self.anchor = torch.as_tensor(anchor, dtype=torch.float64)
         self.matrix = torch.as_tensor(fourier_matrix(p, modes), dtype=torch.float64)
@@ -201,11 +258,32 @@ class DepthTraining:
         dc = cfg.depth
         self.config = dc
         anchors = fit_anchors(train_pool, dc.max_depth, cache_dir=cache_dir)
+        regular = None
+        if dc.regular_anchors:  # the regular class's own starts, fitted on its instances
+            regular = fit_anchors(train_pool, dc.max_depth, cache_dir=cache_dir,
+                                  subset=regular_fit_instances(train_pool),
+                                  extra_starts=anchors,
+                                  given=published_regular_anchors(cfg.family, dc.max_depth))
         self.spec = DepthSpec(modes=dc.modes, anchors=tuple(tuple(a) for a in anchors),
-                              stage_radius=dc.stage_radius)
-        self.train_refs = reference_energies(train_pool, anchors, dc.train_depths,
-                                             cache_dir=cache_dir)
-        self.val_refs = reference_energies(val_pool, anchors, dc.val_depths, cache_dir=cache_dir)
+                              stage_radius=dc.stage_radius, regular_anchors=None if regular
+                              is None else tuple(tuple(a) for a in regular))
+        self.train_refs = self._references(train_pool, dc.train_depths, cache_dir)
+        self.val_refs = self._references(val_pool, dc.val_depths, cache_dir)
+
+    def _references(self, pool: InstancePool, depths: Sequence[int],
+                    cache_dir: str | Path | None) -> dict[int, np.ndarray]:
+        """Local optima from the general anchors; for the regular class the better of those
+        and the local optima from the regular anchors (a run may start from either: blind
+        runs use the general ones)."""
+        refs = reference_energies(pool, self.spec.anchors, depths, cache_dir=cache_dir)
+        if self.spec.regular_anchors is None:
+            return refs
+        subset = regular_instances(pool)
+        if not len(subset):
+            return refs
+        extra = reference_energies(pool, self.spec.regular_anchors, depths,
+                                   cache_dir=cache_dir, subset=subset)
+        return {p: np.minimum(refs[p], extra[p]) for p in depths}
 
     def sample_depth(self, rng: np.random.Generator, step: int) -> int:
         allowed = [p for p in self.config.train_depths if p <= self.config.cap(step)]
@@ -213,9 +291,15 @@ class DepthTraining:
 
     def lift(self, base: BatchDiagonals, p: int, indices: np.ndarray, pool: InstancePool,
              blind: np.ndarray | None) -> LiftedBatch:
-        factor = np.ones(len(indices)) if blind is None else np.where(
-            blind, pool.norms[indices], 1.0)
-        return LiftedBatch(base, p, np.asarray(self.spec.anchors[p - 1]), self.config.modes,
+        known = np.ones(len(indices), bool) if blind is None else ~np.asarray(blind, bool)
+        factor = np.where(known, 1.0, pool.norms[indices])
+        anchor = np.asarray(self.spec.anchors[p - 1])
+        if self.spec.regular_anchors is not None:  # per instance, as run_depth_policy picks
+            rows = F.static_rows(pool.cvs[indices], ~known)
+            regular = F.probes_anchor("regular", rows)
+            anchor = np.where(regular[:, None], np.asarray(self.spec.regular_anchors[p - 1]),
+                              anchor[None, :])
+        return LiftedBatch(base, p, anchor, self.config.modes,
                            self.train_refs[p][indices] * factor)
 
     def validate(self, numpy_model: Any, spec: PolicySpec, pool: InstancePool,
