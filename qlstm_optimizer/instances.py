@@ -104,10 +104,10 @@ class Component:
                 raise ValueError("regular: no (size, degree) pair with d < n and n*d even")
         if not self.weight > 0:
             raise ValueError(f"{self.family}: weight must be positive, got {self.weight}")
-        for name in _NEW_FIELDS:
-            object.__setattr__(self, name, tuple(getattr(self, name)))
-        if self.family in qubo_problems.QUBO_FAMILIES:  # sizes: logical variables (or cities)
-            qubo_problems.check_component(self)
+        # The general families (sizes: logical variables, or cities) and the new fields.
+        qubo_problems.check_component(self)
+        object.__setattr__(self, "slack_bits", tuple(int(b) for b in self.slack_bits))
+        object.__setattr__(self, "clause_ratios", tuple(float(r) for r in self.clause_ratios))
 
 
 @dataclass(frozen=True)

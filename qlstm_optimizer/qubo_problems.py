@@ -7,6 +7,8 @@ the minimised objective after ``QuadraticProgramToQubo()`` of every bit string, 
 Z eigenvalue -1). Built in NumPy (:mod:`qlstm_optimizer.qubo_program`, which also describes the
 penalty rule); qiskit-optimization is only the reference in the tests. For a feasible bit string
 the energy is the objective (negated for maximisation problems); infeasible ones pay the penalty.
+Each problem keeps its data as attributes: ``edges``; ``values``, ``weights``, ``capacity``;
+``numbers``; ``distances``; ``expected_returns``, ``covariances``; ``clauses``, ``negated``.
 
 ===========================  ========================================  ======================
 generator (pool family)      encoding                                  qubits
@@ -76,6 +78,15 @@ def _check_prob(name: str, value: Any) -> float:
     return q
 
 
+def _attach(problem: QuboProblem, **data: Any) -> QuboProblem:
+    """Keep the instance data on the problem (arrays read-only, as MaxCut's edges)."""
+    for name, value in data.items():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+        setattr(problem, name, value)
+    return problem
+
+
 def _meta(seed: Any) -> int | None:
     return seed if isinstance(seed, int) else None
 
@@ -94,8 +105,9 @@ def vertex_cover(n: int, edge_prob: float = 0.5, seed: Any = None) -> QuboProble
     edges = problems.erdos_renyi(n, q, seed=seed).edges
     prog = BinaryProgram(n, linear=np.ones(n),
                          constraints=[({int(i): 1, int(j): 1}, ">=", 1) for i, j in edges])
-    return QuboProblem.from_program(prog, family="vertex_cover", seed=_meta(seed),
-                                    name=f"vertex_cover-n{n}-p{q:g}-s{_meta(seed)}")
+    problem = QuboProblem.from_program(prog, family="vertex_cover", seed=_meta(seed),
+                                       name=f"vertex_cover-n{n}-p{q:g}-s{_meta(seed)}")
+    return _attach(problem, edges=edges)
 
 
 def stable_set(n: int, edge_prob: float = 0.5, seed: Any = None) -> QuboProblem:
@@ -110,8 +122,9 @@ def stable_set(n: int, edge_prob: float = 0.5, seed: Any = None) -> QuboProblem:
     edges = problems.erdos_renyi(n, q, seed=seed).edges
     prog = BinaryProgram(n, linear=np.ones(n), maximize=True,
                          constraints=[({int(i): 1, int(j): 1}, "<=", 1) for i, j in edges])
-    return QuboProblem.from_program(prog, family="stable_set", seed=_meta(seed),
-                                    name=f"stable_set-n{n}-p{q:g}-s{_meta(seed)}")
+    problem = QuboProblem.from_program(prog, family="stable_set", seed=_meta(seed),
+                                       name=f"stable_set-n{n}-p{q:g}-s{_meta(seed)}")
+    return _attach(problem, edges=edges)
 
 
 def knapsack(n: int, seed: Any = None, *, slack_bits: int = DEFAULT_SLACK_BITS,
@@ -138,8 +151,9 @@ def knapsack(n: int, seed: Any = None, *, slack_bits: int = DEFAULT_SLACK_BITS,
     values = rng.integers(1, max_value + 1, size=n)
     prog = BinaryProgram(n, linear=values, maximize=True,
                          constraints=[(dict(enumerate(weights.tolist())), "<=", capacity)])
-    return QuboProblem.from_program(prog, family="knapsack", seed=_meta(seed),
-                                    name=f"knapsack-n{n}-b{bits}-s{_meta(seed)}")
+    problem = QuboProblem.from_program(prog, family="knapsack", seed=_meta(seed),
+                                       name=f"knapsack-n{n}-b{bits}-s{_meta(seed)}")
+    return _attach(problem, values=values, weights=weights, capacity=capacity)
 
 
 def number_partitioning(n: int, seed: Any = None, *, max_number: int = 100) -> QuboProblem:
@@ -159,8 +173,7 @@ def number_partitioning(n: int, seed: Any = None, *, max_number: int = 100) -> Q
                                           -int(numbers_.sum()))])
     problem = QuboProblem.from_program(prog, family="number_partitioning", seed=_meta(seed),
                                        name=f"number_partitioning-n{n}-s{_meta(seed)}")
-    problem.numbers = numbers_
-    return problem
+    return _attach(problem, numbers=numbers_)
 
 
 def tsp(num_cities: int, seed: Any = None) -> QuboProblem:
@@ -190,8 +203,7 @@ def tsp(num_cities: int, seed: Any = None) -> QuboProblem:
     prog = BinaryProgram(n * n, quadratic=quad, constraints=[(r, "==", 1) for r in rows])
     problem = QuboProblem.from_program(prog, family="tsp", seed=_meta(seed),
                                        name=f"tsp-n{n}-s{_meta(seed)}")
-    problem.distances = dist
-    return problem
+    return _attach(problem, distances=dist)
 
 
 def portfolio(n: int, seed: Any = None, *, risk_factor: float = 0.5,
@@ -221,8 +233,7 @@ def portfolio(n: int, seed: Any = None, *, risk_factor: float = 0.5,
                          constraints=[(dict.fromkeys(range(n), 1), "==", budget)])
     problem = QuboProblem.from_program(prog, family="portfolio", seed=_meta(seed),
                                        name=f"portfolio-n{n}-b{budget}-s{_meta(seed)}")
-    problem.expected_returns, problem.covariances = mu, cov
-    return problem
+    return _attach(problem, expected_returns=mu, covariances=cov)
 
 
 def random_qubo(n: int, seed: Any = None, *, density: float = 0.5) -> QuboProblem:
@@ -290,8 +301,7 @@ def max3sat(n: int, seed: Any = None, *, clause_ratio: float = DEFAULT_CLAUSE_RA
             terms[key] = terms.get(key, 0.0) + sign / 8
     problem = QuboProblem(n, terms, family="max3sat", seed=_meta(seed),
                           name=f"max3sat-n{n}-m{m}-s{_meta(seed)}")
-    problem.clauses, problem.negated = clauses, negated
-    return problem
+    return _attach(problem, clauses=clauses, negated=negated)
 
 
 # -- instance-pool families (qlstm_optimizer.instances) ---------------------------------------
@@ -329,9 +339,12 @@ def check_component(comp: Any) -> None:
             ``POOL_MAX_QUBITS`` qubits, a field the family does not read, bad entries).
     """
     family = comp.family
-    for name in ("edge_probs", "degrees", "slack_bits", "clause_ratios"):
+    names = ("edge_probs", "degrees") if family in QUBO_FAMILIES else ()
+    for name in (*names, "slack_bits", "clause_ratios"):  # the Max-Cut/SK families read neither
         if getattr(comp, name) and name not in _FIELDS.get(family, ()):
             raise ValueError(f"{family}: {name} does not apply to this family")
+    if family not in QUBO_FAMILIES:
+        return
     if family in ("vertex_cover", "stable_set") and not comp.edge_probs:
         raise ValueError(f"{family}: edge_probs must be a non-empty list in (0, 1]")
     for q in comp.edge_probs:
