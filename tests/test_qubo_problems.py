@@ -1,4 +1,4 @@
-"""General diagonal Hamiltonians (qubo_program, qubo_problems) against qiskit-optimization."""
+"""General diagonal Hamiltonians (qlstm_optimizer.qubo_problems) against qiskit-optimization."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from qlstm_optimizer.instances import (
     pool_key,
     sample_instance,
 )
-from qlstm_optimizer.qubo_program import BinaryProgram, QuboProblem
+from qlstm_optimizer.qubo_problems import BinaryProgram, QuboProblem
 
 
 # -- the qiskit-optimization pipeline (the authority) ------------------------------------------
@@ -195,7 +195,7 @@ def test_binary_program_matches_the_converters_on_mixed_constraints(seed, maximi
 
 
 def test_float_constraint_coefficients_use_the_fixed_penalty_and_refuse_slack():
-    from qlstm_optimizer.qubo_program import FLOAT_CONSTRAINT_PENALTY
+    from qlstm_optimizer.qubo_problems.program import FLOAT_CONSTRAINT_PENALTY
 
     prog = BinaryProgram(2, linear=[1.0, 2.0], constraints=[({0: 0.5, 1: 1}, "==", 1)])
     assert prog.to_qubo()[1] == FLOAT_CONSTRAINT_PENALTY

@@ -44,8 +44,8 @@ from typing import Any
 
 import numpy as np
 
-from .hamiltonian import DiagonalHamiltonian
-from .problems import MAX_EXACT_QUBITS, _QAOAProblem
+from ..hamiltonian import DiagonalHamiltonian
+from ..problems import MAX_EXACT_QUBITS, _QAOAProblem
 
 SENSES = ("<=", ">=", "==")
 # LinearEqualityToPenalty / LinearInequalityToPenalty: the penalty when a constraint has a
@@ -237,15 +237,32 @@ class QuboProblem(_QAOAProblem, DiagonalHamiltonian):
     """A diagonal cost Hamiltonian with the problem it encodes.
 
     Args:
-        num_qubits, terms, constant: as :class:`~qlstm_optimizer.hamiltonian.DiagonalHamiltonian`.
+        num_qubits: number of qubits (variables, slack bits included).
+        terms: ``{(qubit, ...): coefficient}`` as in
+            :class:`~qlstm_optimizer.hamiltonian.DiagonalHamiltonian`.
+        constant: the identity coefficient (qiskit-optimization's ``to_ising`` offset).
         family: the generator's name (metadata).
-        program: the constrained :class:`~qlstm_optimizer.qubo_program.BinaryProgram` encoded
+        program: the constrained :class:`BinaryProgram` encoded
             (None for the higher-order problems, whose objective is the energy itself).
         penalty: the penalty factor ``QuadraticProgramToQubo()`` chose (None: no constraint).
-        seed, name: metadata from the generator.
+        seed: metadata from the generator (its seed).
+        name: metadata from the generator (an instance name).
 
     Attributes:
         num_variables: logical variables (qubits 0..num_variables-1); the rest are slack bits.
+
+    ``penalty`` is the factor actually applied. ``QuadraticProgramToQubo().penalty`` reports the
+    equality converter's, which it computes even when no equality is left (then it differs,
+    e.g. for vertex cover and stable set, whose constraints all take the slack-free form).
+
+    Example:
+        >>> prog = BinaryProgram(3, linear=[2.0, 1.0, 3.0],
+        ...                      constraints=[({0: 1, 1: 1, 2: 1}, "==", 1)])  # pick one
+        >>> problem = QuboProblem.from_program(prog)
+        >>> problem.penalty, problem.optimal_objective(), problem.ground_energy()
+        (7.0, 1.0, 1.0)
+        >>> problem.objective("010"), problem.is_feasible("011")  # qubit 0 is the last bit
+        (1.0, False)
     """
 
     def __init__(self, num_qubits: int, terms: Any, constant: float = 0.0, *,
