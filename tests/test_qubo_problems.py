@@ -81,8 +81,8 @@ def reference_program(problem):
             graph.add_edge(i, j, weight=problem.distances[i, j])
         return apps.Tsp(graph).to_quadratic_program()
     if family == "portfolio":
-        return portfolio_program(problem.expected_returns, problem.covariances, 0.5,
-                                 problem.num_variables // 2)
+        return portfolio_program(problem.expected_returns, problem.covariances,
+                                 problem.risk_factor, problem.budget)
     if family == "random_qubo":
         from qiskit_optimization import QuadraticProgram
 
@@ -102,6 +102,7 @@ CASES += [(qp.knapsack, n, {"slack_bits": b}) for n, b in ((4, 2), (7, 3), (9, 4
 CASES += [(qp.number_partitioning, n, {}) for n in (4, 8, 11)]
 CASES += [(qp.tsp, n, {}) for n in (3, 4)]
 CASES += [(qp.portfolio, n, {}) for n in (4, 7, 10)]
+CASES += [(qp.portfolio, 9, {"budget": 2, "risk_factor": 2.0})]  # fields do not cancel
 CASES += [(qp.random_qubo, n, {"density": d}) for n, d in ((4, 1.0), (8, 0.5), (11, 0.3))]
 
 
@@ -268,6 +269,8 @@ def test_bitstrings_and_feasibility():
     assert problem.is_feasible(bits[: problem.num_variables])
     with pytest.raises(ValueError, match="bits"):
         problem.objective([0, 1])
+    with pytest.raises(ValueError, match="bits: entries"):
+        problem.is_feasible([2] * problem.num_qubits)
 
 
 BAD_ARGS = [
@@ -315,6 +318,16 @@ def test_binary_program_refuses_bad_input():
         BinaryProgram(2, constraints=[({2: 1}, "<=", 1)])
     with pytest.raises(ValueError, match="finite"):
         BinaryProgram(2, linear=[np.nan, 0.0])
+    with pytest.raises(ValueError, match="constant must be finite"):
+        BinaryProgram(2, constant=np.inf)
+    with pytest.raises(ValueError, match=r"quadratic: key \(0, 2\)"):
+        BinaryProgram(2, quadratic={(0, 2): 1.0})
+    with pytest.raises(ValueError, match=r"quadratic: key \(-1, 0\)"):
+        BinaryProgram(2, quadratic={(-1, 0): 1.0})
+    with pytest.raises(ValueError, match=r"constraints\[0\] names a variable"):
+        BinaryProgram(2, constraints=[({True: 1}, "<=", 1)])
+    with pytest.raises(ValueError, match=r"constraints\[0\]: coefficients and rhs"):
+        BinaryProgram(2, constraints=[({0: 1}, "<=", np.nan)])
 
 
 # -- instance pools ------------------------------------------------------------------------
@@ -343,12 +356,26 @@ def test_every_family_is_a_pool_family(tmp_path):
         seen.setdefault(inst.family, inst)
     assert set(seen) == set(qp.QUBO_FAMILIES)
     assert seen["tsp"].n == 9 and seen["knapsack"].n in (7, 8, 9)
+    assert 1 <= seen["portfolio"].params["budget"] <= 5 == seen["portfolio"].problem.num_qubits - 1
+    assert seen["max3sat"].params["clause_ratio"] in (3.0, 4.27)
     small = {"components": [POOL_COMPONENTS[2], POOL_COMPONENTS[8]]}
     pool = build_pool(InstanceDistribution.from_dict(small), "val", 3, 1, cache_dir=tmp_path)
     for i in range(3):
         inst = sample_instance(InstanceDistribution.from_dict(small), "val", i)
         assert np.allclose(pool.diagonal(i), inst.problem.diagonal() - inst.problem.constant)
         assert pool.opt[i] < 0
+
+
+def test_the_documented_pool_config_parses():
+    import tomllib
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "problems.md").read_text()
+    block = text.split("```toml\n", 1)[1].split("```", 1)[0]
+    comps = tomllib.loads(block)["train_instances"]["components"]
+    dist = InstanceDistribution.from_dict({"components": comps})
+    assert {c.family for c in dist.components} == {"vertex_cover", "knapsack", "tsp", "max3sat"}
+    assert max(qp.pool_qubits(c.family, max(c.sizes), c) for c in dist.components) == 16
 
 
 def test_existing_families_keep_their_pools_byte_identical():
@@ -387,6 +414,7 @@ def test_existing_families_keep_their_pools_byte_identical():
     ({"family": "max3sat", "sizes": [6], "clause_ratios": [-1.0]}, "clause_ratios entry"),
     ({"family": "random_qubo", "sizes": [6], "edge_probs": [1.5]}, "edge_probs entry"),
     ({"family": "sk", "sizes": [6], "slack_bits": [3]}, "slack_bits does not apply"),
+    ({"family": "knapsack", "sizes": [6], "slack_bits": 3}, "slack_bits must be a list"),
 ])
 def test_pool_components_are_checked_by_name(comp, match):
     with pytest.raises(ValueError, match=match):

@@ -180,7 +180,7 @@ def portfolio(n: int, seed: Any = None, *, risk_factor: float = 0.5,
               budget: int | None = None) -> QuboProblem:
     """Portfolio selection as qiskit-finance's ``PortfolioOptimization`` builds it:
     ``min q x^T S x - mu.x`` s.t. ``sum x = budget`` (default ``n // 2``), penalty
-    ``1 + sum |mu| + q sum_{i<=j} |S_ij + S_ji| (i<j), |S_ii|``. ``mu`` and ``S`` are the sample
+    ``1 + sum_i |mu_i| + q (sum_i |S_ii| + sum_{i<j} |2 S_ij|)``. ``mu`` and ``S`` are the sample
     mean and covariance of a simulated year (250 days) of daily returns of a one-factor market
     model (betas 0.5..1.5, idiosyncratic volatility 0.5..2 %, market 1 %), the scale
     qiskit-finance's ``RandomDataProvider`` gives. n qubits.
@@ -203,7 +203,7 @@ def portfolio(n: int, seed: Any = None, *, risk_factor: float = 0.5,
                          constraints=[(dict.fromkeys(range(n), 1), "==", budget)])
     problem = QuboProblem.from_program(prog, family="portfolio", seed=_meta(seed),
                                        name=f"portfolio-n{n}-b{budget}-s{_meta(seed)}")
-    return _attach(problem, expected_returns=mu, covariances=cov)
+    return _attach(problem, expected_returns=mu, covariances=cov, risk_factor=q, budget=budget)
 
 
 def random_qubo(n: int, seed: Any = None, *, density: float = 0.5) -> QuboProblem:

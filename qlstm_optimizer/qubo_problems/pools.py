@@ -68,6 +68,9 @@ def check_component(comp: Any) -> None:
             ``POOL_MAX_QUBITS`` qubits, a field the family does not read, bad entries).
     """
     family = comp.family
+    for name in ("slack_bits", "clause_ratios"):  # the fields added for these families
+        if not isinstance(getattr(comp, name), list | tuple):
+            raise ValueError(f"{family}: {name} must be a list, got {getattr(comp, name)!r}")
     names = ("edge_probs", "degrees") if family in QUBO_FAMILIES else ()
     for name in (*names, "slack_bits", "clause_ratios"):  # the Max-Cut/SK families read neither
         if getattr(comp, name) and name not in _FIELDS.get(family, ()):

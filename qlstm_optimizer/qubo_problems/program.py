@@ -57,6 +57,11 @@ def _is_integer(value: float) -> bool:
     return float(value).is_integer()
 
 
+def _is_index(value: Any, n: int) -> bool:
+    return (isinstance(value, int | np.integer) and not isinstance(value, bool)
+            and 0 <= value < n)
+
+
 class BinaryProgram:
     """``sense * (constant + l.x + x^T Q x)`` over ``num_vars`` binaries, linear constraints.
 
@@ -84,8 +89,13 @@ class BinaryProgram:
             raise ValueError(f"linear must have shape ({n},), got {self.linear.shape}")
         q = np.zeros((n, n))
         if isinstance(quadratic, Mapping):
-            for (i, j), c in quadratic.items():
-                q[min(i, j), max(i, j)] += float(c)
+            for key, c in quadratic.items():
+                if (not isinstance(key, tuple) or len(key) != 2
+                        or not all(_is_index(v, n) for v in key)):
+                    raise ValueError(f"quadratic: key {key!r} is not a pair of variables "
+                                     f"in 0..{n - 1}")
+                i, j = sorted(int(v) for v in key)
+                q[i, j] += float(c)
         elif quadratic is not None:
             full = np.array(quadratic, dtype=float)
             if full.shape != (n, n):
@@ -93,14 +103,18 @@ class BinaryProgram:
             q = np.triu(full) + np.triu(full.T, 1)
         self.quadratic = q
         self.constant = float(constant)
+        if not np.isfinite(self.constant):
+            raise ValueError(f"constant must be finite, got {constant!r}")
         self.maximize = bool(maximize)
         self.constraints: list[tuple[dict[int, float], str, float]] = []
         for k, (coeffs, sense, rhs) in enumerate(constraints):
             if sense not in SENSES:
                 raise ValueError(f"constraints[{k}]: sense must be one of {SENSES}, got {sense!r}")
-            row = {int(i): float(c) for i, c in coeffs.items() if c != 0}
-            if any(not 0 <= i < n for i in row):
+            if not all(_is_index(i, n) for i in coeffs):
                 raise ValueError(f"constraints[{k}] names a variable outside 0..{n - 1}")
+            row = {int(i): float(c) for i, c in coeffs.items() if c != 0}
+            if not np.all(np.isfinite([*row.values(), float(rhs)])):
+                raise ValueError(f"constraints[{k}]: coefficients and rhs must be finite")
             self.constraints.append((row, sense, float(rhs)))
         for name, arr in (("linear", self.linear), ("quadratic", q)):
             if not np.all(np.isfinite(arr)):
@@ -114,13 +128,15 @@ class BinaryProgram:
         return float(out) if np.ndim(out) == 0 else out
 
     def is_feasible(self, bits: Any) -> Any:
-        """Whether 0/1 arrays of shape (..., num_vars) satisfy every constraint (exactly: the
-        constraint data of the generators are integers)."""
+        """Whether 0/1 arrays of shape (..., num_vars) satisfy every constraint (to 1e-9
+        relative: exact for the integer constraints of the generators)."""
         x = np.asarray(bits, dtype=float)
         ok = np.ones(x.shape[:-1], dtype=bool)
         for row, sense, rhs in self.constraints:
             lhs = x[..., list(row)] @ np.array(list(row.values()))
-            ok &= {"<=": lhs <= rhs, ">=": lhs >= rhs, "==": lhs == rhs}[sense]
+            tol = 1e-9 * max(1.0, abs(rhs))
+            ok &= {"<=": lhs <= rhs + tol, ">=": lhs >= rhs - tol,
+                   "==": np.abs(lhs - rhs) <= tol}[sense]
         return bool(ok) if ok.ndim == 0 else ok
 
     def _auto_penalty(self) -> float:
@@ -298,6 +314,8 @@ class QuboProblem(_QAOAProblem, DiagonalHamiltonian):
         if b.ndim == 0 or b.shape[-1] not in (self.num_qubits, self.num_variables):
             raise ValueError(f"bits: expected {self.num_qubits} (or {self.num_variables}) bits "
                              f"per string, got shape {b.shape}")
+        if not np.isin(b, (0, 1)).all():
+            raise ValueError("bits: entries must be 0 or 1")
         return b[..., : self.num_variables]
 
     def objective(self, bits: Any) -> Any:
