@@ -3,7 +3,8 @@
 Used by the trainer (training and validation pools) and by the benchmark suite (test pools).
 
 * :class:`InstanceDistribution` is a weighted mixture of components (Erdos-Renyi Max-Cut over
-  sizes and edge probabilities, weighted ER, d-regular, Sherrington-Kirkpatrick), optionally with
+  sizes and edge probabilities, weighted ER, d-regular, Sherrington-Kirkpatrick, and the general
+  diagonal Hamiltonians of :mod:`qlstm_optimizer.qubo_problems`), optionally with
   Hamiltonian-scale augmentation (the Hamiltonian multiplied by a log-uniform random factor).
 * :func:`instance_seed` maps ``(split, index, base_seed)`` to an integer seed injectively, so the
   seeds of ``"train"``, ``"val"`` and ``"test"`` can never coincide (see its docstring).
@@ -31,12 +32,16 @@ from typing import Any
 
 import numpy as np
 
-from . import problems
+from . import problems, qubo_problems
 from .sim.numpy_qaoa import qaoa_diagonal_energies
 from .units import SCALE_RULES, degree_cv, hamiltonian_scale_factor
 
 SPLITS = ("train", "val", "test")
-FAMILIES = ("erdos_renyi", "weighted_erdos_renyi", "regular", "sk")
+FAMILIES = ("erdos_renyi", "weighted_erdos_renyi", "regular", "sk",
+            *qubo_problems.QUBO_FAMILIES)
+# Component fields added after the first pools: left out of to_dict() while empty, so the cache
+# keys (and model cards) of distributions without them stay as they were.
+_NEW_FIELDS = ("slack_bits", "clause_ratios")
 INDEX_BITS = 32  # indices 0 .. 2**32 - 1 per (base_seed, split)
 POOL_FORMAT = 2  # bump when the pool contents change meaning (invalidates caches)
 
@@ -76,6 +81,8 @@ class Component:
     edge_probs: tuple[float, ...] = ()  # Erdos-Renyi families
     degrees: tuple[int, ...] = ()  # regular
     weight: float = 1.0
+    slack_bits: tuple[int, ...] = ()  # knapsack (qubo_problems)
+    clause_ratios: tuple[float, ...] = ()  # max3sat (qubo_problems)
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
@@ -97,6 +104,10 @@ class Component:
                 raise ValueError("regular: no (size, degree) pair with d < n and n*d even")
         if not self.weight > 0:
             raise ValueError(f"{self.family}: weight must be positive, got {self.weight}")
+        # The general families (sizes: logical variables, or cities) and the new fields.
+        qubo_problems.check_component(self)
+        object.__setattr__(self, "slack_bits", tuple(int(b) for b in self.slack_bits))
+        object.__setattr__(self, "clause_ratios", tuple(float(r) for r in self.clause_ratios))
 
 
 @dataclass(frozen=True)
@@ -136,7 +147,8 @@ class InstanceDistribution:
     def to_dict(self) -> dict[str, Any]:
         return {
             "components": [
-                {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(c).items()}
+                {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(c).items()
+                 if k not in _NEW_FIELDS or v}
                 for c in self.components
             ],
             "scale_range": None if self.scale_range is None else list(self.scale_range),
@@ -151,15 +163,17 @@ class InstanceDistribution:
 class Instance:
     """A generated problem and how it was drawn."""
 
-    problem: Any  # a DiagonalHamiltonian subclass (MaxCut or SK), unscaled
+    problem: Any  # a DiagonalHamiltonian subclass (MaxCut, SK or QuboProblem), unscaled
     family: str
-    n: int
+    n: int  # qubits (slack bits included)
     seed: int
     scale: float = 1.0
     params: dict[str, float] = field(default_factory=dict)
 
 
 def _generate(family: str, n: int, rng: np.random.Generator, comp: Component, seed: int) -> Any:
+    if family in qubo_problems.QUBO_FAMILIES:
+        return qubo_problems.generate(family, n, rng, comp, seed)
     if family == "sk":
         return problems.sk(n, seed=seed), {}
     if family == "regular":
@@ -195,7 +209,7 @@ def sample_instance(dist: InstanceDistribution, split: str, index: int,
         gen_seed = int(gen_seq.generate_state(1, np.uint32)[0])
         problem, params = _generate(comp.family, n, rng, comp, gen_seed)
         if problem.num_terms:
-            return Instance(problem, comp.family, n, seed, scale, params)
+            return Instance(problem, comp.family, problem.num_qubits, seed, scale, params)
     raise RuntimeError(
         f"instance {split}/{index}: 16 draws without a single edge; widen edge_probs")
 

@@ -58,7 +58,8 @@ def test_distribution_validation_and_round_trip():
     dist = InstanceDistribution.from_dict({**MIX, "scale_range": [0.5, 2.0]})
     assert InstanceDistribution.from_dict(dist.to_dict()) == dist
     with pytest.raises(ValueError, match="unknown instance family"):
-        InstanceDistribution.from_dict({"components": [{"family": "tsp", "sizes": [4]}]})
+        InstanceDistribution.from_dict({"components": [{"family": "vehicle_routing",
+                                                        "sizes": [4]}]})
     with pytest.raises(ValueError, match="edge_probs"):
         InstanceDistribution.from_dict({"components": [{"family": "erdos_renyi",
                                                         "sizes": [4]}]})

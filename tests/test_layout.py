@@ -21,7 +21,7 @@ LAYERS = {
     "angles": 2, "features": 2, "refine": 2, "autodetect": 2,
     "optimum": 3, "options": 3, "depth": 3,
     "policy": 4, "problems": 4,
-    "pretrained": 5, "instances": 5,
+    "pretrained": 5, "qubo_problems": 5, "instances": 6,
     "fallback": 5, "depth_policy": 5, "minimize": 6,
     "qiskit": 7, "scipy": 7, "optuna": 7, "training": 7,
     "bench": 8, "demo": 8,
@@ -127,6 +127,7 @@ def test_no_function_level_imports_of_package_modules():
 
 @pytest.mark.parametrize("module", ["qlstm_optimizer.bench.suite", "qlstm_optimizer.minimize",
                                     "qlstm_optimizer.instances", "qlstm_optimizer.units",
+                                    "qlstm_optimizer.qubo_problems",
                                     "qlstm_optimizer.models.numpy_model",
                                     "qlstm_optimizer.training.trainer"])
 def test_modules_import_on_their_own(module):
@@ -136,6 +137,7 @@ def test_modules_import_on_their_own(module):
 
 def test_studies_live_outside_the_package():
     studies = {"gamma_spread", "scale_only", "policy_validation", "qaoa_oneliner", "vqc_shots",
+               "qubo_stats",
                "generic_fallback", "x0_start", "stop_rule",
                "policy_overhead", "model_speed", "train_speed", "sim_speed"}
     bench = {p.stem for p in (PACKAGE / "bench").glob("*.py")}
