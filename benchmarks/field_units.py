@@ -160,6 +160,33 @@ def feature_table(records: list[dict]) -> list[str]:
     return lines
 
 
+def feature_fit(selection: list[dict], validation: list[dict], rule: str) -> list[str]:
+    """How much of the remaining spread each candidate feature explains: log(gamma_1 c) fitted
+    as a + b * feature by least squares on the selection set, RMS residual on the validation
+    set (and with no feature, and with all of them)."""
+    from qlstm_optimizer.units import GENERAL_FEATURE_NAMES, general_features
+
+    def data(records: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+        x = np.array([[general_features(r["h"])[k] for k in GENERAL_FEATURE_NAMES]
+                      for r in records])
+        return x, np.log([r["first"] * r["c"][rule] for r in records])
+
+    xs, ys = data(selection)
+    xv, yv = data(validation)
+
+    def residual(cols: list[int]) -> float:
+        design = np.column_stack([np.ones(len(ys)), xs[:, cols]])
+        coef = np.linalg.lstsq(design, ys, rcond=None)[0]
+        pred = np.column_stack([np.ones(len(yv)), xv[:, cols]]) @ coef
+        return float(np.sqrt(np.mean((yv - pred) ** 2)))
+
+    lines = [f"| feature | RMS residual of log(gamma_1 c), {rule}, validation set |", "|---|---|",
+             f"| (none) | {residual([]):.3f} |"]
+    lines += [f"| {name} | {residual([i]):.3f} |" for i, name in enumerate(GENERAL_FEATURE_NAMES)]
+    lines.append(f"| all | {residual(list(range(len(GENERAL_FEATURE_NAMES)))):.3f} |")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--instances", type=int, default=8, help="instances per class and set")
@@ -191,8 +218,18 @@ def main(argv: list[str] | None = None) -> int:
         for label, records in sets.items():
             rho = [rec["rho_first"] for rec in records if rec["class"] == cls]
             print(f"  {cls:17s} {label:10s} {np.median(rho):.3f} [{min(rho):.3f}]")
+    print("\nwhere the global optimum sits: 2 gamma* max|J_ij| / pi (the largest coupling's "
+          "phase in half turns; an integer = that penalty's phase realigned), median [min..max]")
+    for cls in dict.fromkeys(rec["class"] for rec in sets["validation"]):
+        turns = [2 * rec["gamma"] * np.abs(rec["h"].couplings()[1]).max() / np.pi
+                 for rec in sets["validation"]
+                 if rec["class"] == cls and rec["h"].couplings()[1].size]
+        if turns:
+            print(f"  {cls:17s} {np.median(turns):8.3f} [{min(turns):.3f}..{max(turns):.3f}]")
     print("\ncandidate static features (units.general_features), median per class")
     print("\n".join(feature_table(sets["validation"])))
+    print("\nremaining spread explained by one feature (fit on selection, validation residual)")
+    print("\n".join(feature_fit(sets["selection"], sets["validation"], best)))
     compare = [best] if best == "coupling-rms" else ["coupling-rms", best]
     print("\nlocal optimum from gamma_0 = g_ref / c vs the global one, validation set")
     print("\n".join(local_table(sets["validation"], compare)))

@@ -236,7 +236,8 @@ def general_features(hamiltonian: Any) -> dict[str, float]:
       objective.
     * ``coupling_rank1``: share of the ZZ matrix's squared norm in its largest eigenvalue: near
       1 when one squared-sum penalty (``(sum_i w_i x_i - b)**2``: a budget, a capacity, number
-      partitioning) dominates, ``O(1/sqrt(n))`` for random graphs.
+      partitioning) dominates; about the edge density on unweighted graphs (the Perron
+      eigenvalue), a few / n with random signs (SK).
     * ``field_alignment``: ``|cos|`` between the fields and the couplings' row sums
       ``sum_j J_ij``: near 1 when the fields come from the same pair penalties as the
       couplings (vertex cover, stable set), 0 without fields.
