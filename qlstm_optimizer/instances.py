@@ -339,7 +339,8 @@ def build_pool(dist: InstanceDistribution, split: str, count: int, p: int, *,
                progress: bool = False, scale_rule: str | None = None) -> InstancePool:
     """Instances ``0..count-1`` of ``split`` with optimal QAOA energies at depth ``p``.
 
-    ``scale_rule="coupling-rms"`` divides every Hamiltonian by its scale ``c``
+    ``scale_rule="coupling-rms"`` (or ``"term-local"``) divides every Hamiltonian by its scale
+    ``c``
     (:func:`qlstm_optimizer.units.hamiltonian_scale_factor`), so the pool is in the units the
     policy runs in at inference (gammas times ``c``); None (or ``"max-coupling"``, whose
     training instances have ``c = 1``) leaves the Hamiltonians as drawn.
@@ -351,7 +352,7 @@ def build_pool(dist: InstanceDistribution, split: str, count: int, p: int, *,
     """
     if scale_rule is not None and scale_rule not in SCALE_RULES:
         raise ValueError(f"scale_rule must be one of {SCALE_RULES} or None, got {scale_rule!r}")
-    rule = scale_rule if scale_rule == "coupling-rms" else None
+    rule = None if scale_rule in (None, "max-coupling") else scale_rule
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     key = pool_key(dist, split, count, p, base_seed, rule)
     path = cache / "pools" / f"{split}-p{p}-{key}.npz"

@@ -26,7 +26,7 @@ import numpy as np
 from .hamiltonian import as_hamiltonian
 
 # How a Hamiltonian's size is divided out of the gammas (hamiltonian_scale_factor).
-SCALE_RULES = ("max-coupling", "coupling-rms")
+SCALE_RULES = ("max-coupling", "coupling-rms", "term-local")
 
 # Coupling scale (see coupling_scale) of the instances each angle table was optimised for: a
 # 3-regular graph with H = sum 1/2 Z_i Z_j has sqrt(3 * (1/2)**2); the SK model has 1 as n -> inf.
@@ -59,6 +59,58 @@ def coupling_scale(hamiltonian: Any) -> float:
     return float(np.sqrt(total / h.num_qubits))
 
 
+def _terms_by_order(h: Any) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """The terms grouped by order: ``{k: (qubits (m, k) int64, coefficients (m,))}``."""
+    groups: dict[int, tuple[list, list]] = {}
+    for qubits, coeff in h.terms.items():
+        keys, coeffs = groups.setdefault(len(qubits), ([], []))
+        keys.append(qubits)
+        coeffs.append(coeff)
+    return {k: (np.array(keys, dtype=np.int64).reshape(-1, k), np.array(coeffs, dtype=float))
+            for k, (keys, coeffs) in sorted(groups.items())}
+
+
+def term_local_scale(hamiltonian: Any) -> float:
+    """Root-mean-square local field felt by the terms' qubits, each term weighted by its
+    first-order share of the energy: ``s**2 = sum_S |S| c_S**2 L_S / sum_S |S| c_S**2`` with
+    ``L_S = sum_{q in S} D_q / 2`` and ``D_q = sum_{T on q} c_T**2`` (0 without terms).
+
+    Why: at small gamma the p = 1 energy falls as ``gamma sum_S |S| c_S**2`` and a term's phase
+    dephases at the rate set by the fields on *all* its qubits (``L_S``), so its optimum is at
+    ``gamma ~ 1/s``. A ZZ term has ``L = (D_u + D_v) / 2``: on graphs with equal coupling
+    strengths ``s`` is :func:`coupling_scale`; a single Z sees only its own qubit's ``D / 2``
+    (a Z-only operator with fields h: ``s = h / sqrt 2``, optimum gamma = pi / (4 h)); an order-4
+    term sees four qubits. Penalty encodings load their fields on a few strongly coupled qubits,
+    which this weighting follows and the plain qubit average does not. Measured on eleven
+    problem classes (qiskit-optimization encodings, QUBOs, Max-Cut, SK, LABS, Max-3-SAT): the
+    std of ``log(gamma_1 * c)`` of the first p = 1 optimum is 0.16 against 0.19-0.20 with
+    ``coupling-rms``, and 0.00-0.04 against 0.03-0.18 within the penalty classes
+    (``python -m benchmarks.field_units``; docs/design.md, "Units for fields and penalties").
+
+    Example:
+        >>> from qlstm_optimizer.hamiltonian import DiagonalHamiltonian
+        >>> round(term_local_scale(DiagonalHamiltonian(2, {(0,): 2.0, (1,): 2.0})), 6)  # 2/sqrt 2
+        1.414214
+        >>> from qlstm_optimizer.problems import regular
+        >>> g = regular(8, 3, seed=0)
+        >>> round(term_local_scale(g) / coupling_scale(g), 12)
+        1.0
+    """
+    h = as_hamiltonian(hamiltonian)
+    groups = _terms_by_order(h)
+    if not groups:
+        return 0.0
+    d = np.zeros(h.num_qubits)
+    for k, (qubits, coeffs) in groups.items():
+        np.add.at(d, qubits.ravel(), np.repeat(coeffs * coeffs, k))
+    num = den = 0.0
+    for k, (qubits, coeffs) in groups.items():
+        weight = k * coeffs * coeffs
+        num += float(weight @ d[qubits].sum(axis=1)) / 2.0
+        den += float(weight.sum())
+    return float(np.sqrt(num / den))
+
+
 def hamiltonian_scale_factor(hamiltonian: Any, family: str, rule: str = "max-coupling") -> float:
     """Factor ``c`` by which ``hamiltonian`` is larger than the model's training normalisation.
 
@@ -73,6 +125,10 @@ def hamiltonian_scale_factor(hamiltonian: Any, family: str, rule: str = "max-cou
       on held-out Max-Cut graphs (Erdos-Renyi, 3-regular, weighted) ``gamma* * c`` spreads over
       0.47..0.61 with this rule against 0.27..1.16 with the largest coupling (docs/design.md),
       so the model starts close to the optimum on every graph.
+    * ``"term-local"``: :func:`term_local_scale` over the same reference values (equal to
+      ``coupling-rms`` on unit 3-regular and SK instances). For operators with Z fields,
+      penalties and terms of any order; a Z-only operator gets ``h / sqrt 2`` relative to the
+      reference, an operator without terms 1.
 
     Example:
         >>> from qlstm_optimizer.problems import regular
@@ -82,11 +138,15 @@ def hamiltonian_scale_factor(hamiltonian: Any, family: str, rule: str = "max-cou
     if rule not in SCALE_RULES:
         raise ValueError(f"scale rule must be one of {SCALE_RULES}, got {rule!r}")
     h = as_hamiltonian(hamiltonian)
+    reference = REFERENCE_SCALES["sk" if family == "sk" else "maxcut"]
+    if rule == "term-local":
+        scale = term_local_scale(h)
+        return scale / reference if scale > 0 else 1.0
     coeffs = np.array([abs(c) for k, c in h.terms.items() if len(k) == 2])
     if coeffs.size == 0:
         return 1.0
     if rule == "coupling-rms":
-        return coupling_scale(h) / REFERENCE_SCALES["sk" if family == "sk" else "maxcut"]
+        return coupling_scale(h) / reference
     if family == "sk":
         return float(np.sqrt(np.mean(coeffs**2)) * np.sqrt(h.num_qubits))
     return float(coeffs.max() / 0.5)
@@ -135,7 +195,96 @@ def static_features(hamiltonian: Any = None, *, scale_known: bool = False) -> np
     return static_rows(degree_cv(hamiltonian), False)
 
 
+# Candidate static features for a general (fields, penalties, any order) family; see
+# general_features. Not part of static_rows / NUM_STATIC: the bundled models' inputs stay as
+# they are until a model is trained with them.
+GENERAL_FEATURE_NAMES = ("field_weight", "high_order_weight", "mean_order", "max_order",
+                         "coefficient_cv", "coupling_rank1", "field_alignment", "scale_ratio")
+# Dense eigenvalues up to this many qubits, a sparse Lanczos solve beyond (coupling_rank1).
+DENSE_EIG_QUBITS = 512
+
+
+def _top_coupling_share(h: Any) -> float:
+    """lambda_max(J)**2 / ||J||_F**2 of the symmetric ZZ matrix (0 without couplings)."""
+    pairs, weights = h.couplings()
+    if weights.size == 0:
+        return 0.0
+    frob2 = 2.0 * float(weights @ weights)
+    if h.num_qubits <= DENSE_EIG_QUBITS:
+        top = float(np.abs(np.linalg.eigvalsh(h.quadratic)).max())
+    else:
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.linalg import eigsh
+
+        n = h.num_qubits
+        rows = np.concatenate([pairs[:, 0], pairs[:, 1]])
+        cols = np.concatenate([pairs[:, 1], pairs[:, 0]])
+        j = coo_matrix((np.concatenate([weights, weights]), (rows, cols)), shape=(n, n)).tocsr()
+        top = float(np.abs(eigsh(j, k=1, which="LM", return_eigenvectors=False)).max())
+    return min(top * top / frob2, 1.0)
+
+
+def general_features(hamiltonian: Any) -> dict[str, float]:
+    """Candidate static features of any diagonal Hamiltonian, named as in
+    :data:`GENERAL_FEATURE_NAMES` (all dimensionless: unchanged when H is scaled, unlike
+    its size, which the scale rule divides out):
+
+    * ``field_weight``: share of the single-Z terms in ``sum c**2`` (0 for Max-Cut / SK, 1 for
+      a Z-only operator): the field-to-coupling ratio.
+    * ``high_order_weight``: share of the terms of order >= 3 in ``sum c**2``.
+    * ``mean_order``: ``sum |S| c_S**2 / sum c_S**2``; ``max_order``: the highest order.
+    * ``coefficient_cv``: std / mean of ``|c|`` over the terms (clipped at
+      :data:`MAX_DEGREE_CV`): 0 for unit Max-Cut or +-1 SK, large when a penalty dwarfs the
+      objective.
+    * ``coupling_rank1``: share of the ZZ matrix's squared norm in its largest eigenvalue: near
+      1 when one squared-sum penalty (``(sum_i w_i x_i - b)**2``: a budget, a capacity, number
+      partitioning) dominates; about the edge density on unweighted graphs (the Perron
+      eigenvalue), a few / n with random signs (SK).
+    * ``field_alignment``: ``|cos|`` between the fields and the couplings' row sums
+      ``sum_j J_ij``: near 1 when the fields come from the same pair penalties as the
+      couplings (vertex cover, stable set), 0 without fields.
+    * ``scale_ratio``: :func:`term_local_scale` / :func:`coupling_scale` (1 on regular graphs):
+      how strongly the local fields concentrate on a few qubits.
+
+    An operator without terms gets all zeros. Chosen by measurement in
+    ``python -m benchmarks.field_units`` (their per-class medians; docs/design.md).
+
+    Example:
+        >>> from qlstm_optimizer.problems import regular
+        >>> f = general_features(regular(8, 3, seed=0))
+        >>> [round(f[k], 6) for k in ("field_weight", "mean_order", "coefficient_cv",
+        ...                           "scale_ratio")]
+        [0.0, 2.0, 0.0, 1.0]
+        >>> from qlstm_optimizer.hamiltonian import DiagonalHamiltonian
+        >>> general_features(DiagonalHamiltonian(3, {(0,): 1.0, (1,): -1.0}))["field_weight"]
+        1.0
+    """
+    h = as_hamiltonian(hamiltonian)
+    if not h.terms:
+        return dict.fromkeys(GENERAL_FEATURE_NAMES, 0.0)
+    orders = np.array([len(k) for k in h.terms], dtype=float)
+    coeffs = np.abs(np.array(list(h.terms.values()), dtype=float))
+    sq = coeffs * coeffs
+    total = float(sq.sum())
+    row_sums = h.quadratic.sum(axis=1) if h.num_qubits <= DENSE_EIG_QUBITS else np.bincount(
+        h.couplings()[0].ravel(), np.repeat(h.couplings()[1], 2), h.num_qubits)
+    field = h.linear
+    norms = float(np.linalg.norm(field) * np.linalg.norm(row_sums))
+    return {
+        "field_weight": float(sq[orders == 1].sum() / total),
+        "high_order_weight": float(sq[orders >= 3].sum() / total),
+        "mean_order": float(orders @ sq / total),
+        "max_order": float(orders.max()),
+        "coefficient_cv": float(min(coeffs.std() / coeffs.mean(), MAX_DEGREE_CV)),
+        "coupling_rank1": _top_coupling_share(h),
+        "field_alignment": abs(float(field @ row_sums)) / norms if norms > 0 else 0.0,
+        "scale_ratio": term_local_scale(h) / coupling_scale(h),
+    }
+
+
 __all__ = [
+    "DENSE_EIG_QUBITS",
+    "GENERAL_FEATURE_NAMES",
     "MAX_DEGREE_CV",
     "NUM_STATIC",
     "REFERENCE_SCALES",
@@ -145,7 +294,9 @@ __all__ = [
     "UNKNOWN_SPREAD_CV",
     "coupling_scale",
     "degree_cv",
+    "general_features",
     "hamiltonian_scale_factor",
     "static_features",
     "static_rows",
+    "term_local_scale",
 ]
