@@ -266,7 +266,8 @@ def simulate_batch(plan: Plan, diag: np.ndarray, params: np.ndarray) -> np.ndarr
         if batch == 1:
             s3, w3, m_low, m_high = s3[0], w3[0], m_low[0], m_high[0]
             product = np.dot
-        else:
+        else:  # layer-major views: m[k] holds every vector's block of layer k
+            m_low, m_high = m_low.swapaxes(0, 1), m_high.swapaxes(0, 1)
             product = np.matmul
     if plan.folded:
         minus_i_sin = -1j * sin
@@ -275,10 +276,10 @@ def simulate_batch(plan: Plan, diag: np.ndarray, params: np.ndarray) -> np.ndarr
             states *= table[k] if table is not None else _phase_table(
                 plan, diag, gammas[:, k:k + 1])[0]
         if len(blocks) == 2:
-            product(m_high[..., k, :, :], s3, out=w3)
-            product(w3, m_low[..., k, :, :], out=s3)
+            product(m_high[k], s3, out=w3)
+            product(w3, m_low[k], out=s3)
         elif len(blocks) == 1:
-            product(s3, m_low[..., k, :, :], out=w3)
+            product(s3, m_low[k], out=w3)
             states, work, s3, w3 = work, states, w3, s3
         else:
             states, work = _mix(states, {size: m[:, k] for size, m in mats.items()}, blocks,
