@@ -30,6 +30,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -111,14 +112,26 @@ IMPORTS = {
 
 def import_times(runs: int) -> list[str]:
     """Wall time of fresh interpreters importing each line, median of ``runs`` rounds taken in
-    rotation, minus an empty interpreter's start-up."""
+    rotation, minus an empty interpreter's start-up.
+
+    Every module is imported from cached bytecode, as after ``pip install`` (which compiles
+    them): the interpreters write and read it under a temporary ``PYTHONPYCACHEPREFIX`` (a
+    warm-up round fills it), also when the caller sets ``PYTHONDONTWRITEBYTECODE`` (this
+    project's sandbox does; an import then compiled our modules from source every time, about
+    100 ms, while NumPy's and SciPy's installed bytecode was used)."""
     codes = ["pass", *IMPORTS.values()]
     samples: list[list[float]] = [[] for _ in codes]
-    for _ in range(runs):
-        for code, out in zip(codes, samples, strict=True):
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code], check=True)
-            out.append(time.perf_counter() - start)
+    with tempfile.TemporaryDirectory(prefix="pycache-") as cache:
+        env = {key: value for key, value in os.environ.items()
+               if key != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = cache
+        for code in codes:  # warm-up: compile everything once
+            subprocess.run([sys.executable, "-c", code], check=True, env=env)
+        for _ in range(runs):
+            for code, out in zip(codes, samples, strict=True):
+                start = time.perf_counter()
+                subprocess.run([sys.executable, "-c", code], check=True, env=env)
+                out.append(time.perf_counter() - start)
     start_up, *rest = (float(np.median(s)) for s in samples)
     base = rest[0] - start_up
     lines = ["| import | time (ms) | vs numpy + scipy.optimize |", "|---|---|---|"]

@@ -316,7 +316,7 @@ class QuadraticRefiner:
         # Repeated points (a re-evaluated best point, retried trials) count once, at their mean
         # value: duplicates would otherwise fill the nearest-point set with one location.
         X, F = self._distinct()
-        b = int(np.argmin(F))
+        b = int(F.argmin())
         xb, fb = X[b], F[b]
         d = (X - xb) / self.radius
         dist = _row_norms(d)
