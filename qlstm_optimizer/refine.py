@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -338,7 +339,8 @@ class QuadraticRefiner:
                 s = -s
             # If the box clips that direction onto a known point (a parameter at its bound, or
             # fixed), try its opposite and then the coordinate axes before giving up a radius.
-            for t in [s, -s, *np.eye(n), *-np.eye(n)]:
+            # (lazily: the first candidate almost always serves)
+            for t in itertools.chain((s, -s), np.eye(n), -np.eye(n)):
                 if self._is_new(self._clip(xb + self.radius * t)):
                     s = t
                     break
