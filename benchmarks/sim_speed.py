@@ -376,7 +376,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--aer-max-n", type=int, default=20,
                         help="largest n timed with qiskit-aer (default 20: seconds per call)")
     args = parser.parse_args(argv)
-    sizes = [8, 10] if args.quick else list(range(8, args.max_n + 1, 2))
+    # every n up to 10 (where the fixed cost per call decides), even n beyond
+    sizes = [8, 10] if args.quick else [6, 7, 8, 9, *range(10, args.max_n + 1, 2)]
     budget = 1.0 if args.quick else 6.0
     furx = load_qokit(args.qokit_lib)
     out = [f"load average at start: {os.getloadavg()[0]:.1f} (2 cores)", ""]
