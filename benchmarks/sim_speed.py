@@ -106,6 +106,8 @@ IMPORTS = {
     "import qlstm_optimizer": "import qlstm_optimizer",
     "... + from qlstm_optimizer import qlstm": (
         "import qlstm_optimizer; from qlstm_optimizer import qlstm"),
+    "... + what its first run imports (qlstm_optimizer.minimize)": (
+        "from qlstm_optimizer import qlstm; import qlstm_optimizer.minimize"),
     "import qlstm_optimizer.sim": "import qlstm_optimizer.sim",
     "from qlstm_optimizer import QLSTMOptimizer": "from qlstm_optimizer import QLSTMOptimizer",
 }

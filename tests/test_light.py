@@ -66,6 +66,9 @@ def test_package_face_is_lazy():
         assert not heavy, heavy
         # the closed form loads on first use (not needed by the SciPy method)
         assert "qlstm_optimizer.sim.analytic" not in sys.modules
+        # and the SciPy method loads the optimizer (models, policy) on its first run
+        assert "qlstm_optimizer.minimize" not in sys.modules
+        assert "qlstm_optimizer.models" not in sys.modules
         from qlstm_optimizer.sim import analytic_p1_energy
         assert analytic_p1_energy.__module__ == "qlstm_optimizer.sim.analytic"
         try:
