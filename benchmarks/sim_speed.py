@@ -113,11 +113,22 @@ IMPORTS = {
 }
 
 
+_INCREMENT = """
+import json, time
+t0 = time.process_time()
+import numpy, scipy.optimize
+t1 = time.process_time()
+{line}
+print(json.dumps([t1 - t0, time.process_time() - t1]))
+"""
+
+
 def import_times(runs: int) -> list[str]:
-    """CPU time (user + system, from the child's resource usage) and wall time of fresh
-    interpreters importing each line, medians of ``runs`` rounds taken in rotation, minus an
-    empty interpreter's. The ratio is of CPU times: on this shared machine the wall time also
-    holds the waits for a core.
+    """Per import line, medians of ``runs`` rounds taken in rotation: the CPU time (user +
+    system, from the child's resource usage) of a fresh interpreter importing it, minus an
+    empty interpreter's; and what it adds to NumPy + scipy.optimize imported first in the same
+    interpreter (``time.process_time`` around each part), whose ratio is the table's: on this
+    shared machine two interpreters differ by 10 % or more, while the parts of one do not.
 
     Every module is imported from cached bytecode, as after ``pip install`` (which compiles
     them): the interpreters write and read it under a temporary ``PYTHONPYCACHEPREFIX`` (a
@@ -126,7 +137,7 @@ def import_times(runs: int) -> list[str]:
     100 ms, while NumPy's and SciPy's installed bytecode was used)."""
     codes = ["pass", *IMPORTS.values()]
     cpu: list[list[float]] = [[] for _ in codes]
-    wall: list[list[float]] = [[] for _ in codes]
+    parts: list[list[tuple[float, float]]] = [[] for _ in IMPORTS]
     with tempfile.TemporaryDirectory(prefix="pycache-") as cache:
         env = {key: value for key, value in os.environ.items()
                if key != "PYTHONDONTWRITEBYTECODE"}
@@ -134,23 +145,26 @@ def import_times(runs: int) -> list[str]:
         for code in codes:  # warm-up: compile everything once
             subprocess.run([sys.executable, "-c", code], check=True, env=env)
         for _ in range(runs):
-            for code, c_out, w_out in zip(codes, cpu, wall, strict=True):
+            for code, out in zip(codes, cpu, strict=True):
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)
-                start = time.perf_counter()
                 subprocess.run([sys.executable, "-c", code], check=True, env=env)
-                w_out.append(time.perf_counter() - start)
                 after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                c_out.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-    (cpu_start, *cpu_rest), (wall_start, *wall_rest) = (
-        [float(np.median(s)) for s in samples] for samples in (cpu, wall))
-    base = cpu_rest[0] - cpu_start
-    lines = ["| import | CPU time (ms) | vs numpy + scipy.optimize | wall time (ms) |",
+                out.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+            for code, out in zip(IMPORTS.values(), parts, strict=True):
+                child = subprocess.run(
+                    [sys.executable, "-c", _INCREMENT.format(line=code.replace("; ", "\n"))],
+                    check=True, env=env, capture_output=True, text=True)
+                out.append(tuple(json.loads(child.stdout)))
+    empty, *rest = (float(np.median(s)) for s in cpu)
+    lines = ["| import | CPU time (ms), fresh interpreter | added to numpy + scipy.optimize "
+             "(ms) | (numpy + scipy.optimize + it) / numpy + scipy.optimize |",
              "|---|---|---|---|"]
-    for label, c, w in zip(IMPORTS, cpu_rest, wall_rest, strict=True):
-        lines.append(f"| {label} | {_ms(c - cpu_start)} | {(c - cpu_start) / base:5.2f}x "
-                     f"| {_ms(w - wall_start)} |")
-    return lines + ["", f"(an empty interpreter subtracted: {cpu_start * 1e3:.0f} ms CPU, "
-                        f"{wall_start * 1e3:.0f} ms wall)"]
+    for label, t, pairs in zip(IMPORTS, rest, parts, strict=True):
+        base, extra = np.array(pairs).T
+        lines.append(f"| {label} | {_ms(t - empty)} | {_ms(float(np.median(extra)))} "
+                     f"| {float(np.median((base + extra) / base)):6.3f}x |")
+    return lines + ["", f"(an empty interpreter's {empty * 1e3:.0f} ms CPU subtracted from the "
+                        "first column)"]
 
 
 # -- baselines: QOKit's C simulator, qiskit-aer ------------------------------------------------
