@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -74,11 +75,34 @@ def _triu(n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.triu_indices(n)
 
 
+@lru_cache(maxsize=16)
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column pairs of ``[1, d]`` whose products are the basis: (0, 0), (0, 1 + i), then
+    (1 + i, 1 + j) for i <= j (1 * 1 and 1 * d_i are exact)."""
+    iu, ju = _triu(n)
+    first = np.concatenate([[0], np.zeros(n, dtype=int), iu + 1])
+    second = np.concatenate([[0], np.arange(1, n + 1), ju + 1])
+    return first, second
+
+
 def _basis(d: np.ndarray) -> np.ndarray:
     """Rows ``[1, d_i, d_i d_j (i <= j)]`` of a full quadratic in the displacements ``d``."""
-    n = d.shape[1]
-    iu, ju = _triu(n)
-    return np.hstack([np.ones((len(d), 1)), d, d[:, iu] * d[:, ju]])
+    first, second = _pairs(d.shape[1])
+    ones_d = np.empty((d.shape[0], d.shape[1] + 1))
+    ones_d[:, 0] = 1.0
+    ones_d[:, 1:] = d
+    return ones_d.take(first, axis=1) * ones_d.take(second, axis=1)
+
+
+def _row_norms(d: np.ndarray) -> np.ndarray:
+    """``np.linalg.norm(d, axis=1)`` of a real array, the same arithmetic (its code for this
+    case) without its Python overhead."""
+    return np.sqrt(np.add.reduce(d * d, axis=1))
+
+
+def _norm(v: np.ndarray) -> float:
+    """``np.linalg.norm(v)`` of a real vector: the same sqrt of the dot product."""
+    return math.sqrt(v.dot(v))
 
 
 def fit_quadratic(d: np.ndarray, f: np.ndarray, weights: np.ndarray
@@ -92,8 +116,7 @@ def fit_quadratic(d: np.ndarray, f: np.ndarray, weights: np.ndarray
     coef = np.linalg.lstsq(A, f * weights, rcond=None)[0]
     g = coef[1:n + 1]
     H = np.zeros((n, n))
-    iu, ju = _triu(n)
-    H[iu, ju] = coef[n + 1:]
+    H[_triu(n)] = coef[n + 1:]
     H = H + H.T  # off-diagonal d_i d_j appears once, the diagonal d_i^2 needs the factor 2
     return g, H
 
@@ -104,7 +127,7 @@ def trust_region_step(g: np.ndarray, H: np.ndarray, radius: float) -> np.ndarray
     a = V.T @ g
     if lam[0] > 0:
         s = -a / lam
-        if np.linalg.norm(s) <= radius:
+        if _norm(s) <= radius:
             return V @ s
 
     def norm(mu: float) -> float:
@@ -119,21 +142,26 @@ def trust_region_step(g: np.ndarray, H: np.ndarray, radius: float) -> np.ndarray
             s = -a / (lam + lo)
             extra = np.sqrt(max(radius ** 2 - float(s @ s), 0.0))
             return V @ s + extra * V[:, 0]
-        hi = lo + np.linalg.norm(g) / radius + abs(lam).max() + 1.0
-        above = _known_side(a, lam, lo, hi, radius, norm)
+        hi = lo + _norm(g) / radius + abs(lam).max() + 1.0
+        left, right = _known_side(a, lam, lo, hi, radius, norm)
+        lo, hi = float(lo), float(hi)  # the same doubles; numpy scalars cost ~10x per operation
         for _ in range(100):  # |s(mu)| falls monotonically in mu: bisect |s| = radius
             mid = 0.5 * (lo + hi)
-            side = above(mid)
-            new = (mid, hi) if (norm(mid) > radius if side is None else side) else (lo, mid)
-            if new == (lo, hi):
-                break  # a fixed point: every further step would leave it unchanged
-            lo, hi = new
+            if mid <= left or (mid < right and norm(mid) > radius):
+                if mid == lo:
+                    break  # a fixed point: every further step would leave it unchanged
+                lo = mid
+            else:
+                if mid == hi:
+                    break
+                hi = mid
     return V @ (-a / (lam + hi))
 
 
 def _known_side(a: np.ndarray, lam: np.ndarray, lo: float, hi: float, radius: float,
-                norm: Callable[[float], float]) -> Callable[[float], bool | None]:
-    """``mu -> norm(mu) > radius`` where that is certain without evaluating it, else None.
+                norm: Callable[[float], float]) -> tuple[float, float]:
+    """``(left, right)``: ``norm(mu) > radius`` is certain for ``mu <= left`` and false for
+    ``mu >= right`` without evaluating it; ``(-inf, inf)`` if nothing is certain.
 
     Why: the bisection above needs ~55 evaluations to pin the root to the last bit, most of them
     far from the root. Newton on the secular equation ``1/|s(mu)| = 1/radius`` gives the root r
@@ -141,7 +169,8 @@ def _known_side(a: np.ndarray, lam: np.ndarray, lo: float, hi: float, radius: fl
     r + delta lies beyond ``radius`` by a relative 1e-12 (far more than its rounding error, about
     1e-15), then every mu outside [r - delta, r + delta] falls on the same side as these two
     (|s| is strictly decreasing), so the bisection takes exactly the same steps while evaluating
-    only the ~25 mids inside the window. Returns ``lambda mu: None`` if that cannot be shown."""
+    only the ~25 mids inside the window."""
+    unknown = (-math.inf, math.inf)
     a2 = (a * a).tolist()
     lams = lam.tolist()
     mu = lo
@@ -152,7 +181,7 @@ def _known_side(a: np.ndarray, lam: np.ndarray, lo: float, hi: float, radius: fl
             g2 += ai2 * t * t
             q += ai2 * t * t * t
         if not (g2 > 0.0 and q > 0.0 and math.isfinite(g2) and math.isfinite(q)):
-            return lambda mu: None
+            return unknown
         gn = math.sqrt(g2)
         step = (gn / radius - 1.0) * g2 / q  # Newton on 1/radius - 1/|s(mu)|
         new = min(max(mu + step, lo), hi)
@@ -165,8 +194,8 @@ def _known_side(a: np.ndarray, lam: np.ndarray, lo: float, hi: float, radius: fl
         left, right = mu - delta, mu + delta
         if left > lo and norm(left) > radius * (1.0 + 1e-12) and (
                 right < hi and norm(right) < radius * (1.0 - 1e-12)):
-            return lambda m: True if m <= left else (False if m >= right else None)
-    return lambda mu: None
+            return left, right
+    return unknown
 
 
 class QuadraticRefiner:
@@ -197,12 +226,9 @@ class QuadraticRefiner:
         self.box = box
         # (point, best value when proposed, predicted decrease or None, model points, step/radius)
         self._pending: tuple[np.ndarray, float, float | None, int, float] | None = None
-        # Incremental forms of np.array(xs) and np.unique(xs, axis=0) (rebuilding them on every
-        # step was most of the refine's own time): see _points and _distinct.
-        self._array: np.ndarray = np.empty((0, n))
-        self._sums: dict[tuple[float, ...], list[float]] = {}
-        self._sorted: list[tuple[float, ...]] = []
-        self._counted = 0
+        # Incremental form of np.unique(xs, axis=0) and the mean value of each point (rebuilding
+        # them on every step was most of the refine's own time): see _distinct.
+        self._reset_distinct()
 
     @property
     def converged(self) -> bool:
@@ -218,35 +244,51 @@ class QuadraticRefiner:
         return None if self._pending is None else self._pending[0].copy()
 
     def _is_new(self, x: np.ndarray) -> bool:
-        """False for a point already evaluated (re-evaluating it would teach nothing)."""
-        gap = np.min(np.linalg.norm(self._points() - x, axis=1))
-        return bool(gap > 1e-12 * max(1.0, float(np.linalg.norm(x))))
+        """False for a point already evaluated (re-evaluating it would teach nothing). The
+        distinct points of the last :meth:`_distinct` (every ask runs it first) have the same
+        nearest distance as all points: repeats are equal to the bit (or differ in the sign of
+        a zero, which no difference sees)."""
+        gap = _row_norms(self._X - x).min()
+        return bool(gap > 1e-12 * max(1.0, _norm(x)))
 
-    def _points(self) -> np.ndarray:
-        """``np.array(self.xs)``, rebuilt only when points were added."""
-        if len(self._array) != len(self.xs):
-            self._array = np.array(self.xs)
-        return self._array
+    def _reset_distinct(self) -> None:
+        n = self.xs[0].size
+        # key -> [sum of values, count, row]; rows of _unique/_means in order of first sight
+        self._sums: dict[tuple[float, ...], list] = {}
+        self._sorted: list[tuple[float, ...]] = []  # the keys in lexicographic order
+        self._order: list[int] = []  # their rows
+        self._unique = np.empty((16, n))
+        self._means = np.empty(16)
+        self._counted = 0
+        self._X = self._unique[:0]
 
     def _distinct(self) -> tuple[np.ndarray, np.ndarray]:
         """The distinct points in lexicographic order and the mean value of each: exactly what
         ``np.unique(xs, axis=0, return_inverse=True)`` and a ``bincount`` mean give (same order,
         sums in the order told), kept up to date point by point."""
         if self._counted > len(self.xs):  # xs shrank behind our back: start over
-            self._sums, self._sorted, self._counted = {}, [], 0
+            self._reset_distinct()
         for x, f in zip(self.xs[self._counted:], self.fs[self._counted:], strict=True):
             key = tuple(x.tolist())
             entry = self._sums.get(key)
             if entry is None:
-                self._sums[key] = [0.0 + f, 1]
-                bisect.insort(self._sorted, key)
+                row = len(self._sums)
+                if row == self._means.shape[0]:  # full: double the buffers
+                    self._unique = np.concatenate([self._unique, np.empty_like(self._unique)])
+                    self._means = np.concatenate([self._means, np.empty_like(self._means)])
+                self._unique[row] = x
+                entry = self._sums[key] = [0.0 + f, 1, row]
+                at = bisect.bisect_right(self._sorted, key)  # bisect.insort's place
+                self._sorted.insert(at, key)
+                self._order.insert(at, row)
             else:
                 entry[0] += f
                 entry[1] += 1
+            self._means[entry[2]] = entry[0] / entry[1]
         self._counted = len(self.xs)
-        X = np.array(self._sorted)
-        F = np.array([self._sums[key][0] / self._sums[key][1] for key in self._sorted])
-        return X, F
+        order = np.array(self._order)
+        self._X = self._unique.take(order, axis=0)
+        return self._X, self._means.take(order)
 
     def _clip(self, x: np.ndarray) -> np.ndarray:
         return x if self.box is None else np.clip(x, self.box[:, 0], self.box[:, 1])
@@ -275,18 +317,18 @@ class QuadraticRefiner:
         # Repeated points (a re-evaluated best point, retried trials) count once, at their mean
         # value: duplicates would otherwise fill the nearest-point set with one location.
         X, F = self._distinct()
-        b = int(np.argmin(F))
+        b = int(F.argmin())
         xb, fb = X[b], F[b]
         d = (X - xb) / self.radius
-        dist = np.linalg.norm(d, axis=1)
-        near = np.argsort(dist)[:2 * self.full]
+        dist = _row_norms(d)
+        near = dist.argsort()[:2 * self.full]
         near = near[dist[near] <= 8.0]
         s, predicted = None, None
         if len(near) >= self.need:
             g, H = fit_quadratic(d[near], F[near] - fb, 1.0 / (1.0 + dist[near] ** 2))
             s = trust_region_step(g, H, 1.0)
             predicted = float(-(g @ s + 0.5 * s @ H @ s))
-            if predicted <= 0 or np.linalg.norm(s) < 1e-3:
+            if predicted <= 0 or _norm(s) < 1e-3:
                 s, predicted = None, None
         if s is None:  # geometry: the direction the nearby displacements cover least
             n = X.shape[1]
@@ -297,12 +339,13 @@ class QuadraticRefiner:
                 s = -s
             # If the box clips that direction onto a known point (a parameter at its bound, or
             # fixed), try its opposite and then the coordinate axes before giving up a radius.
-            for t in [s, -s, *np.eye(n), *-np.eye(n)]:
+            # (lazily: the first candidate almost always serves)
+            for t in itertools.chain((s, -s), np.eye(n), -np.eye(n)):
                 if self._is_new(self._clip(xb + self.radius * t)):
                     s = t
                     break
         x_new = self._clip(xb + self.radius * s)
-        return x_new, float(fb), predicted, len(near), float(np.linalg.norm(s))
+        return x_new, float(fb), predicted, len(near), _norm(s)
 
 
 def quadratic_refine(evaluate: Callable[[np.ndarray], float], history_x: Sequence,

@@ -48,7 +48,6 @@ from typing import Any
 import numpy as np
 from scipy.optimize import OptimizeResult, OptimizeWarning
 
-from .minimize import minimize_qaoa
 from .options import budget_option
 from .refine import DEFAULT_REFINE
 
@@ -130,6 +129,11 @@ def qlstm(
                 x=best["x"].copy(), fun=best["fun"], nfev=best["nfev"]))
         elif style == "xk":
             callback(best["x"].copy())
+
+    # Imported on the first run, not with the method: `from qlstm_optimizer import qlstm` then
+    # costs about what NumPy and scipy.optimize cost (the models, the policy and the simulator
+    # are ~40 modules; their ~50 ms are paid once, by the first minimize).
+    from .minimize import minimize_qaoa
 
     res = minimize_qaoa(
         lambda x: fun(x, *args), x0, model="maxcut" if model is None else model, maxfev=budget,

@@ -64,6 +64,19 @@ def test_package_face_is_lazy():
         import qlstm_optimizer.sim
         heavy = [m for m in ("qiskit", "qiskit_algorithms", "torch", "optuna") if m in sys.modules]
         assert not heavy, heavy
+        # the closed form loads on first use (not needed by the SciPy method)
+        assert "qlstm_optimizer.sim.analytic" not in sys.modules
+        # and the SciPy method loads the optimizer (models, policy) on its first run
+        assert "qlstm_optimizer.minimize" not in sys.modules
+        assert "qlstm_optimizer.models" not in sys.modules
+        from qlstm_optimizer.sim import analytic_p1_energy
+        assert analytic_p1_energy.__module__ == "qlstm_optimizer.sim.analytic"
+        try:
+            qlstm_optimizer.sim.no_such_name
+        except AttributeError as exc:
+            assert "no_such_name" in str(exc)
+        else:
+            raise AssertionError("an unknown attribute must raise AttributeError")
         assert callable(qlstm)
         # Submodules are attributes on first use, as when the face imported them eagerly.
         assert qlstm_optimizer.hamiltonian.DiagonalHamiltonian is not None

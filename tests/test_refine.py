@@ -8,7 +8,14 @@ import pytest
 from qlstm_optimizer.models import init_numpy_model
 from qlstm_optimizer.policy import PolicySpec, run_policy
 from qlstm_optimizer.problems import erdos_renyi
-from qlstm_optimizer.refine import fit_quadratic, quadratic_refine, trust_region_step
+from qlstm_optimizer.refine import (
+    QuadraticRefiner,
+    _norm,
+    _row_norms,
+    fit_quadratic,
+    quadratic_refine,
+    trust_region_step,
+)
 from qlstm_optimizer.sim import qaoa_energy
 
 A = np.array([[3.0, 0.4], [0.4, 1.0]])
@@ -172,6 +179,36 @@ def test_repeated_points_count_once():
     xs, fs = quadratic_refine(f, [x0] * 12, [f(x0)] * 12, budget=40, step=0.1)
     assert min(fs) < 1e-12
     np.testing.assert_allclose(xs[int(np.argmin(fs))], [0.3, -0.2], atol=1e-6)
+
+
+def test_distinct_points_are_np_unique_and_their_means():
+    """The refiner's incremental distinct points (growing buffers, lexicographic order) are
+    exactly np.unique's rows, and each value the mean of its repeats, as points arrive."""
+    rng = np.random.default_rng(3)
+    pool = [rng.normal(size=3) for _ in range(30)] + [np.zeros(3), -np.zeros(3)]
+    r = QuadraticRefiner([pool[0]], [1.0], step=0.1)
+    for i in range(80):  # more distinct points than the initial buffers hold, many repeats
+        r.xs.append(pool[rng.integers(len(pool))].copy())
+        r.fs.append(float(rng.normal()))
+        if i % 7 == 0 or i == 79:
+            X, F = r._distinct()
+            unique, inverse = np.unique(np.array(r.xs), axis=0, return_inverse=True)
+            inverse = inverse.ravel()
+            means = np.bincount(inverse, weights=r.fs) / np.bincount(inverse)
+            np.testing.assert_array_equal(X, unique)
+            np.testing.assert_allclose(F, means, rtol=1e-15)
+    del r.xs[5:]  # a caller shrinking the history: start over
+    del r.fs[5:]
+    np.testing.assert_array_equal(r._distinct()[0], np.unique(np.array(r.xs), axis=0))
+
+
+def test_norm_helpers_are_np_linalg_norm_to_the_bit():
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        d = rng.normal(size=(int(rng.integers(1, 40)), int(rng.integers(1, 7))))
+        d *= 10.0 ** rng.uniform(-8, 3)
+        np.testing.assert_array_equal(_row_norms(d), np.linalg.norm(d, axis=1))
+        assert _norm(d[0]) == np.linalg.norm(d[0])
 
 
 def test_box_clipping_does_not_repeat_points():

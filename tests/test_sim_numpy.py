@@ -145,18 +145,62 @@ def test_batch_equals_single_and_shapes():
     np.testing.assert_allclose(raw, qaoa_state(h, xs), atol=1e-13)
 
 
-@pytest.mark.parametrize("n", [3, 8, 10, 13, 16])
+@pytest.mark.parametrize("n", [3, 6, 7, 8, 9, 10, 13, 16])
 def test_a_vector_has_the_same_energy_to_the_last_bit_alone_or_in_any_batch(n, monkeypatch):
     """Optimizers compare energies of points evaluated in different batch shapes (the Optuna
     sampler asks the points minimize_qaoa evaluates): no strategy may change the rounding."""
-    h = instance("maxcut", n, seed=n)
     xs = np.random.default_rng(n).uniform(-2, 2, (9, 4))
-    singles = np.array([qaoa_energy(h, x) for x in xs])
-    np.testing.assert_array_equal(qaoa_energy(h, xs), singles)
-    np.testing.assert_array_equal(qaoa_energy(h, xs[3:5]), singles[3:5])
+    # weighted (phases from cos and sin) and unit weights (a level plan)
+    hamiltonians = (instance("maxcut", n, seed=n), unit_maxcut(n, seed=n))
+    singles = [np.array([qaoa_energy(h, x) for x in xs]) for h in hamiltonians]
+    for h, single in zip(hamiltonians, singles, strict=True):
+        np.testing.assert_array_equal(qaoa_energy(h, xs), single)
+        np.testing.assert_array_equal(qaoa_energy(h, xs[3:5]), single[3:5])
     monkeypatch.setattr(engine, "BATCH_MAX_AMPLITUDES", 2 ** (n - 1))  # sub-batches of 1-2
     engine._PLANS.clear()
-    np.testing.assert_array_equal(qaoa_energy(h, xs), singles)
+    for h, single in zip(hamiltonians, singles, strict=True):
+        np.testing.assert_array_equal(qaoa_energy(h, xs), single)
+
+
+def unit_maxcut(n: int, seed: int) -> DiagonalHamiltonian:
+    """Unit-weight Max-Cut on G(n, 1/2): integer-grid energies, so the plan has levels."""
+    rng = np.random.default_rng(seed)
+    terms = {(i, j): 0.5 for i in range(n) for j in range(i + 1, n) if rng.random() < 0.5}
+    return DiagonalHamiltonian(n, terms, -0.5 * len(terms))
+
+
+@pytest.mark.parametrize("n", [6, 7, 8])
+def test_one_exponential_gives_the_separate_mixer_and_phase_values_to_the_bit(n):
+    """Small Walsh plans with levels take every exponential of a call at once
+    (engine._walsh_and_table): the same mixer blocks and phases, to the last bit, as
+    walsh_mixer_matrices and the phase table built separately (so the energies of the bundled
+    models' runs did not change)."""
+    h = unit_maxcut(n, seed=n)
+    plan = engine.get_plan(h.diagonal())
+    assert plan.walsh and plan.exponents is not None
+    for batch, p in ((1, 1), (1, 3), (5, 2)):
+        params = np.random.default_rng(batch + p).uniform(-3, 3, (batch, 2 * p))
+        mats, table = engine._walsh_and_table(plan, params)
+        separate = mixer.walsh_mixer_matrices(params[:, :p], plan.sizes)
+        assert mats.keys() == separate.keys()
+        for k in mats:
+            np.testing.assert_array_equal(mats[k], separate[k])
+        np.testing.assert_array_equal(
+            table, engine._phase_table(plan, plan.part(h.diagonal()), params[:, p:]))
+
+
+def test_finiteness_check_survives_an_overflowing_dot_product():
+    """check_parameters tests x . x first: huge finite angles overflow it and must still pass
+    (the exact test decides), NaN and inf anywhere must fail, also beyond the dot's size."""
+    assert check_parameters([1e200, -1e200])[0].tolist() == [[1e200, -1e200]]
+    assert np.isfinite(qaoa_energy(DiagonalHamiltonian(2, {(0, 1): 1.0}), [1e200, 1e200]))
+    for bad in (np.nan, np.inf, -np.inf):
+        with pytest.raises(ValueError, match="NaN or inf"):
+            check_parameters([1e-300, bad])
+        big = np.zeros((engine._DOT_MAX, 2))
+        big[-1, -1] = bad
+        with pytest.raises(ValueError, match="NaN or inf"):
+            check_parameters(big)
 
 
 def test_uniform_superposition_has_the_constant_energy():

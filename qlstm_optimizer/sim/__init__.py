@@ -9,12 +9,14 @@
 
 Example:
     >>> from qlstm_optimizer.hamiltonian import DiagonalHamiltonian
+    >>> from qlstm_optimizer.sim import analytic_p1_energy
     >>> h = DiagonalHamiltonian(3, {(0, 1): 0.5, (1, 2): 0.5})
     >>> abs(qaoa_energy(h, [0.3, -0.5]) - analytic_p1_energy(h, [0.3, -0.5])) < 1e-12
     True
 """
 
-from .analytic import analytic_p1_energy
+from typing import Any
+
 from .numpy_qaoa import (
     StatevectorTooLargeError,
     check_parameters,
@@ -37,3 +39,13 @@ __all__ = [
     "qaoa_statevectors",
     "sampled_energy",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """PEP 562: the closed form (and its module) is loaded on first use, so that importing the
+    simulator (as the SciPy method and the Optuna sampler do) costs only what it uses."""
+    if name == "analytic_p1_energy":
+        from .analytic import analytic_p1_energy
+
+        return analytic_p1_energy
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

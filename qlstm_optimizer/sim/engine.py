@@ -33,7 +33,14 @@ from typing import Any
 
 import numpy as np
 
-from .mixer import _blocks, _mix, mix_in_place, mixer_matrices, walsh_mixer_matrices
+from .mixer import (
+    _blocks,
+    _mix,
+    _walsh_table,
+    mix_in_place,
+    mixer_matrices,
+    walsh_mixer_matrices,
+)
 
 # Flip-symmetric Hamiltonians are simulated on half the amplitudes (see _simulate) from this
 # size on; below it the fold's extra NumPy calls cost more than the halved work.
@@ -65,7 +72,8 @@ class Plan:
     take both, and :meth:`part` is the diagonal the phases and energies use.
     """
 
-    __slots__ = ("num_qubits", "folded", "levels", "index", "blocks", "sizes", "doubled")
+    __slots__ = ("num_qubits", "folded", "levels", "index", "minus_i_levels", "blocks", "sizes",
+                 "doubled", "walsh", "scale", "exponents")
 
     def __init__(self, diagonal: np.ndarray, cache_levels: bool) -> None:
         dim = diagonal.shape[0]
@@ -75,8 +83,20 @@ class Plan:
         self.folded = _flip_symmetric(diagonal)
         found = _find_levels(self.part(diagonal)) if cache_levels else None
         self.levels, self.index = (None, None) if found is None else found
+        # gamma * (-i levels) is (-i gamma) * levels to the bit (see walsh_mixer_matrices)
+        self.minus_i_levels = None if found is None else -1j * self.levels
         self.blocks = _blocks(self.num_qubits - 1 if self.folded else self.num_qubits)
         self.sizes = tuple(sorted(set(self.blocks)))
+        # The mixer's matrices from exponentials (walsh_mixer_matrices) or from cos and sin;
+        # chosen by the plan alone, so that rounding does not depend on the batch (see
+        # _row_energies). Folded states need the cos and sin anyway.
+        self.walsh = not self.folded and max(self.sizes) <= 4
+        # Walsh mixer and a level plan: -i times the mixer's levels, then the energy levels, so
+        # that one exponential serves both (see _walsh_and_table).
+        self.exponents = (np.concatenate([_walsh_table(self.sizes)[0], self.minus_i_levels])
+                          if self.walsh and found is not None else None)
+        # Unnormalised |+>^n has norm**2 = 2**n; a folded state is half of it (and its mirror).
+        self.scale = 2.0 ** (1 - self.num_qubits) if self.folded else 2.0 ** -self.num_qubits
         # Small states: each energy twice, the weights of a state's (real, imag) float view.
         part = self.part(diagonal)
         self.doubled = np.repeat(part, 2) if 2 * part.shape[0] <= _DOT_MAX else None
@@ -166,7 +186,7 @@ def _layer_phases(plan: Plan, gammas: np.ndarray) -> np.ndarray | None:
     """Per-level phases exp(-i gamma_k levels), shape (B, p, levels), or None without a plan."""
     if plan.levels is None:
         return None
-    return np.exp(np.multiply.outer(-1j * gammas, plan.levels))
+    return np.exp(np.multiply.outer(gammas, plan.minus_i_levels))
 
 
 def phases_into(plan: Plan, diag: np.ndarray, values: np.ndarray | None, gamma: Any,
@@ -176,7 +196,7 @@ def phases_into(plan: Plan, diag: np.ndarray, values: np.ndarray | None, gamma: 
     stop = start + out.shape[-1]
     if values is not None:
         # mode="clip": with out= and the default mode="raise" NumPy buffers the result.
-        np.take(values, plan.index[start:stop], axis=-1, out=out, mode="clip")
+        values.take(plan.index[start:stop], axis=-1, out=out, mode="clip")
         return
     angle = np.multiply.outer(-np.asarray(gamma), diag[start:stop])
     # cos/sin into the complex array's views: ~1.7x faster than np.exp(1j * angle).
@@ -188,8 +208,8 @@ def _phase_table(plan: Plan, diag: np.ndarray, gammas: np.ndarray) -> np.ndarray
     """``exp(-i gamma diag)`` for gammas (B, L), laid out (L, B, len(diag)) so that each layer's
     phases are one C-contiguous block: a gather from per-level values, or a cos and sin."""
     if plan.levels is not None:
-        values = np.exp(np.multiply.outer(-1j * gammas.T, plan.levels))  # (L, B, levels)
-        return np.take(values, plan.index, axis=2, mode="clip")
+        values = np.exp(np.multiply.outer(gammas.T, plan.minus_i_levels))  # (L, B, levels)
+        return values.take(plan.index, axis=2, mode="clip")
     angle = np.multiply.outer(-gammas.T, diag)
     out = np.empty(angle.shape, dtype=np.complex128)
     np.cos(angle, out=out.real)  # into the complex array's views: ~1.7x faster than np.exp
@@ -197,22 +217,43 @@ def _phase_table(plan: Plan, diag: np.ndarray, gammas: np.ndarray) -> np.ndarray
     return out
 
 
+def _walsh_and_table(plan: Plan, params: np.ndarray) -> tuple[dict[int, np.ndarray], np.ndarray]:
+    """The mixer blocks ``{k: (B, p, 2**k, 2**k)}`` and the phase table (p, B, len(diag)) of a
+    Walsh plan with levels, from one exponential of every parameter times every level: the
+    same values as :func:`walsh_mixer_matrices` and :func:`_phase_table` to the bit (the same
+    products, exponentials and product per beta). Half of the exponentials are not needed;
+    cheaper than a second set of NumPy calls at these sizes."""
+    batch, p = params.shape[0], params.shape[1] // 2
+    _, table, slices = _walsh_table(plan.sizes)
+    count = table.shape[0]
+    phases = np.exp(np.multiply.outer(params, plan.exponents))  # (B, 2p, mixer + energy levels)
+    flat = np.matmul(phases[:, :p, None, :count], table)  # (B, p, 1, entries)
+    mats = {k: flat[..., sl].reshape(batch, p, 2**k, 2**k) for k, sl in slices}
+    values = phases[:, p:, count:].transpose(1, 0, 2)  # (p, B, levels)
+    return mats, values.take(plan.index, axis=2, mode="clip")
+
+
 def simulate_batch(plan: Plan, diag: np.ndarray, params: np.ndarray) -> np.ndarray:
     """Unnormalised states (B, len(diag)) of a whole batch at once (small states); ``diag`` is
-    ``plan.part(diagonal)``. Written for few NumPy calls: at n <= 12 their fixed cost is most of
-    the time, so the phases and mixer blocks of every layer are built up front."""
+    ``plan.part(diagonal)``. Written for few NumPy calls: at n <= 10 their fixed cost is most of
+    the time, so the phases and mixer blocks of every layer are built up front and each layer
+    is a product or two (of one vector: 2-D np.dot, the same BLAS call as np.matmul with less
+    dispatch)."""
     batch, length = params.shape
     p = length // 2
     dim = diag.shape[0]
-    # {k: (B, p, 2**k, 2**k)}; chosen by the plan alone, so that rounding does not depend on
-    # the batch (see _row_energies). (Folded states need the cos and sin anyway.)
-    if not plan.folded and max(plan.sizes) <= 4:
-        mats = walsh_mixer_matrices(params[:, :p], plan.sizes)
+    small = p * batch * dim <= _TABLE_MAX  # every layer's phases at once
+    if small and plan.exponents is not None:
+        mats, table = _walsh_and_table(plan, params)
     else:
-        cos, sin = np.cos(params[:, :p]), np.sin(params[:, :p])
-        mats = mixer_matrices(cos, sin, plan.sizes)
+        # {k: (B, p, 2**k, 2**k)}
+        if plan.walsh:
+            mats = walsh_mixer_matrices(params[:, :p], plan.sizes)
+        else:
+            cos, sin = np.cos(params[:, :p]), np.sin(params[:, :p])
+            mats = mixer_matrices(cos, sin, plan.sizes)
+        table = _phase_table(plan, diag, params[:, p:]) if small else None
     gammas = params[:, p:]
-    table = _phase_table(plan, diag, gammas) if p * batch * dim <= _TABLE_MAX else None
     states = table[0] if table is not None else _phase_table(plan, diag, gammas[:, :1])[0]
     work = np.empty_like(states)
     blocks = plan.blocks
@@ -221,6 +262,13 @@ def simulate_batch(plan: Plan, diag: np.ndarray, params: np.ndarray) -> np.ndarr
         # matrix per vector, so the mixer is M_high @ S @ M_low: two products, no reshapes.
         low = 2 ** blocks[0]
         s3, w3 = states.reshape(batch, dim // low, low), work.reshape(batch, dim // low, low)
+        m_low, m_high = mats[blocks[0]], mats[blocks[-1]]
+        if batch == 1:
+            s3, w3, m_low, m_high = s3[0], w3[0], m_low[0], m_high[0]
+            product = np.dot
+        else:  # layer-major views: m[k] holds every vector's block of layer k
+            m_low, m_high = m_low.swapaxes(0, 1), m_high.swapaxes(0, 1)
+            product = np.matmul
     if plan.folded:
         minus_i_sin = -1j * sin
     for k in range(p):
@@ -228,10 +276,10 @@ def simulate_batch(plan: Plan, diag: np.ndarray, params: np.ndarray) -> np.ndarr
             states *= table[k] if table is not None else _phase_table(
                 plan, diag, gammas[:, k:k + 1])[0]
         if len(blocks) == 2:
-            np.matmul(mats[blocks[1]][:, k], s3, out=w3)
-            np.matmul(w3, mats[blocks[0]][:, k], out=s3)
+            product(m_high[k], s3, out=w3)
+            product(w3, m_low[k], out=s3)
         elif len(blocks) == 1:
-            np.matmul(s3, mats[blocks[0]][:, k], out=w3)
+            product(s3, m_low[k], out=w3)
             states, work, s3, w3 = work, states, w3, s3
         else:
             states, work = _mix(states, {size: m[:, k] for size, m in mats.items()}, blocks,
@@ -322,15 +370,16 @@ def energies(diagonal: np.ndarray, params: np.ndarray) -> np.ndarray:
     """Energies (B,) of a (B, 2p) batch on a float64 diagonal (parameters not validated)."""
     plan = get_plan(diagonal)
     diag = plan.part(diagonal)
-    # Unnormalised |+>^n has norm**2 = 2**n; a folded state is half of it (and its mirror).
-    scale = 2.0 ** (1 - plan.num_qubits) if plan.folded else 2.0 ** -plan.num_qubits
     rows = rows_per_batch(plan)
+    if rows >= params.shape[0]:  # one sub-batch: every single call below 2**18 amplitudes
+        return plan.scale * _row_energies(simulate_batch(plan, diag, params), diag,
+                                          plan.doubled)
     if rows:  # sub-batch by sub-batch: only one sub-batch of states exists at a time
-        return scale * np.concatenate([
+        return plan.scale * np.concatenate([
             _row_energies(simulate_batch(plan, diag, params[i:i + rows]), diag, plan.doubled)
             for i in range(0, params.shape[0], rows)])
-    return np.array([scale * _row_energies(simulate_one(plan, diag, x)[None], diag, None)[0]
-                     for x in params])
+    return np.array([plan.scale * _row_energies(simulate_one(plan, diag, x)[None], diag,
+                                                None)[0] for x in params])
 
 
 def statevectors(diagonal: np.ndarray, params: np.ndarray) -> np.ndarray:
