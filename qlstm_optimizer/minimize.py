@@ -29,12 +29,15 @@ from .depth import DepthSpec
 from .depth_policy import run_depth_policy
 from .fallback import refine_from_x0
 from .hamiltonian import as_hamiltonian
+from .model_choice import AUTO, resolve_auto
 from .options import STARTS, check_bounds, check_real, check_run_options  # noqa: F401 (STARTS)
 from .policy import PolicyResult, PolicySpec, run_policy
 from .pretrained import (
     Pretrained,
     UnknownModelError,
     check_model_name,
+    depth_models,
+    families,
     is_card_path,
     load_card,
     load_pretrained,
@@ -163,7 +166,7 @@ def minimize_qaoa(
     fun: Callable[[np.ndarray], float],
     x0: Any,
     *,
-    model: Any = "maxcut",
+    model: Any = AUTO,
     maxfev: int | None = None,
     refine: str | None = DEFAULT_REFINE,
     bounds: Any = None,
@@ -186,8 +189,10 @@ def minimize_qaoa(
             compared with x0. ``start="x0"``: x0 is the first evaluation, so the result is never
             worse than x0, and the refine continues from it (the learned steps assume the
             model's own start; without a refine they move from x0).
-        model: bundled model name (``"maxcut-p1"``), family name (``"maxcut"``, depth from x0),
-            a :class:`Pretrained`, or a ``(numpy_model, PolicySpec)`` pair.
+        model: ``"auto"`` (default: the family chosen from the operator, logged and recorded in
+            the result's ``model``; :mod:`qlstm_optimizer.model_choice`), a bundled model name
+            (``"maxcut-p1"``), family name (``"maxcut"``, depth from x0), a
+            :class:`Pretrained`, or a ``(numpy_model, PolicySpec)`` pair.
         maxfev: hard budget of objective evaluations (default 50); never exceeded.
         refine: ``"quadratic"`` (default, see :mod:`qlstm_optimizer.refine`), ``"cobyla"``,
             ``"nelder-mead"`` or None: local optimizer continuing from the best point after the
@@ -244,6 +249,7 @@ def minimize_qaoa(
             refine=opts["refine"], bounds=bounds, callback=callback,
             noise_stop=opts["noise_stop"])
     x0 = check_x0(x0)
+    model = resolve_auto(model, hamiltonian, {*families(), *depth_models()})
     net, spec, family, depth = resolve_model(model, x0.size)
     p = x0.size // 2
     if depth is not None:
@@ -279,4 +285,15 @@ def minimize_qaoa(
     )
     result.x = result.x / to_model
     result.history_x = [x / to_model for x in result.history_x]
+    result.model = model_label(model, x0.size)
     return result
+
+
+def model_label(model: Any, num_parameters: int) -> str:
+    """The name of the model that runs: a bundled name for a family, the card's name, or
+    ``"custom"`` for a ``(model, PolicySpec)`` pair."""
+    if isinstance(model, Pretrained):
+        return model.name
+    if isinstance(model, str) and not is_card_path(model):
+        return resolve_model_name(model, num_parameters)
+    return "custom" if isinstance(model, tuple) else str(model)

@@ -193,6 +193,7 @@ class PolicyResult:
     stopped_by_callback: bool = False
     success: bool = False
     status: int = STATUS_MAXFEV
+    model: str = ""  # the model that ran (minimize_qaoa fills it in; model="auto" chooses)
 
 
 def shift_betas(x: np.ndarray, bounds: np.ndarray | None, p: int) -> np.ndarray:

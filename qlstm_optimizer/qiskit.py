@@ -43,6 +43,7 @@ import numpy as np
 from qiskit_algorithms.optimizers import Optimizer, OptimizerResult, OptimizerSupportLevel
 
 from .minimize import DEFAULT_MAXFEV, check_model_type, minimize_qaoa
+from .model_choice import AUTO
 from .options import budget_option, check_run_options
 from .pretrained import check_model_name, is_card_path, load_card
 from .refine import DEFAULT_REFINE
@@ -57,9 +58,11 @@ class QLSTMOptimizer(Optimizer):
     """A pretrained quantum-LSTM optimizer for QAOA angles.
 
     Args:
-        model: bundled model name (``"maxcut-p1"``) or family (``"maxcut"``: depth from len(x0)),
-            the path of a model card you trained (``runs/my-model/my-model.json``; its family
-            sets the Hamiltonian units), or a ``(numpy_model, PolicySpec)`` pair.
+        model: ``"auto"`` (default: the family chosen from the cost operator at each run, logged
+            by the ``qlstm_optimizer`` logger; :mod:`qlstm_optimizer.model_choice`), a bundled
+            model name (``"maxcut-p1"``) or family (``"maxcut"``: depth from len(x0)), the path
+            of a model card you trained (``runs/my-model/my-model.json``; its family sets the
+            Hamiltonian units), or a ``(numpy_model, PolicySpec)`` pair.
         maxfev: hard budget of energy evaluations per ``minimize`` call (default 50).
         maxiter: the same budget under COBYLA's name (one iteration is one evaluation); give
             one of the two, or both equal.
@@ -83,7 +86,7 @@ class QLSTMOptimizer(Optimizer):
 
     def __init__(
         self,
-        model: Any = "maxcut",
+        model: Any = AUTO,
         maxfev: int | None = None,
         refine: str | None = DEFAULT_REFINE,
         start: str = "learned",
@@ -117,7 +120,7 @@ class QLSTMOptimizer(Optimizer):
         if is_card_path(model):
             model = Path(model).resolve()
             card = self._card if model == self._settings.get("model") else load_card(model)
-        elif isinstance(model, str):
+        elif isinstance(model, str) and model != AUTO:
             check_model_name(model)  # fail here, not deep inside QAOA's run
         # the settings keep what the caller gave (so they round-trip), once it passed the check
         self._settings = {"model": model, **{k: settings[k] for k in run}}

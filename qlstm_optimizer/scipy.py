@@ -90,8 +90,9 @@ def qlstm(
     """Minimise a QAOA energy with a pretrained quantum LSTM (SciPy custom-method contract).
 
     Options (``options={...}`` in ``scipy.optimize.minimize``):
-        model: bundled model or family name, or a model card path (``.json``); default: the
-            Max-Cut family at depth len(x0)/2.
+        model: bundled model or family name, or a model card path (``.json``); default
+            ``"auto"``: the family chosen from the operator (:mod:`qlstm_optimizer.
+            model_choice`) at depth len(x0)/2; the result's ``model`` names the model that ran.
         maxfev / maxiter: evaluation budget (one iteration is one evaluation; give one, or both
             equal; default 50).
         refine: ``"quadratic"`` (default), ``"cobyla"``, ``"nelder-mead"`` or None.
@@ -136,7 +137,7 @@ def qlstm(
     from .minimize import minimize_qaoa
 
     res = minimize_qaoa(
-        lambda x: fun(x, *args), x0, model="maxcut" if model is None else model, maxfev=budget,
+        lambda x: fun(x, *args), x0, model="auto" if model is None else model, maxfev=budget,
         refine=refine, bounds=bounds, start=start,
         # "auto" looks through this wrapper into the caller's fun and args (autodetect)
         hamiltonian=hamiltonian,
@@ -148,5 +149,5 @@ def qlstm(
         print(res.message)
     return OptimizeResult(
         x=res.x, fun=res.fun, nfev=res.nfev, nit=res.nit, success=res.success,
-        status=res.status, message=res.message,
+        status=res.status, message=res.message, model=res.model,
     )

@@ -221,7 +221,7 @@ def test_repr_shows_model_and_budget():
     assert repr(QLSTMOptimizer.pretrained("maxcut-p1")) == \
         "QLSTMOptimizer(model='maxcut-p1', maxfev=50)"
     assert repr(QLSTMOptimizer(maxfev=20, refine="cobyla", seed=1)) == \
-        "QLSTMOptimizer(model='maxcut', maxfev=20, refine='cobyla', seed=1)"
+        "QLSTMOptimizer(model='auto', maxfev=20, refine='cobyla', seed=1)"
 
 
 def test_depth_error_names_reps_and_the_fix():
@@ -240,3 +240,51 @@ def test_start_x0_uses_initial_point_in_qaoa(graph):
                 initial_point=good)
     result = qaoa.compute_minimum_eigenvalue(graph.to_sparse_pauli_op())
     assert graph.rho(qaoa_energy(graph, result.optimal_point), 1) > 0.95
+
+
+def test_auto_model_is_chosen_from_the_operator_and_reported(caplog):
+    import logging
+    import warnings
+
+    from qlstm_optimizer.hamiltonian import DiagonalHamiltonian
+    from qlstm_optimizer.minimize import minimize_qaoa
+    from qlstm_optimizer.model_choice import UntrainedFamilyWarning, choose_family
+    from qlstm_optimizer.problems import erdos_renyi, sk
+    from qlstm_optimizer.sim import qaoa_energy
+
+    cases = [(erdos_renyi(8, 0.5, seed=3), "maxcut-p1"), (sk(8, seed=3), "sk-p1")]
+    for h, name in cases:
+        with caplog.at_level(logging.INFO, logger="qlstm_optimizer"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # no warning for a family that fits
+                result = minimize_qaoa(lambda x, h=h: qaoa_energy(h, x), np.zeros(2),
+                                       maxfev=5, hamiltonian=h)
+        assert result.model == name
+        assert f"chose {name.split('-')[0]!r}" in caplog.text
+    # fields: the general family once bundled; today Max-Cut, with a warning that says why
+    fields = DiagonalHamiltonian(4, {(0,): 1.0, (0, 1): 0.5, (2, 3): -0.5})
+    assert choose_family(fields, {"maxcut", "sk", "qubo"})[0] == "qubo"
+    with pytest.warns(UntrainedFamilyWarning, match="linear Z fields"):
+        result = minimize_qaoa(lambda x: qaoa_energy(fields, x), np.zeros(2), maxfev=5,
+                               hamiltonian=fields)
+    assert result.model == "maxcut-p1"
+    assert choose_family(DiagonalHamiltonian(3, {(0, 1, 2): 1.0}), {"qubo"})[1].startswith(
+        "terms of order > 2")
+    # blind runs and explicit names are untouched
+    assert choose_family(None)[0] == "maxcut"
+    res = minimize_qaoa(lambda x: qaoa_energy(sk(6, seed=1), x), np.zeros(2), model="maxcut",
+                        maxfev=3, hamiltonian=sk(6, seed=1))
+    assert res.model == "maxcut-p1"
+
+
+def test_scipy_result_names_the_model_that_ran():
+    from scipy.optimize import minimize
+
+    from qlstm_optimizer import qlstm
+    from qlstm_optimizer.problems import sk
+    from qlstm_optimizer.sim import qaoa_energy
+
+    h = sk(8, seed=2)
+    res = minimize(lambda x: qaoa_energy(h, x), np.zeros(4), method=qlstm,
+                   options={"maxfev": 6, "hamiltonian": h})
+    assert res.model == "sk-p2" and res.nfev <= 6

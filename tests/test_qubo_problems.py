@@ -367,8 +367,9 @@ def test_every_family_is_a_pool_family(tmp_path):
 
 
 def test_the_documented_pool_config_parses():
-    import tomllib
     from pathlib import Path
+
+    import tomllib
 
     text = (Path(__file__).resolve().parents[1] / "docs" / "problems.md").read_text()
     block = text.split("```toml\n", 1)[1].split("```", 1)[0]

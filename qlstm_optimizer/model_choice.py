@@ -1,0 +1,86 @@
+"""``model="auto"``: the bundled model family chosen from the cost operator.
+
+A user who does not name a model gets the family whose training distribution the operator
+belongs to, decided from the operator's terms alone:
+
+* ZZ couplings only, all positive: the **Max-Cut** form (``sum w_ij / 2 Z_i Z_j``, qiskit-
+  optimization's ``Maxcut(...).to_quadratic_program()`` after ``to_ising``; number partitioning
+  is one as well) -> ``"maxcut"``;
+* ZZ couplings only, of both signs (or all negative): a spin glass -> ``"sk"``;
+* linear Z fields or terms of order > 2 (penalty encodings of constrained problems, QUBOs,
+  LABS, SAT) -> the general family ``"qubo"`` when one is bundled; until then ``"maxcut"`` with
+  an :class:`UntrainedFamilyWarning` saying the model never saw such terms;
+* no operator (a blind run) -> ``"maxcut"``.
+
+The choice and its reason are logged (logger ``qlstm_optimizer``, level INFO) and recorded in
+the result (``PolicyResult.model``).
+
+Example:
+    >>> from qlstm_optimizer.problems import erdos_renyi, sk
+    >>> choose_family(erdos_renyi(6, 0.5, seed=1))[0], choose_family(sk(6, seed=1))[0]
+    ('maxcut', 'sk')
+    >>> choose_family(None)
+    ('maxcut', 'no operator (a blind run): the Max-Cut family')
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Collection
+from typing import Any
+
+from .hamiltonian import as_hamiltonian
+
+AUTO = "auto"
+GENERAL_FAMILY = "qubo"
+logger = logging.getLogger("qlstm_optimizer")
+
+
+class UntrainedFamilyWarning(UserWarning):
+    """The operator has terms no bundled model was trained on (fields, higher order)."""
+
+
+def choose_family(hamiltonian: Any, bundled: Collection[str] = ("maxcut", "sk")
+                  ) -> tuple[str, str]:
+    """``(family, reason)`` for an operator (anything
+    :func:`~qlstm_optimizer.hamiltonian.as_hamiltonian` takes) or None (blind); ``bundled``:
+    the families that have models (the general one is chosen only if it is among them).
+
+    Raises:
+        TypeError / ValueError: from ``as_hamiltonian`` for something that is not a diagonal
+            operator.
+    """
+    if hamiltonian is None:
+        return "maxcut", "no operator (a blind run): the Max-Cut family"
+    h = as_hamiltonian(hamiltonian)
+    orders = {len(k) for k, c in h.terms.items() if k and c != 0}
+    if not orders:
+        return "maxcut", "a constant operator (nothing to optimise): the Max-Cut family"
+    if orders == {2}:
+        couplings = [c for k, c in h.terms.items() if len(k) == 2 and c != 0]
+        if couplings and all(c > 0 for c in couplings):
+            return "maxcut", "ZZ couplings only, all positive (the Max-Cut form)"
+        return "sk", "ZZ couplings only, of both signs (a spin glass)"
+    what = ", ".join(s for s, present in (("linear Z fields", 1 in orders),
+                                           ("terms of order > 2", max(orders) > 2)) if present)
+    if GENERAL_FAMILY in bundled:
+        return GENERAL_FAMILY, f"{what}: the general family"
+    return "maxcut", (f"{what}, and no general-family model is bundled yet: the Max-Cut family, "
+                      "which was not trained on such terms")
+
+
+def resolve_auto(model: Any, hamiltonian: Any, bundled: Collection[str]) -> Any:
+    """``model`` itself unless it is ``"auto"``; then the chosen family's name, logged (and a
+    :class:`UntrainedFamilyWarning` when no bundled family fits the operator)."""
+    if not (isinstance(model, str) and model == AUTO):
+        return model
+    family, reason = choose_family(hamiltonian, bundled)
+    logger.info("model='auto' chose %r: %s", family, reason)
+    if "not trained" in reason:
+        warnings.warn(f"model='auto' chose {family!r}: {reason}; name a model to silence this",
+                      UntrainedFamilyWarning, stacklevel=3)
+    return family
+
+
+__all__ = ["AUTO", "GENERAL_FAMILY", "UntrainedFamilyWarning", "choose_family", "resolve_auto"]
