@@ -168,4 +168,5 @@ def wide_optima(problem: Any, depths: list[int]) -> dict[int, dict[str, Any]]:
     return {p: out[p] for p in depths}
 
 
-__all__ = ["MAX_GAMMA", "MAX_GRID", "NUM_LIFTED", "NUM_POLISH", "energy_unit", "gamma_window", "wide_optima"]
+__all__ = ["MAX_GAMMA", "MAX_GRID", "NUM_LIFTED", "NUM_POLISH", "energy_unit", "gamma_window",
+           "wide_optima"]
