@@ -23,6 +23,7 @@ report says which ran). The end-to-end runs through qiskit-optimization are in
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import time
 from dataclasses import asdict
@@ -171,6 +172,50 @@ def resolve_models(names: tuple[str, ...], p: int) -> tuple[list[LearnedMethod],
         if i == 0:
             methods.append(LearnedMethod(f"{label}-norefine", model, None, family))
     return methods, "; ".join(notes)
+
+
+# -- command line ----------------------------------------------------------------------------------
+
+
+def add_qubo_arguments(parser: argparse.ArgumentParser) -> None:
+    """The qubo part's options of ``qlstm-optimizer bench``."""
+    parser.add_argument("--qubo-model", nargs="+", default=None,
+                        help="qubo part: learned model(s), bundled name, family or card path; "
+                             "the first is the one the targets are about (default: the family "
+                             "'qubo' if bundled, else 'maxcut')")
+    parser.add_argument("--qubo-suites", nargs="+", choices=sorted(QUBO_SUITES), default=None,
+                        help="qubo part: problem classes (default all)")
+    parser.add_argument("--qubo-depths", nargs="+", type=int, choices=QUBO_DEPTHS, default=None,
+                        help="qubo part: QAOA depths (default 1 2)")
+    parser.add_argument("--qubo-instances", type=int, default=None,
+                        help="qubo part: instances per class (default: the suite's own count)")
+    parser.add_argument("--qubo-e2e-instances", type=int, default=None,
+                        help="qubo part: end-to-end instances per class (default 3, quick 1)")
+    parser.add_argument("--qubo-e2e-budget", type=int, default=10,
+                        help="qubo part: the learned optimizer's end-to-end budget B "
+                             "(COBYLA gets 5 B; default 10)")
+
+
+
+def qubo_options(args: argparse.Namespace) -> dict[str, Any]:
+    """BenchConfig fields of the qubo part's options, each checked and named on error."""
+    kw: dict[str, Any] = {}
+    for name in ("qubo_instances", "qubo_e2e_instances", "qubo_e2e_budget"):
+        value = getattr(args, name, None)
+        if value is not None and value < 1:
+            raise ValueError(f"--{name.replace('_', '-')} must be positive, got {value}")
+        if value is not None:
+            kw[name] = value
+    if getattr(args, "qubo_model", None):
+        try:
+            kw["qubo_models"] = check_models(tuple(args.qubo_model))
+        except ValueError as exc:
+            raise ValueError(f"--qubo-model: {exc}") from None
+    if getattr(args, "qubo_suites", None):
+        kw["qubo_suites"] = tuple(args.qubo_suites)
+    if getattr(args, "qubo_depths", None):
+        kw["qubo_depths"] = tuple(sorted(set(args.qubo_depths)))
+    return kw
 
 
 # -- optima --------------------------------------------------------------------------------------

@@ -13,11 +13,12 @@ automatically) and COBYLA (``maxiter=5 B``, from QAOA's random initial point). T
 program qiskit-optimization's application builds, tests/test_qubo_problems.py), so
 ``QuadraticProgramToQubo`` inside the optimizer gives the instance's own operator. Per run: the
 returned solution's objective against the brute-force optimum (:func:`solution_quality`),
-whether it is feasible and optimal, the exact probability of the optimal bit strings (the Hamiltonian's ground states,
-slack bits included) in the final p = 1 state, the exact rho of the returned angles against the
-wide-search optimum, and the evaluations spent. The pass manager transpiles the ansatz to
-``rz, rzz, rx, h, sx, x, cx`` once: without it StatevectorSampler re-synthesises the evolution
-gates on every call (16 s per evaluation at 9 qubits here, against 0.1 s).
+whether it is feasible and optimal, the exact probability of the optimal bit strings (the
+Hamiltonian's ground states, slack bits included) in the final p = 1 state, the exact rho of
+the returned angles against the wide-search optimum, and the evaluations spent. The pass
+manager transpiles the ansatz to ``rz, rzz, rx, h, sx, x, cx`` once: without it
+StatevectorSampler re-synthesises the evolution gates on every call (16 s per evaluation at 9
+qubits here, against 0.1 s).
 """
 
 from __future__ import annotations

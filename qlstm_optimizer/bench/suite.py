@@ -37,7 +37,7 @@ from .noise import run_aer
 from .optima import OptimumCache, cache_path
 from .paper import run_paper
 from .parallel import log, pmap, pmap_by_block
-from .qubo import QUBO_DEPTHS, QUBO_SUITES, run_qubo
+from .qubo import add_qubo_arguments, qubo_options, run_qubo
 from .report import summary_text, write_report
 from .scale import run_scale
 from .suites import SUITES, make_instance
@@ -311,22 +311,7 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"depth part: evaluations per run (default {DEPTH_BUDGET})")
     parser.add_argument("--depth-instances", type=int, default=None,
                         help="depth part: instances per suite (default: the suite's own count)")
-    parser.add_argument("--qubo-model", nargs="+", default=None,
-                        help="qubo part: learned model(s), bundled name, family or card path; "
-                             "the first is the one the targets are about (default: the family "
-                             "'qubo' if bundled, else 'maxcut')")
-    parser.add_argument("--qubo-suites", nargs="+", choices=sorted(QUBO_SUITES), default=None,
-                        help="qubo part: problem classes (default all)")
-    parser.add_argument("--qubo-depths", nargs="+", type=int, choices=QUBO_DEPTHS, default=None,
-                        help="qubo part: QAOA depths (default 1 2)")
-    parser.add_argument("--qubo-instances", type=int, default=None,
-                        help="qubo part: instances per class (default: the suite's own count)")
-    parser.add_argument("--qubo-e2e-instances", type=int, default=None,
-                        help="qubo part: end-to-end instances per class (default 3, quick 1)")
-    parser.add_argument("--qubo-e2e-budget", type=int, default=10,
-                        help="qubo part: the learned optimizer's end-to-end budget B "
-                             "(COBYLA gets 5 B; default 10)")
-
+    add_qubo_arguments(parser)
 
 def config_from_args(args: argparse.Namespace, argv: list[str] | None = None) -> BenchConfig:
     for name in ("instances", "workers", "budget"):  # 0 would silently mean "the default"
@@ -349,7 +334,7 @@ def config_from_args(args: argparse.Namespace, argv: list[str] | None = None) ->
     if args.report:
         kw["report"] = None if args.report.lower() == "none" else args.report
     kw.update(_depth_options(args))
-    kw.update(_qubo_options(args))
+    kw.update(qubo_options(args))
     if args.budget < max(BUDGETS) and "main" in kw.get("parts", DEFAULT_PARTS):
         log(f"note: budget {args.budget} < {max(BUDGETS)}: larger k are not reported")
     argv = list(argv if argv is not None else sys.argv[1:])
@@ -376,29 +361,6 @@ def _depth_options(args: argparse.Namespace) -> dict[str, Any]:
                                           | {args.depth_max}))
     kw["depth_budget"] = getattr(args, "depth_budget", DEPTH_BUDGET)
     kw["depth_instances"] = getattr(args, "depth_instances", None)
-    return kw
-
-
-def _qubo_options(args: argparse.Namespace) -> dict[str, Any]:
-    """BenchConfig fields of the qubo part's options, each checked and named on error."""
-    from .qubo import check_models
-
-    kw: dict[str, Any] = {}
-    for name in ("qubo_instances", "qubo_e2e_instances", "qubo_e2e_budget"):
-        value = getattr(args, name, None)
-        if value is not None and value < 1:
-            raise ValueError(f"--{name.replace('_', '-')} must be positive, got {value}")
-        if value is not None:
-            kw[name] = value
-    if getattr(args, "qubo_model", None):
-        try:
-            kw["qubo_models"] = check_models(tuple(args.qubo_model))
-        except ValueError as exc:
-            raise ValueError(f"--qubo-model: {exc}") from None
-    if getattr(args, "qubo_suites", None):
-        kw["qubo_suites"] = tuple(args.qubo_suites)
-    if getattr(args, "qubo_depths", None):
-        kw["qubo_depths"] = tuple(sorted(set(args.qubo_depths)))
     return kw
 
 
