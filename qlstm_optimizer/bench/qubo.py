@@ -156,18 +156,19 @@ def resolve_models(names: tuple[str, ...], p: int) -> tuple[list[LearnedMethod],
     notes = []
     for i, name in enumerate(names):
         if is_card_path(name):
-            card = load_card(name)
-            model, label, family = name, Path(name).stem, card.family
-            if card.spec.p != p and card.depth is None:
-                notes.append(f"{name} is a p = {card.spec.p} model")
-                continue
+            model, label, pre = name, Path(name).stem, load_card(name)
         else:
             try:
                 model = resolve_model_name(name, 2 * p)
             except ValueError as exc:
                 notes.append(str(exc))
                 continue
-            label, family = name, load_pretrained(model).family
+            label, pre = name, load_pretrained(model)
+        serves = (pre.depth.max_depth >= p) if pre.depth is not None else pre.spec.p == p
+        if not serves:  # a model named exactly, trained for another depth
+            notes.append(f"{name} does not serve p = {p}")
+            continue
+        family = pre.family
         methods.append(LearnedMethod(label, model, DEFAULT_REFINE, family, primary=i == 0))
         if i == 0:
             methods.append(LearnedMethod(f"{label}-norefine", model, None, family))
