@@ -156,7 +156,7 @@ def test_solution_quality_and_optimal_probability():
 
 def test_e2e_is_skipped_with_a_message_without_qiskit_optimization(monkeypatch):
     monkeypatch.setitem(sys.modules, "qiskit_optimization", None)
-    out = qubo_e2e.run_e2e(BenchConfig(), {}, None)
+    out = qubo_e2e.run_e2e(BenchConfig(), {})
     assert "qiskit-optimization is not installed" in out["skipped"]
 
 

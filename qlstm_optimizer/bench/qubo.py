@@ -18,7 +18,7 @@ approximation-ratio column; meaningful for every class, unlike E/E_ground).
 The learned model is named on the command line (``--qubo-model``, a bundled model, family or
 card path); by default the family ``"qubo"`` if the registry has it, else ``"maxcut"`` (the
 report says which ran). The end-to-end runs through qiskit-optimization are in
-:mod:`.qubo_e2e`.
+:mod:`.qubo_e2e`, whose :func:`~.qubo_e2e.run_part` runs the whole part.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from ..refine import DEFAULT_REFINE
 from ..sim.numpy_qaoa import qaoa_diagonal_energies
 from .learned import LearnedMethod
 from .metrics import BUDGETS, rho_curve, summarize_runs
-from .optima import OptimumCache
+from .optima import OptimumCache, cache_path
 from .parallel import log, pmap, pmap_by_block
 from .qubo_optima import wide_optima
 from .suites import SUITES, BenchInstance, SuiteSpec, make_instance
@@ -140,7 +140,14 @@ def qubo_settings(cfg: Any) -> dict[str, Any]:
             "e2e_budget": int(cfg.qubo_e2e_budget)}
 
 
-def qubo_instances(settings: dict[str, Any], suite: str, p: int = 1) -> list[BenchInstance]:
+def logical_size(suite: str, index: int, quick: bool) -> int:
+    """The logical size of instance ``index`` (variables; cities for TSP): its ``n`` is the
+    qubit count, slack bits included."""
+    combos = QUBO_SUITES[suite].combos(1, quick)
+    return int(combos[index % len(combos)][0])
+
+
+def qubo_instances(settings: dict[str, Any], suite: str) -> list[BenchInstance]:
     """The suite's instances (the same at every depth: combos are drawn at p = 1)."""
     spec = QUBO_SUITES[suite]
     quick = settings["quick"]
@@ -223,8 +230,7 @@ def qubo_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def wide_cache_path(cache_dir: str | Path | None) -> Path:
-    from .optima import cache_path
-
+    """``<cache>/bench/optima-wide.json``, beside the standard optima's file."""
     return cache_path(cache_dir).with_name("optima-wide.json")
 
 
@@ -292,7 +298,8 @@ def qubo_instance_task(task: dict[str, Any]) -> dict[str, Any]:
         runs[label] = {"curve": np.round(curve, 6).tolist(), "nfev": trace.nfev,
                        "rho": {str(k): float(curve[k - 1]) for k in BUDGETS if k <= budget},
                        "gap": float(min(trace.values) / ground)}
-    return {"suite": inst.suite, "index": inst.index, "p": p, "n": inst.n,
+    return {"suite": inst.suite, "index": inst.index, "p": p,
+            "n": logical_size(inst.suite, inst.index, task["quick"]),
             "qubits": inst.problem.num_qubits, "seed": int(inst.seed), "params": inst.params,
             "key": inst.key, "opt": opt,
             "opt_standard": task.get("opt_standard"), "opt_gap": float(opt / ground),
@@ -308,9 +315,8 @@ def _summary(results: list[dict], label: str) -> dict[str, Any]:
 
 
 def run_qubo(cfg: Any) -> dict[str, Any]:
-    """The part: optima, every (instance, depth) run, summaries; then the end-to-end runs."""
-    from .qubo_e2e import run_e2e
-
+    """The part without its end-to-end block (:func:`.qubo_e2e.run_part` adds it): optima,
+    every (instance, depth) run, summaries."""
     settings = qubo_settings(cfg)
     t0 = time.perf_counter()
     cache = ensure_qubo_optima(cfg, settings)
@@ -337,9 +343,6 @@ def run_qubo(cfg: Any) -> dict[str, Any]:
                                "runs": {lab: {k: v for k, v in run.items() if k != "curve"}
                                         for lab, run in r["runs"].items()}} for r in results]
         block["seconds"] = float(sum(r["seconds"] for r in results))
-    t1 = time.perf_counter()
-    e2e = run_e2e(cfg, settings, cache)
     return {"settings": {**settings, "suites": list(settings["suites"]),
                          "depths": list(settings["depths"]), "models": list(settings["models"])},
-            "suites": blocks, "optima_seconds": optima_seconds, "e2e": e2e,
-            "e2e_seconds": time.perf_counter() - t1}
+            "suites": blocks, "optima_seconds": optima_seconds}

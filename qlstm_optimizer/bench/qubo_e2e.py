@@ -28,10 +28,26 @@ import warnings
 from typing import Any
 
 import numpy as np
+from qiskit.primitives import StatevectorSampler
+from qiskit.transpiler import generate_preset_pass_manager
+from qiskit_algorithms import QAOA
+from qiskit_algorithms.optimizers import COBYLA
+from qiskit_algorithms.utils import algorithm_globals
 
+from ..qiskit import QLSTMOptimizer
 from ..sim.numpy_qaoa import qaoa_probabilities
 from .optima import OptimumCache
 from .parallel import log, pmap
+from .qubo import (
+    QUBO_SUITES,
+    energy_function,
+    logical_size,
+    qubo_instances,
+    resolve_models,
+    run_qubo,
+    wide_cache_path,
+)
+from .suites import make_instance
 
 E2E_SHOTS = 1024
 E2E_COBYLA_FACTOR = 5  # COBYLA gets this many times the learned optimizer's budget
@@ -105,16 +121,7 @@ def optimal_probability(problem: Any, angles: np.ndarray) -> float:
 
 def e2e_task(task: dict[str, Any]) -> dict[str, Any]:
     """Both runs (learned at budget B, COBYLA at 5 B) on one instance."""
-    from qiskit.primitives import StatevectorSampler
-    from qiskit.transpiler import generate_preset_pass_manager
-    from qiskit_algorithms import QAOA
-    from qiskit_algorithms.optimizers import COBYLA
-    from qiskit_algorithms.utils import algorithm_globals
-    from qiskit_optimization.algorithms import MinimumEigenOptimizer
-
-    from ..qiskit import QLSTMOptimizer
-    from .qubo import QUBO_SUITES, energy_function
-    from .suites import make_instance
+    from qiskit_optimization.algorithms import MinimumEigenOptimizer  # optional dependency
 
     start = time.perf_counter()
     inst = make_instance(QUBO_SUITES[task["suite"]], task["index"], 1, task["quick"])
@@ -139,7 +146,8 @@ def e2e_task(task: dict[str, Any]) -> dict[str, Any]:
                        "rho": float(energy(angles) / opt) if opt else None,
                        "nfev": int(result.min_eigen_solver_result.cost_function_evals),
                        "angles": angles.tolist()}
-    return {"suite": task["suite"], "index": inst.index, "n": inst.n, "seed": int(inst.seed),
+    return {"suite": task["suite"], "index": inst.index,
+            "n": logical_size(task["suite"], inst.index, task["quick"]), "seed": int(inst.seed),
             "qubits": inst.problem.num_qubits, "key": inst.key, "runs": runs,
             "seconds": time.perf_counter() - start}
 
@@ -156,7 +164,16 @@ def _summary(results: list[dict], label: str) -> dict[str, Any]:
             "nfev_median": float(np.median([r["nfev"] for r in runs]))}
 
 
-def run_e2e(cfg: Any, settings: dict[str, Any], cache: OptimumCache) -> dict[str, Any]:
+def run_part(cfg: Any) -> dict[str, Any]:
+    """The whole ``qubo`` part: :func:`.qubo.run_qubo`, then the end-to-end block."""
+    out = run_qubo(cfg)
+    start = time.perf_counter()
+    out["e2e"] = run_e2e(cfg, out["settings"])
+    out["e2e_seconds"] = time.perf_counter() - start
+    return out
+
+
+def run_e2e(cfg: Any, settings: dict[str, Any]) -> dict[str, Any]:
     """The end-to-end block, or ``{"skipped": reason}`` without qiskit-optimization or a
     learned model at p = 1."""
     try:
@@ -166,12 +183,11 @@ def run_e2e(cfg: Any, settings: dict[str, Any], cache: OptimumCache) -> dict[str
                   "the end-to-end runs through MinimumEigenOptimizer were skipped")
         log(f"qubo: {reason}")
         return {"skipped": reason}
-    from .qubo import qubo_instances, resolve_models
-
-    methods, note = resolve_models(settings["models"][:1], 1)
+    methods, note = resolve_models(tuple(settings["models"][:1]), 1)
     if not methods:
         return {"skipped": f"no learned model at p = 1 ({note})"}
     model = methods[0].model
+    cache = OptimumCache(wide_cache_path(cfg.cache_dir))
     count = settings["e2e_instances"] or (1 if settings["quick"] else E2E_DEFAULT_INSTANCES)
     tasks = []
     for suite in (s for s in E2E_SUITES if s in settings["suites"]):

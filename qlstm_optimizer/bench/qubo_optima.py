@@ -6,9 +6,9 @@ optimal gamma. On penalty problems ``s`` is the penalty's size, and the landscap
 in gamma: at gammas where the penalty's phases wrap around (its energies are multiples of the
 penalty factor) the objective acts with a large effective angle, and the global optimum sits
 there, far outside that window. Measured (p = 1): vertex cover n = 10 (seed 3), standard search
--53.35 at gamma 0.042, global -55.82 at gamma 3.98; knapsack 8 items + 3 slack bits -1957.6 at
-gamma 0.000 against -1980.4 at gamma 3.24 (rho of the standard optimum against the global one
-0.956 and 0.988). A learned optimizer that finds the large-gamma optimum would score rho > 1.
+-53.35 at gamma 0.042, this one -55.85 at gamma 2.30; knapsack 8 items + 3 slack bits -1957.6
+at gamma 0.000 against -1982.0 at gamma 3.05 (rho of the standard optimum against this one
+0.955 and 0.988). A learned optimizer that finds the large-gamma optimum would score rho > 1.
 
 The search here (:func:`wide_optima`):
 

@@ -50,14 +50,15 @@ def setup_lines(qubo: dict[str, Any]) -> list[str]:
         by_p = qubo["suites"][name]
         insts = next(iter(by_p.values())).get("instances", [])
         qubits = sorted({i["qubits"] for i in insts}) or [0]
-        dens = ", ".join(f"{q:g}" for q in spec.edge_probs) or "-"
-        rows.append([name, spec.kind, f"{spec.sizes[0]}..{spec.sizes[-1]}",
+        sizes = sorted({i["n"] for i in insts}) or [0]
+        dens = ", ".join(f"{q:.3g}" for q in spec.edge_probs) or "-"
+        rows.append([name, spec.kind, ", ".join(map(str, sizes)),
                      f"{qubits[0]}..{qubits[-1]}", dens, str(len(insts)), str(spec.base_seed)])
     return [f"Depths {', '.join(map(str, st['depths']))}; budget {st['budget']} evaluations per "
             "run; exact energies; held-out 'test' instances, the same at every depth "
             "(`weighted_er` and `sk`: the main part's suites at n = 8..12, for comparison):", "",
-            *_table(["suite", "family", "n", "qubits", "densities", "instances", "base seed"],
-                    rows), "",
+            *_table(["suite", "family", "n (logical)", "qubits", "densities", "instances",
+                     "base seed"], rows), "",
             "Methods: learned methods have no `@` (`-norefine`: the learned steps alone); "
             "baselines `optimizer@start` as in the main part: Qiskit's random start, the "
             "fixed-angle table (3-regular Max-Cut angles; SK's for `sk`), TQA (dt 0.75), and "
