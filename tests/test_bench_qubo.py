@@ -174,7 +174,7 @@ def test_e2e_target_fails_when_cobyla_is_feasible_more_often():
 def test_quick_qubo_part_runs_end_to_end(tmp_path):
     pytest.importorskip("qiskit_optimization")
     cfg = BenchConfig.quick_defaults(
-        parts=("qubo",), qubo_suites=("vertex_cover", "labs"), qubo_depths=(1,), budget=12,
+        parts=("qubo",), qubo_suites=("vertex_cover", "labs", "sk"), qubo_depths=(1,), budget=12,
         qubo_e2e_budget=3, workers=1, out=str(tmp_path / "out"), cache_dir=str(tmp_path))
     results = run_suite(cfg)
     block = results["qubo"]["suites"]["vertex_cover"]["1"]
@@ -189,9 +189,14 @@ def test_quick_qubo_part_runs_end_to_end(tmp_path):
     learned = e2e["classes"]["vertex_cover"]["instances"][0]["runs"]["learned"]
     assert learned["nfev"] <= 3 and 0 <= learned["p_optimal"] <= 1
     kinds = {r["kind"] for r in results["qubo_targets"]}
-    assert kinds == {"absolute", "baseline", "e2e"}
+    assert kinds == {"absolute", "baseline", "e2e", "regression"}
+    # On SK the family's own model runs beside the (maxcut) primary: the no-regression row.
+    assert "shipped-sk" in results["qubo"]["suites"]["sk"]["1"]["summary"]
+    assert "shipped-maxcut" not in results["qubo"]["suites"]["vertex_cover"]["1"]["summary"]
+    regression = [r for r in results["qubo_targets"] if r["kind"] == "regression"]
+    assert [(r["suite"], r["reference"]) for r in regression] == [("sk", "shipped-sk")]
     saved = json.loads((tmp_path / "out" / "results-quick.json").read_text())
-    assert set(saved["qubo"]["suites"]) == {"vertex_cover", "labs"}
+    assert set(saved["qubo"]["suites"]) == {"vertex_cover", "labs", "sk"}
     report = (tmp_path / "out" / "report.md").read_text()
     assert "## General diagonal Hamiltonians" in report and "End to end" in report
     assert "stand in" in report  # says that the maxcut model ran in place of a qubo one

@@ -182,6 +182,27 @@ def resolve_models(names: tuple[str, ...], p: int) -> tuple[list[LearnedMethod],
     return methods, "; ".join(notes)
 
 
+SHIPPED_PREFIX = "shipped-"  # label of the family's own model beside the primary one
+
+
+def shipped_reference(suite: str, methods: list[LearnedMethod], p: int) -> list[LearnedMethod]:
+    """On the comparison suites (weighted Max-Cut, SK): the family's own bundled model at
+    depth ``p`` (``maxcut`` / ``sk``, labelled ``shipped-<family>``) when the primary method is
+    another model, so the targets can check that the general model does not regress on the
+    rows today's models serve. Empty elsewhere, or when that model is the primary one."""
+    family = {"weighted_er": "maxcut", "sk": "sk"}.get(suite)
+    primary = next((m for m in methods if m.primary), None)
+    if family is None or primary is None:
+        return []
+    try:
+        model = resolve_model_name(family, 2 * p)
+    except ValueError:  # no bundled model of the family at this depth
+        return []
+    if model == primary.model:
+        return []
+    return [LearnedMethod(SHIPPED_PREFIX + family, model, DEFAULT_REFINE, family)]
+
+
 # -- command line ----------------------------------------------------------------------------------
 
 
@@ -324,8 +345,8 @@ def run_qubo(cfg: Any) -> dict[str, Any]:
     tasks, blocks = [], {}
     for p in settings["depths"]:
         methods, note = resolve_models(settings["models"], p)
-        learned = [asdict(m) for m in methods]
         for suite in settings["suites"]:
+            learned = [asdict(m) for m in methods + shipped_reference(suite, methods, p)]
             blocks.setdefault(suite, {})[str(p)] = {"learned": learned, "note": note}
             for inst in qubo_instances(settings, suite):
                 tasks.append({"suite": suite, "index": inst.index, "p": p, "n": inst.n,

@@ -107,6 +107,10 @@ def targets_lines(rows: list[dict[str, Any]]) -> list[str]:
             cells.setdefault(key, {})[head] = _target_cell(r)
         elif r.get("kind") == "baseline":
             cells.setdefault(key, {})["baseline"] = _target_cell(r)
+        elif r.get("kind") == "regression":
+            cells.setdefault(key, {})["regression"] = (
+                f"{r['value']:+.3f} (k={r['worst_k']}) vs {r['reference']}"
+                + ("" if r["passed"] else " FAIL"))
         elif r.get("kind") == "e2e":
             cells.setdefault(key, {})["e2e"] = (
                 f"{r['value']:.2f} vs {r['threshold']:.2f}"
@@ -119,16 +123,20 @@ def targets_lines(rows: list[dict[str, Any]]) -> list[str]:
                   "PASS" if v["passed"] else f"FAIL ({len(v['missed'])} missed)")
         table.append([v["suite"], str(v["p"]), ", ".join(v["method"]) or "-"]
                      + [c.get(h, "-") for h in HEADS]
-                     + [c.get("baseline", "-"), c.get("e2e", "-"), result])
+                     + [c.get("baseline", "-"), c.get("e2e", "-"), c.get("regression", "-"),
+                        result])
     met = sum(v["passed"] is True for v in verdicts)
     return ["### Targets (issue 12, item 5)", "",
             f"Per class and depth: {met} of {len(verdicts)} meet every target. Cells: the "
             "primary learned method's value (shortfall where missed) [the best baseline's value "
             "of the same statistic]; 'vs best baseline': the worst margin over k of median "
             "rho_k minus the best baseline's (negative: that baseline is ahead); 'end-to-end': "
-            "share of feasible solutions, learned (budget B) vs COBYLA (5 B).", "",
+            "share of feasible solutions, learned (budget B) vs COBYLA (5 B); 'vs the "
+            "family's own model' (weighted Max-Cut and SK rows, when another model is the "
+            "primary one): the worst margin of median rho_k against the bundled `maxcut` / `sk` "
+            "model run beside it (no regression: at most 0.001 behind).", "",
             *_table(["suite", "p", "method", *HEADS, "vs best baseline (every k)",
-                     "end-to-end feasible", "result"], table), ""]
+                     "end-to-end feasible", "vs the family's own model", "result"], table), ""]
 
 
 def e2e_lines(e2e: dict[str, Any]) -> list[str]:

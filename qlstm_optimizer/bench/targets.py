@@ -251,7 +251,7 @@ def depth_verdicts(rows: list[dict[str, Any]],
 # (statistic, k, threshold) per class and depth p = 1, 2 (issue 12, item 5).
 QUBO_TARGETS = (("median", 5, 0.98), ("median", 10, 0.99), ("median", 50, 0.999),
                 ("p10", 10, 0.95))
-QUBO_KINDS = ("absolute", "baseline", "e2e")
+QUBO_KINDS = ("absolute", "baseline", "e2e", "regression")
 
 
 def evaluate_qubo_targets(qubo: dict[str, Any]) -> list[dict[str, Any]]:
@@ -259,11 +259,28 @@ def evaluate_qubo_targets(qubo: dict[str, Any]) -> list[dict[str, Any]]:
     :data:`QUBO_TARGETS` and "median rho_k >= the best baseline's at every k" (the rows of
     :func:`evaluate_depth_targets`' kinds ``absolute`` / ``baseline``); per class at p = 1 the
     end-to-end check (kind ``e2e``): the learned optimizer at budget B returns a feasible
-    solution at least as often as COBYLA at 5 B. Verdicts: ``depth_verdicts(rows, QUBO_KINDS)``.
+    solution at least as often as COBYLA at 5 B; on the weighted Max-Cut and SK rows, where the
+    family's own model ran beside it (``shipped-<family>``), no regression against it (kind
+    ``regression``, within :data:`REGRESSION_TOL`). Verdicts:
+    ``depth_verdicts(rows, QUBO_KINDS)``.
     """
     suites = qubo.get("suites", {})
     rows = [r for r in evaluate_depth_targets(suites, targets=QUBO_TARGETS, depths=None)
             if r.get("kind") != "regression"]
+    for suite, by_p in suites.items():  # the general model against the family's own
+        for p in sorted(by_p, key=int):
+            block = by_p[p]
+            label, summary = primary_label(block), block.get("summary", {})
+            shipped = [m["label"] for m in block.get("learned", [])
+                       if m["label"].startswith("shipped-")]
+            if label is None or not shipped or not all(m in summary for m in (label, *shipped)):
+                continue
+            gaps = _margins(summary, label, shipped)
+            rows.append({"target": f"{suite} p={p}: median rho_k >= {shipped[0]}'s at every k "
+                                   "(no regression)", "suite": suite, "p": int(p),
+                         "kind": "regression", "method": [label], "reference": shipped[0],
+                         "instances": len(block.get("instances", [])),
+                         **_worst(gaps, REGRESSION_TOL)})
     for suite, block in qubo.get("e2e", {}).get("classes", {}).items():
         summ = block["summary"]
         learned, cobyla = summ["learned"]["feasible"], summ["cobyla"]["feasible"]
