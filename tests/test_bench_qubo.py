@@ -6,11 +6,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 
 import numpy as np
 import pytest
 
 from qlstm_optimizer import qubo_problems as qp
+from qlstm_optimizer.autodetect import BlindRunWarning
 from qlstm_optimizer.bench import qubo, qubo_e2e, qubo_optima
 from qlstm_optimizer.bench.suite import (
     BenchConfig,
@@ -176,7 +178,9 @@ def test_quick_qubo_part_runs_end_to_end(tmp_path):
     cfg = BenchConfig.quick_defaults(
         parts=("qubo",), qubo_suites=("vertex_cover", "labs", "sk"), qubo_depths=(1,), budget=12,
         qubo_e2e_budget=3, workers=1, out=str(tmp_path / "out"), cache_dir=str(tmp_path))
-    results = run_suite(cfg)
+    with warnings.catch_warnings():  # the learned optimizer finds the operator inside QAOA
+        warnings.simplefilter("error", BlindRunWarning)
+        results = run_suite(cfg)
     block = results["qubo"]["suites"]["vertex_cover"]["1"]
     assert {"maxcut", "maxcut-norefine", "cobyla@random", "cobyla@scaled"} <= set(
         block["summary"])
