@@ -83,6 +83,8 @@ def test_resolve_models_names_the_primary_and_skips_missing_depths():
     ("qubo_e2e_instances", 1.5, "qubo_e2e_instances"),
     ("qubo_e2e_budget", 0, "qubo_e2e_budget"),
     ("budget", True, "budget"),
+    ("qubo_instances", "2", "qubo_instances"),
+    ("qubo_e2e_budget", 2.5, "qubo_e2e_budget"),
     ("qubo_models", ("nosuch-model",), "qubo_models"),
     ("qubo_models", "maxcut", "qubo_models"),
     ("qubo_models", ("runs/none/missing.json",), "qubo_models"),
@@ -114,6 +116,11 @@ def test_command_line_options_reach_the_config():
     cfg = config_from_args(parser.parse_args(argv), ["bench", *argv])
     assert (cfg.qubo_models, cfg.qubo_suites, cfg.qubo_depths, cfg.qubo_instances,
             cfg.qubo_e2e_budget) == (("maxcut", "sk"), ("labs",), (2,), 2, 4)
+
+
+def test_labs_never_repeats_an_instance():
+    insts = qubo.qubo_instances({"quick": False, "instances": 20}, "labs")
+    assert sorted(i.n for i in insts) == list(range(6, 13))
 
 
 def test_suites_are_held_out_and_small():

@@ -125,13 +125,11 @@ def qubo_settings(cfg: Any) -> dict[str, Any]:
     if not depths or any(p not in QUBO_DEPTHS for p in depths):
         raise ValueError(f"qubo_depths must be a non-empty subset of {QUBO_DEPTHS}, got "
                          f"{cfg.qubo_depths!r}")
-    for name in ("qubo_instances", "qubo_e2e_instances"):
+    for name in ("qubo_instances", "qubo_e2e_instances", "budget", "qubo_e2e_budget"):
         value = getattr(cfg, name)
-        if value is not None and (isinstance(value, bool) or int(value) != value or value < 1):
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    for name in ("budget", "qubo_e2e_budget"):
-        value = getattr(cfg, name)
-        if isinstance(value, bool) or int(value) != value or value < 1:
+        if value is None and name in ("qubo_instances", "qubo_e2e_instances"):
+            continue  # the suite's own count
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     models = check_models(cfg.qubo_models or (default_model(),))
     return {"suites": suites, "depths": depths, "budget": int(cfg.budget),
@@ -152,6 +150,8 @@ def qubo_instances(settings: dict[str, Any], suite: str) -> list[BenchInstance]:
     spec = QUBO_SUITES[suite]
     quick = settings["quick"]
     count = settings["instances"] or (spec.quick_count if quick else spec.count)
+    if spec.kind == "labs":  # deterministic: one instance per size, never the same one twice
+        count = min(count, len(spec.combos(1, quick)))
     return [make_instance(spec, i, 1, quick) for i in range(count)]
 
 
