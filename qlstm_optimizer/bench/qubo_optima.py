@@ -30,8 +30,9 @@ The search here (:func:`wide_optima`):
   each polished.
 * Every depth keeps the standard search's result if it is lower, so this is never worse.
 
-Cost: 1-20 s per instance and depth at 6..14 qubits (knapsack, whose penalty reaches 2e3, is the
-slowest: the grid is finest there). Cached by the bench like the other optima.
+Cost (p = 1 and 2 together, shared 2-core machine): 3..15 s per instance at 6..14 qubits for most
+classes, 35..100 s for 12..14-qubit knapsacks (penalty up to 2e3: the finest grid, and the
+standard search alone takes 20 s). Cached by the bench like the other optima.
 
 Example:
     >>> from qlstm_optimizer.qubo_problems import vertex_cover
