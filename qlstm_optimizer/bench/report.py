@@ -19,6 +19,7 @@ from .depth_report import (
     write_depth_figures,
 )
 from .metrics import BUDGETS
+from .qubo_report import qubo_section, qubo_summary_text
 from .suites import SUITES
 from .targets import evaluate_depth_targets, primary_label
 
@@ -336,6 +337,8 @@ def write_report(results: dict[str, Any], path: Path, figures_dir: Path,
         depth_figures = write_depth_figures(results, figures_dir)
         lines += depth_section(results, depth_figures, lambda f: rel(f, path))
         lines += depth_targets_section(evaluate_depth_targets(results["depth"]["suites"]))
+    if "qubo" in results:
+        lines += qubo_section(results)
     secs = results["seconds"]
     lines += ["## Timing and reproduction", "",
               "Seconds per part: " + ", ".join(f"{k} {v:.0f}" for k, v in secs.items()) + ".",
@@ -375,4 +378,6 @@ def summary_text(results: dict[str, Any]) -> str:
     lines += extras_sections(results)
     if "depth" in results:
         lines += depth_summary_text(results)
+    if "qubo" in results:
+        lines += qubo_summary_text(results)
     return "\n".join(lines)

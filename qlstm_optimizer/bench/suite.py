@@ -9,7 +9,9 @@ metrics plus summaries), the figures and the markdown report::
 Parts: ``main`` (exact energies, every suite and depth, every method), ``noise`` (1024-shot
 energies, budget 20), ``aer`` (qiskit-aer with a depolarising noise model), ``scale`` (closed-form
 p = 1 energies at n = 50..500), ``paper`` (the seed paper's Table I protocol) and ``depth``
-(every depth baseline at p = 1..16, :mod:`.depth`; ``--depth-max``, ``--depth-list``). Optimal
+(every depth baseline at p = 1..16, :mod:`.depth`; ``--depth-max``, ``--depth-list``) and ``qubo``
+(general diagonal Hamiltonians at p = 1, 2 and end-to-end runs through qiskit-optimization,
+:mod:`.qubo`; ``--qubo-model``, ``--qubo-suites``). Optimal
 QAOA energies are computed first, in parallel, and cached on disk (see :mod:`.suites`).
 """
 
@@ -35,16 +37,25 @@ from .noise import run_aer
 from .optima import OptimumCache, cache_path
 from .paper import run_paper
 from .parallel import log, pmap, pmap_by_block
+from .qubo import add_qubo_arguments, qubo_options
+from .qubo_e2e import run_part as run_qubo
 from .report import summary_text, write_report
 from .scale import run_scale
 from .suites import SUITES, make_instance
-from .targets import depth_verdicts, evaluate_depth_targets, evaluate_targets
+from .targets import (
+    QUBO_KINDS,
+    depth_verdicts,
+    evaluate_depth_targets,
+    evaluate_qubo_targets,
+    evaluate_targets,
+)
 from .tasks import instance_task, noisy_task, optimum_task
 
-PARTS = ("main", "noise", "aer", "scale", "paper", "depth")
+PARTS = ("main", "noise", "aer", "scale", "paper", "depth", "qubo")
 # The depth part (issue 11's baselines, p up to 16) is opt-in (`--parts depth`) until a learned
 # depth-general method exists: its optima alone take minutes per instance, and the default run
-# must stay within an hour.
+# must stay within an hour. The qubo part (issue 12) is opt-in too (`--parts qubo`): its report
+# is a page of its own (docs/benchmarks-qubo.md).
 DEFAULT_PARTS = ("main", "noise", "aer", "scale", "paper")
 
 
@@ -68,6 +79,12 @@ class BenchConfig:
     depth_depths: tuple[int, ...] | None = None  # None: depth.DEFAULT_DEPTHS (quick: QUICK_DEPTHS)
     depth_budget: int = DEPTH_BUDGET
     depth_instances: int | None = None  # per depth suite; None = the suite's own count
+    qubo_models: tuple[str, ...] | None = None  # None: "qubo" if bundled, else "maxcut"
+    qubo_suites: tuple[str, ...] | None = None  # None: every qubo suite
+    qubo_depths: tuple[int, ...] = (1, 2)
+    qubo_instances: int | None = None  # per qubo suite; None = the suite's own count
+    qubo_e2e_instances: int | None = None  # per class; None = 3 (quick: 1)
+    qubo_e2e_budget: int = 10  # the learned optimizer's; COBYLA gets 5x
     command: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -215,7 +232,7 @@ def run_suite(cfg: BenchConfig) -> dict:
         results["seconds"]["main"] = time.perf_counter() - t
         results["targets"] = evaluate_targets(results["suites"])
     for part, runner in (("noise", run_noise), ("aer", run_aer), ("scale", run_scale),
-                         ("paper", run_paper), ("depth", run_depth)):
+                         ("paper", run_paper), ("depth", run_depth), ("qubo", run_qubo)):
         if part in cfg.parts:
             t = time.perf_counter()
             log(f"part {part} ...")
@@ -224,6 +241,9 @@ def run_suite(cfg: BenchConfig) -> dict:
     if "depth" in results:
         results["depth_targets"] = evaluate_depth_targets(results["depth"]["suites"])
         results["depth_verdicts"] = depth_verdicts(results["depth_targets"])
+    if "qubo" in results:
+        results["qubo_targets"] = evaluate_qubo_targets(results["qubo"])
+        results["qubo_verdicts"] = depth_verdicts(results["qubo_targets"], QUBO_KINDS)
     results["seconds"]["total"] = time.perf_counter() - t0
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -267,7 +287,7 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
                         help="QAOA depths (default 1 2 3)")
     parser.add_argument("--parts", nargs="+", choices=PARTS, default=None,
                         help=f"parts to run (default: {' '.join(DEFAULT_PARTS)}; "
-                             "'depth' is opt-in)")
+                             "'depth' and 'qubo' are opt-in)")
     parser.add_argument("--budget", type=int, default=50, help="evaluations per run (default 50)")
     parser.add_argument("--instances", type=int, default=None,
                         help="instances per suite and depth (default: the suite's own count)")
@@ -292,7 +312,7 @@ def add_bench_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"depth part: evaluations per run (default {DEPTH_BUDGET})")
     parser.add_argument("--depth-instances", type=int, default=None,
                         help="depth part: instances per suite (default: the suite's own count)")
-
+    add_qubo_arguments(parser)
 
 def config_from_args(args: argparse.Namespace, argv: list[str] | None = None) -> BenchConfig:
     for name in ("instances", "workers", "budget"):  # 0 would silently mean "the default"
@@ -315,6 +335,7 @@ def config_from_args(args: argparse.Namespace, argv: list[str] | None = None) ->
     if args.report:
         kw["report"] = None if args.report.lower() == "none" else args.report
     kw.update(_depth_options(args))
+    kw.update(qubo_options(args))
     if args.budget < max(BUDGETS) and "main" in kw.get("parts", DEFAULT_PARTS):
         log(f"note: budget {args.budget} < {max(BUDGETS)}: larger k are not reported")
     argv = list(argv if argv is not None else sys.argv[1:])

@@ -4,6 +4,9 @@ Each target is ``(what, family, p, k, statistic, threshold)``; Max-Cut targets p
 suite (Erdos-Renyi, 3-regular, weighted ER) at that depth. The "at least as good as the best
 baseline" target is checked per suite, depth and k on medians.
 
+The qubo part (issue 12) has its own: :data:`QUBO_TARGETS` per (class, p), the best-baseline
+comparison and the end-to-end feasibility check (:func:`evaluate_qubo_targets`).
+
 The depth part (issue 11) has its own targets (:data:`DEPTH_TARGETS` at p = 4..16 per suite, the
 best-baseline comparison, and the no-regression check of a depth-general model against the
 p-specific one where both ran): :func:`evaluate_depth_targets`, one verdict per (suite, p) from
@@ -180,23 +183,25 @@ def depth_primary_label(block: dict[str, Any]) -> str | None:
     return primary_label(block)
 
 
-def evaluate_depth_targets(suites: dict[str, Any]) -> list[dict[str, Any]]:
+def evaluate_depth_targets(suites: dict[str, Any], *, targets: tuple = DEPTH_TARGETS,
+                           depths: Any = DEPTH_TARGET_DEPTHS) -> list[dict[str, Any]]:
     """Rows of the depth targets on ``results["depth"]["suites"]``: per suite and depth p in
     :data:`DEPTH_TARGET_DEPTHS` that ran, the four thresholds of :data:`DEPTH_TARGETS` and
     "median rho_k >= the best baseline's at every k" (kind ``absolute`` / ``baseline``); then
     the regression rows at any depth where the depth-general and a p-specific model both ran.
 
-    Without a learned method at a depth the rows say so (``passed`` None, "n/a")."""
+    Without a learned method at a depth the rows say so (``passed`` None, "n/a"). ``targets``
+    and ``depths`` (None: every depth) replace the thresholds and depths (the qubo part's)."""
     rows: list[dict[str, Any]] = []
     for suite, by_p in suites.items():
         for p in sorted(by_p, key=int):
-            if int(p) not in DEPTH_TARGET_DEPTHS or "summary" not in by_p[p]:
+            if (depths is not None and int(p) not in depths) or "summary" not in by_p[p]:
                 continue
             summary = by_p[p]["summary"]
             label = depth_primary_label(by_p[p])
             where = {"suite": suite, "p": int(p), "method": [label] if label else [],
                      "instances": len(by_p[p].get("instances", []))}
-            for statistic, k, threshold in DEPTH_TARGETS:
+            for statistic, k, threshold in targets:
                 key = "rho_median" if statistic == "median" else "rho_p10"
                 value = summary[label][key].get(str(k)) if label in summary else None
                 # The best baseline on the same statistic: how hard the threshold is here.
@@ -217,12 +222,14 @@ def evaluate_depth_targets(suites: dict[str, Any]) -> list[dict[str, Any]]:
     return rows + regression_rows(suites)
 
 
-def depth_verdicts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One verdict per (suite, p) of :func:`evaluate_depth_targets`' target rows: passed (True,
-    False, or None without a learned method) and each missed target with its shortfall."""
+def depth_verdicts(rows: list[dict[str, Any]],
+                   kinds: tuple[str, ...] = ("absolute", "baseline")) -> list[dict[str, Any]]:
+    """One verdict per (suite, p) of :func:`evaluate_depth_targets`' target rows (or
+    :func:`evaluate_qubo_targets`', whose ``kinds`` add ``"e2e"``): passed (True, False, or None
+    without a learned method) and each missed target with its shortfall."""
     out: dict[tuple[str, int], dict[str, Any]] = {}
     for r in rows:
-        if r.get("kind") not in ("absolute", "baseline"):
+        if r.get("kind") not in kinds:
             continue
         v = out.setdefault((r["suite"], r["p"]), {"suite": r["suite"], "p": r["p"],
                                                  "method": r["method"], "results": [],
@@ -237,3 +244,50 @@ def depth_verdicts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         results = v.pop("results")
         v["passed"] = (False if False in results else None if None in results else True)
     return list(out.values())
+
+
+# -- qubo part (issue 12) --------------------------------------------------------------------------
+
+# (statistic, k, threshold) per class and depth p = 1, 2 (issue 12, item 5).
+QUBO_TARGETS = (("median", 5, 0.98), ("median", 10, 0.99), ("median", 50, 0.999),
+                ("p10", 10, 0.95))
+QUBO_KINDS = ("absolute", "baseline", "e2e", "regression")
+
+
+def evaluate_qubo_targets(qubo: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rows of the qubo targets on ``results["qubo"]``: per suite and depth the thresholds of
+    :data:`QUBO_TARGETS` and "median rho_k >= the best baseline's at every k" (the rows of
+    :func:`evaluate_depth_targets`' kinds ``absolute`` / ``baseline``); per class at p = 1 the
+    end-to-end check (kind ``e2e``): the learned optimizer at budget B returns a feasible
+    solution at least as often as COBYLA at 5 B; on the weighted Max-Cut and SK rows, where the
+    family's own model ran beside it (``shipped-<family>``), no regression against it (kind
+    ``regression``, within :data:`REGRESSION_TOL`). Verdicts:
+    ``depth_verdicts(rows, QUBO_KINDS)``.
+    """
+    suites = qubo.get("suites", {})
+    rows = [r for r in evaluate_depth_targets(suites, targets=QUBO_TARGETS, depths=None)
+            if r.get("kind") != "regression"]
+    for suite, by_p in suites.items():  # the general model against the family's own
+        for p in sorted(by_p, key=int):
+            block = by_p[p]
+            label, summary = primary_label(block), block.get("summary", {})
+            shipped = [m["label"] for m in block.get("learned", [])
+                       if m["label"].startswith("shipped-")]
+            if label is None or not shipped or not all(m in summary for m in (label, *shipped)):
+                continue
+            gaps = _margins(summary, label, shipped)
+            rows.append({"target": f"{suite} p={p}: median rho_k >= {shipped[0]}'s at every k "
+                                   "(no regression)", "suite": suite, "p": int(p),
+                         "kind": "regression", "method": [label], "reference": shipped[0],
+                         "instances": len(block.get("instances", [])),
+                         **_worst(gaps, REGRESSION_TOL)})
+    for suite, block in qubo.get("e2e", {}).get("classes", {}).items():
+        summ = block["summary"]
+        learned, cobyla = summ["learned"]["feasible"], summ["cobyla"]["feasible"]
+        rows.append({"target": f"{suite} p=1: end-to-end feasible share >= COBYLA's at 5x the "
+                               "budget", "suite": suite, "p": 1, "kind": "e2e",
+                     "method": [qubo["e2e"]["label"]], "instances": summ["learned"]["runs"],
+                     "threshold": cobyla, "value": learned, "passed": learned >= cobyla,
+                     "shortfall": max(0.0, cobyla - learned)})
+    return rows
+
