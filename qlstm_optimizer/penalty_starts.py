@@ -19,9 +19,9 @@ every layer keeps its penalty phases realigned).
 
 Example:
     >>> from qlstm_optimizer.problems import regular
-    >>> x = candidate_starts(regular(8, 3, seed=0), p=1, k=2)
-    >>> x.shape, bool(abs(abs(x[0, 1]) - 0.58) < 0.02)  # the first basin first
-    ((2, 2), True)
+    >>> x = candidate_starts(regular(8, 3, seed=0), p=1, k=3)
+    >>> x.shape, bool(abs(x[0, 1] - 0.58) < 0.01)  # Max-Cut: one basin (and its copies)
+    ((1, 2), True)
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import numpy as np
 from .hamiltonian import as_hamiltonian
 from .options import check_count, check_real
 from .sim.analytic import analytic_p1_energy
+from .sim.numpy_qaoa import qaoa_energy
 from .units import hamiltonian_scale_factor
 
 # Half-turns of the largest coupling's phase searched (gamma up to HALF_TURNS pi / (2 J_max)):
@@ -44,7 +45,7 @@ HALF_TURNS = 8
 POINTS_PER_PERIOD = 2
 MAX_POINTS = 20_000  # cap on profile gammas (cost ~ 3 closed-form energies per gamma)
 MIN_POINTS = 64
-THETA_GRID = 256  # 2 beta resolution of the first pass of best_beta (then refined 32x)
+THETA_GRID = 256  # 2 beta resolution of best_beta's first pass (then 32x, 1024x)
 # The first basin stays the first candidate unless another beats it by this share of the
 # first basin's depth below the uniform-superposition energy.
 FIRST_BASIN_MARGIN = 0.02
@@ -54,24 +55,33 @@ G_REF = 0.59
 # Optima whose energies agree to this share of the depth are copies (periodic images).
 DUPLICATE_TOL = 1e-7
 BETA_REF = -np.pi / 8
+STATEVECTOR_QUBITS = 16  # order 3+: best beta by statevector up to here, else BETA_REF
 
 
-def _theta_terms(h: Any, gammas: np.ndarray) -> tuple[np.ndarray, ...]:
-    """``(K, A, B, C)`` per gamma of ``E = K + A sin t + B sin 2t + C sin(t)**2``, ``t = 2 beta``:
-    the closed form's beta dependence, read off four exact energies per gamma."""
-    thetas = np.array([0.0, np.pi / 2, -np.pi / 2, np.pi / 4])
-    batch = np.column_stack([np.tile(thetas / 2, len(gammas)), np.repeat(gammas, 4)])
-    e = analytic_p1_energy(h, batch).reshape(len(gammas), 4)
-    k = e[:, 0]
-    a = (e[:, 1] - e[:, 2]) / 2
-    c = (e[:, 1] + e[:, 2]) / 2 - k
-    b = e[:, 3] - k - a / np.sqrt(2) - c / 2
-    return k, a, b, c
+def _theta_coefficients(h: Any, gammas: np.ndarray) -> np.ndarray:
+    """Fourier coefficients (G, K + 1) of the p = 1 energy in ``t = 2 beta`` per gamma.
+
+    For one gamma the energy is a trigonometric polynomial in ``t`` of degree <= the highest
+    term order K (each of a term's K factors rotates by ``cos t Z + sin t Y``), so ``2K + 1``
+    exact energies fix it; for Z + ZZ they come from the closed form (no statevector)."""
+    m = 2 * h.max_order + 1
+    samples = 2 * np.pi * np.arange(m) / m
+    batch = np.column_stack([np.tile(samples / 2, len(gammas)), np.repeat(gammas, m)])
+    e = analytic_p1_energy(h, batch) if h.max_order <= 2 else qaoa_energy(h, batch)
+    return np.fft.rfft(np.asarray(e).reshape(len(gammas), m), axis=1) / m
+
+
+def _energy_at(coef: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Energies (G, T) at ``t`` (T,) or (G, T) from the coefficients of each gamma."""
+    t = np.broadcast_to(t, (coef.shape[0], np.shape(t)[-1]))
+    waves = np.exp(1j * np.arange(coef.shape[1])[None, :, None] * t[:, None, :])
+    return 2 * np.einsum("gk,gkt->gt", coef, waves).real - coef[:, :1].real
 
 
 def best_beta(hamiltonian: Any, gammas: Any) -> tuple[np.ndarray, np.ndarray]:
-    """The beta minimising the exact p = 1 energy at each gamma (Z + ZZ operators), and that
-    energy: ``(betas, energies)``, betas in (-pi/2, pi/2].
+    """The beta minimising the exact p = 1 energy at each gamma, and that energy:
+    ``(betas, energies)``, betas in (-pi/2, pi/2]. Z + ZZ operators of any size (closed form);
+    operators with terms of order 3+ by statevector, up to ``STATEVECTOR_QUBITS`` qubits.
 
     Example:
         >>> from qlstm_optimizer.hamiltonian import DiagonalHamiltonian
@@ -83,19 +93,22 @@ def best_beta(hamiltonian: Any, gammas: Any) -> tuple[np.ndarray, np.ndarray]:
     g = np.atleast_1d(np.asarray(gammas, dtype=float))
     if g.ndim != 1 or not np.all(np.isfinite(g)):
         raise ValueError(f"gammas must be a finite 1-D array, got {gammas!r}")
-    k, a, b, c = (v[:, None] for v in _theta_terms(h, g))
-
-    def energy(t: np.ndarray) -> np.ndarray:
-        return k + a * np.sin(t) + b * np.sin(2 * t) + c * np.sin(t) ** 2
-
+    if h.max_order > 2 and h.num_qubits > STATEVECTOR_QUBITS:
+        raise ValueError(f"hamiltonian has terms of order {h.max_order} on {h.num_qubits} "
+                         f"qubits: no closed form, and over {STATEVECTOR_QUBITS} qubits the "
+                         "statevector is too costly for a start heuristic")
+    coef = _theta_coefficients(h, g)
     step = 2 * np.pi / THETA_GRID
-    t = np.linspace(-np.pi + step, np.pi, THETA_GRID)[None]
-    best = t[0, energy(t).argmin(axis=1)][:, None]
-    fine = best + step * np.linspace(-1, 1, 65)[None]  # second pass around the grid minimum
-    e = energy(fine)
-    i = e.argmin(axis=1)
+    t = np.broadcast_to(np.linspace(-np.pi + step, np.pi, THETA_GRID), (len(g), THETA_GRID))
     rows = np.arange(len(g))
-    return fine[rows, i] / 2, e[rows, i]
+    for _ in range(3):  # the grid, then two passes 32x finer around its minimum
+        e = _energy_at(coef, t)
+        best = t[rows, e.argmin(axis=1)]
+        t = best[:, None] + step * np.linspace(-1, 1, 65)[None]
+        step /= 32
+    e = _energy_at(coef, t)
+    i = e.argmin(axis=1)
+    return t[rows, i] / 2, e[rows, i]
 
 
 def _max_frequency(h: Any) -> float:
@@ -118,11 +131,29 @@ def _refine(h: Any, g: float, dg: float) -> tuple[float, float, float]:
     return float(beta[0]), (lo + hi) / 2, float(energy[0])
 
 
+def _ordered(found: dict, first: Any, k: int, constant: float) -> list:
+    """The candidates ``found[key] = (beta, gamma, energy)`` best first, periodic copies once
+    (the one at the smallest gamma), ``first`` (the first basin) moved to the front unless
+    another is better by ``FIRST_BASIN_MARGIN`` of its depth."""
+    depth = abs(constant - found[first][2])
+    order: list = []
+    for i in sorted(found, key=lambda i: found[i][2]):
+        copy = [n for n, j in enumerate(order)
+                if abs(found[i][2] - found[j][2]) <= DUPLICATE_TOL * depth]
+        if not copy:
+            order.append(i)
+        elif found[i][1] < found[order[copy[0]]][1]:
+            order[copy[0]] = i
+    if first in order and found[order[0]][2] > found[first][2] - FIRST_BASIN_MARGIN * depth:
+        order.remove(first)
+        order.insert(0, first)
+    return [found[i] for i in order[:k]]
+
+
 def p1_candidates(hamiltonian: Any, k: int, half_turns: float = HALF_TURNS
                   ) -> list[tuple[float, float, float]]:
-    """Up to ``k`` p = 1 candidates ``(beta, gamma, energy)``, ordered (module doc); energy is
-    the exact closed-form value (nan for operators of order 3+, whose candidates are not
-    ranked by energy)."""
+    """Up to ``k`` p = 1 candidates ``(beta, gamma, energy)``, ordered (module doc), with the
+    exact p = 1 energy (nan for order 3+ over ``STATEVECTOR_QUBITS`` qubits: not ranked)."""
     h = as_hamiltonian(hamiltonian)
     k = check_count("k", k)
     half_turns = check_real("half_turns", half_turns, positive=True)
@@ -131,10 +162,15 @@ def p1_candidates(hamiltonian: Any, k: int, half_turns: float = HALF_TURNS
     if not coeffs or max(coeffs) == 0:
         raise ValueError("hamiltonian has no Z terms: every (beta, gamma) gives the same energy")
     j_max = max(coeffs)
-    if h.max_order > 2:
-        first = G_REF / hamiltonian_scale_factor(h, "maxcut", "term-local")
-        gammas = [first] + [m * np.pi / (2 * j_max) for m in range(1, k)]
-        return [(BETA_REF, float(g), float("nan")) for g in gammas[:k]]
+    if h.max_order > 2:  # no closed form: the first-basin reference and realignment gammas
+        gammas = np.array([G_REF / hamiltonian_scale_factor(h, "maxcut", "term-local"),
+                           *(m * np.pi / (2 * j_max) for m in range(1, 2 * k))])
+        if h.num_qubits > STATEVECTOR_QUBITS:
+            return [(BETA_REF, float(g), float("nan")) for g in gammas[:k]]
+        betas, energies = best_beta(h, gammas)
+        found = {i: (float(betas[i]), float(gammas[i]), float(energies[i]))
+                 for i in range(len(gammas))}
+        return _ordered(found, 0, k, h.constant)
     top = half_turns * np.pi / (2 * j_max)
     count = int(np.ceil(top * _max_frequency(h) * POINTS_PER_PERIOD / (2 * np.pi)))
     gammas = np.linspace(0.0, top, min(max(count, MIN_POINTS), MAX_POINTS) + 1)[1:]
@@ -146,19 +182,7 @@ def p1_candidates(hamiltonian: Any, k: int, half_turns: float = HALF_TURNS
     ranked = [int(i) for i in minima[np.argsort(prof[minima], kind="stable")]]
     dg = gammas[1] - gammas[0]
     found = {i: _refine(h, gammas[i], dg) for i in dict.fromkeys([first, *ranked[:4 * k]])}
-    depth = h.constant - found[first][2]
-    order: list[int] = []
-    for i in sorted(found, key=lambda i: found[i][2]):  # periodic copies count once:
-        copy = [n for n, j in enumerate(order)  # the one at the smallest gamma
-                if abs(found[i][2] - found[j][2]) <= DUPLICATE_TOL * abs(depth)]
-        if not copy:
-            order.append(i)
-        elif found[i][1] < found[order[copy[0]]][1]:
-            order[copy[0]] = i
-    if found[order[0]][2] > found[first][2] - FIRST_BASIN_MARGIN * abs(depth):
-        order.remove(first)
-        order.insert(0, first)
-    return [found[i] for i in order[:k]]
+    return _ordered(found, first, k, h.constant)
 
 
 def candidate_starts(hamiltonian: Any, p: int, k: int, half_turns: float = HALF_TURNS
