@@ -1,21 +1,26 @@
 """Candidate QAOA start points computed from the operator alone, for penalty problems.
 
 Why: on constrained problems (vertex cover, stable set, TSP, knapsack) the global p = 1 optimum
-sits at a large gamma where the penalty terms' phases realign (``2 gamma J`` near a multiple of
-pi for the largest couplings ``J``), while a search started from small gamma stays in the first
-basin at rho ~0.95 (docs/design.md, "Units for fields and penalties" and "Start candidates for
-penalty problems"). For Z + ZZ operators the p = 1 energy has a closed form costing
-O(edges x degree) per point and no statevector (:mod:`qlstm_optimizer.sim.analytic`), so the
-whole gamma profile ``min_beta E(beta, gamma)`` out to a few half-turns of the largest coupling
-is cheap: its best local minima are the candidates, ordered by that exact energy, with the first
-basin (the optimum met from gamma -> 0+, where the Max-Cut and SK models start) promoted to the
-front unless another candidate is better by more than ``FIRST_BASIN_MARGIN`` of the depth.
-Operators with terms of order 3+ have no closed form: their candidates are the first-basin start
-``G_REF / c`` (term-local units) and the realignment gammas ``k pi / (2 J_max)``, with the
-reference beta.
+sits at a large gamma where the penalty's phases (nearly) realign, while a search started from
+small gamma stays in the first basin at rho ~0.95 (docs/design.md, "Units for fields and
+penalties" and "Start candidates for penalty problems"). For Z + ZZ operators the p = 1 energy
+has a closed form costing O(edges x degree) per point and no statevector
+(:mod:`qlstm_optimizer.sim.analytic`), and for one gamma its beta dependence is a trigonometric
+polynomial fixed by a few energies, so the profile ``min_beta E(beta, gamma)`` is cheap:
 
-At depth p each p = 1 candidate is held constant over the layers (INTERP of a single layer:
-every layer keeps its penalty phases realigned).
+* out to ``half_turns`` half-turns of the largest coupling's phase (``2 gamma J_max = pi``
+  each), sampled at the fastest frequency the energy can hold (vertex cover, stable set, TSP);
+* near every exact realignment of the couplings' lattice unit ``u`` (``gamma_m = m pi / (2u)``)
+  out to the landscape's period, where the penalty sees only ``gamma - gamma_m`` and so has a
+  copy of its first basin there (knapsack: ``gamma* = m pi / P`` up to that offset).
+
+Their best local minima, polished, are the candidates, ordered by that exact energy, periodic
+copies once, the first basin (the optimum met from gamma -> 0+, where the Max-Cut and SK models
+start) first unless another is better by ``FIRST_BASIN_MARGIN`` of its depth. Operators with
+terms of order 3+ (no closed form) get the first-basin start ``G_REF / c`` (term-local units)
+and ``gamma = m pi / (2 J_max)``, each with its best beta by statevector up to
+``STATEVECTOR_QUBITS`` qubits (else ``BETA_REF``). At depth p each p = 1 candidate is repeated
+over the layers (INTERP of one layer).
 
 Example:
     >>> from qlstm_optimizer.problems import regular
@@ -26,6 +31,8 @@ Example:
 
 from __future__ import annotations
 
+from fractions import Fraction
+from math import gcd, lcm
 from typing import Any
 
 import numpy as np
@@ -36,9 +43,9 @@ from .sim.analytic import analytic_p1_energy
 from .sim.numpy_qaoa import qaoa_energy
 from .units import hamiltonian_scale_factor
 
-# Half-turns of the largest coupling's phase searched (gamma up to HALF_TURNS pi / (2 J_max)):
-# the study's global optima sit at 0.5-4 half-turns on vertex cover, stable set and TSP; the
-# knapsack optima beyond it are lattice accidents with narrow basins (design.md).
+# Half-turns of the largest coupling's phase profiled densely (gamma up to HALF_TURNS pi /
+# (2 J_max)): the study's global optima sit at 0.5-4 half-turns on vertex cover, stable set
+# and TSP; knapsack's further out, at lattice realignments (probed separately).
 HALF_TURNS = 8
 # Profile samples per period of the fastest frequency the p = 1 energy can hold (2 = Nyquist
 # for the bound of benchmarks.p1_landscape.max_gamma_frequency; the weight up there is tiny).
@@ -52,6 +59,7 @@ FIRST_BASIN_MARGIN = 0.02
 # First-basin reference in term-local units and the p = 1 beta of the fixed-angle tables
 # (Qiskit's sign convention, gamma > 0): for the order-3+ fallback.
 G_REF = 0.59
+MAX_REALIGNMENTS = 1024  # coupling realignments probed beyond the profile's range
 # Optima whose energies agree to this share of the depth are copies (periodic images).
 DUPLICATE_TOL = 1e-7
 BETA_REF = -np.pi / 8
@@ -119,16 +127,29 @@ def _max_frequency(h: Any) -> float:
     return 2.0 * max(max((d[list(key)].sum() for key in h.terms), default=0.0), d.max())
 
 
-def _refine(h: Any, g: float, dg: float) -> tuple[float, float, float]:
-    """Golden-section search of the profile on [g - dg, g + dg]: (beta, gamma, energy)."""
-    lo, hi = g - dg, g + dg
-    r = (np.sqrt(5) - 1) / 2
-    for _ in range(30):
-        m1, m2 = hi - r * (hi - lo), lo + r * (hi - lo)
-        e1, e2 = best_beta(h, [m1, m2])[1]
-        lo, hi = (lo, m2) if e1 <= e2 else (m1, hi)
-    beta, energy = best_beta(h, [(lo + hi) / 2])
-    return float(beta[0]), (lo + hi) / 2, float(energy[0])
+def _lattice_unit(coeffs: list[float]) -> float | None:
+    """Largest ``u`` with every coefficient an integer multiple of it (to 1e-9 relative, with
+    denominators up to 10**4 relative to the largest), or None."""
+    top = max(coeffs)
+    fracs = [Fraction(c / top).limit_denominator(10**4) for c in coeffs]
+    if any(abs(float(f) - c / top) > 1e-9 for f, c in zip(fracs, coeffs, strict=True)):
+        return None
+    den = lcm(*(f.denominator for f in fracs))
+    return top * gcd(*(f.numerator * (den // f.denominator) for f in fracs)) / den
+
+
+def _refine(h: Any, centers: Any, width: float) -> list[tuple[float, float, float]]:
+    """Each center's profile minimum on [center - width, center + width], all centers in one
+    batch per pass: 33 points, then twice 33 points 16x closer. (beta, gamma, energy) each."""
+    g = np.asarray(centers, dtype=float)[:, None]
+    rows = np.arange(len(g))
+    for _ in range(3):
+        grid = g + width * np.linspace(-1, 1, 33)[None]
+        betas, energies = (v.reshape(grid.shape) for v in best_beta(h, grid.ravel()))
+        i = energies.argmin(axis=1)
+        g, width = grid[rows, i][:, None], width / 16
+    return [(float(b), float(x), float(e))
+            for b, x, e in zip(betas[rows, i], g[:, 0], energies[rows, i], strict=True)]
 
 
 def _ordered(found: dict, first: Any, k: int, constant: float) -> list:
@@ -150,10 +171,11 @@ def _ordered(found: dict, first: Any, k: int, constant: float) -> list:
     return [found[i] for i in order[:k]]
 
 
-def p1_candidates(hamiltonian: Any, k: int, half_turns: float = HALF_TURNS
-                  ) -> list[tuple[float, float, float]]:
+def p1_candidates(hamiltonian: Any, k: int, half_turns: float = HALF_TURNS,
+                  realign: bool = True) -> list[tuple[float, float, float]]:
     """Up to ``k`` p = 1 candidates ``(beta, gamma, energy)``, ordered (module doc), with the
-    exact p = 1 energy (nan for order 3+ over ``STATEVECTOR_QUBITS`` qubits: not ranked)."""
+    exact p = 1 energy (nan for order 3+ over ``STATEVECTOR_QUBITS`` qubits: not ranked).
+    ``realign``: also probe the exact coupling realignments beyond ``half_turns``."""
     h = as_hamiltonian(hamiltonian)
     k = check_count("k", k)
     half_turns = check_real("half_turns", half_turns, positive=True)
@@ -181,7 +203,25 @@ def p1_candidates(hamiltonian: Any, k: int, half_turns: float = HALF_TURNS
     first = int(minima[0])  # the first basin: the first local minimum from gamma -> 0+
     ranked = [int(i) for i in minima[np.argsort(prof[minima], kind="stable")]]
     dg = gammas[1] - gammas[0]
-    found = {i: _refine(h, gammas[i], dg) for i in dict.fromkeys([first, *ranked[:4 * k]])}
+    keys = list(dict.fromkeys([first, *ranked[:2 * k]]))
+    found = dict(zip(keys, _refine(h, gammas[keys], dg), strict=True))
+    # near exact realignments of every coupling (gamma_m = m pi / (2 u), u their lattice unit),
+    # out to the landscape's period: gamma_m + delta acts on the penalty like delta, so each
+    # has a copy of the first basin at an offset ~ gamma_1, with the objective's phase grown
+    # by gamma_m (knapsack's global optima: far beyond half_turns of the largest coupling)
+    u_j, u_all = _lattice_unit(coeffs), _lattice_unit([abs(c) for c in h.terms.values()])
+    if realign and u_j is not None and u_all is not None:
+        turns = min(int(round(u_j / u_all)), MAX_REALIGNMENTS)
+        lattice = np.arange(1, turns + 1) * np.pi / (2 * u_j)
+        lattice = lattice[lattice > top]
+        gamma1 = found[first][1]
+        if len(lattice):
+            grid = lattice[:, None] + gamma1 * np.linspace(-1.5, 1.5, 13)[None]
+            energies = best_beta(h, grid.ravel())[1].reshape(grid.shape)
+            near = energies.argmin(axis=1)
+            top_m = np.argsort(energies.min(axis=1), kind="stable")[:2 * k]
+            refined = _refine(h, grid[top_m, near[top_m]], gamma1 / 4)
+            found.update({("lattice", int(m)): x for m, x in zip(top_m, refined, strict=True)})
     return _ordered(found, first, k, h.constant)
 
 

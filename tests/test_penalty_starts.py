@@ -105,3 +105,13 @@ def test_bad_operator_and_gammas():
         best_beta(regular(6, 3, seed=0), [0.1, np.inf])
     with pytest.raises(ValueError, match="gammas must be"):
         best_beta(regular(6, 3, seed=0), [[0.1, 0.2]])
+
+
+def test_knapsack_realignments_beyond_the_profile():
+    from benchmarks.penalty_starts import build
+
+    h = build("knapsack", 1)  # global optimum at 9 half-turns of the coupling lattice unit
+    opt = global_p1_optimum(h)
+    without = p1_candidates(h, 3, realign=False)
+    assert max(opt.rho(e) for _, _, e in without) < 0.98
+    assert max(opt.rho(e) for _, _, e in p1_candidates(h, 2)) > 0.999
