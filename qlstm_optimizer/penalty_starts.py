@@ -59,7 +59,7 @@ FIRST_BASIN_MARGIN = 0.02
 # First-basin reference in term-local units and the p = 1 beta of the fixed-angle tables
 # (Qiskit's sign convention, gamma > 0): for the order-3+ fallback.
 G_REF = 0.59
-MAX_REALIGNMENTS = 1024  # coupling realignments probed beyond the profile's range
+MAX_REALIGNMENTS = 256  # coupling realignments probed (knapsack at n <= 12: m <= P < 128)
 # Optima whose energies agree to this share of the depth are copies (periodic images).
 DUPLICATE_TOL = 1e-7
 BETA_REF = -np.pi / 8
@@ -216,7 +216,7 @@ def p1_candidates(hamiltonian: Any, k: int, half_turns: float = HALF_TURNS,
         lattice = lattice[lattice > top]
         gamma1 = found[first][1]
         if len(lattice):
-            grid = lattice[:, None] + gamma1 * np.linspace(-1.5, 1.5, 13)[None]
+            grid = lattice[:, None] + gamma1 * np.linspace(-1.5, 1.5, 7)[None]
             energies = best_beta(h, grid.ravel())[1].reshape(grid.shape)
             near = energies.argmin(axis=1)
             top_m = np.argsort(energies.min(axis=1), kind="stable")[:2 * k]
