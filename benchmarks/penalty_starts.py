@@ -200,8 +200,10 @@ def tables(records: list[dict]) -> list[str]:
 
 def p2_study(classes: list[str], count: int) -> list[str]:
     """Depth 2: L-BFGS-B (finite differences, every energy counted) from INTERP of the first
-    basin, of the global p = 1 optimum, and from the best of 3 ``candidate_starts``; rho against
-    the best energy any of them reached in 200 evaluations, uniform state = 0."""
+    basin, of the global p = 1 optimum, from that optimum with an empty second layer (its p = 1
+    energy exactly; a stationary point for gradient methods), and from the best of 3
+    ``candidate_starts``; rho against the best energy any of them reached in 200 evaluations,
+    uniform state = 0."""
     from qlstm_optimizer.penalty_starts import candidate_starts
 
     budgets = (1, 10, 20, 40)
@@ -217,6 +219,7 @@ def p2_study(classes: list[str], count: int) -> list[str]:
             cands = candidate_starts(h, 2, 3)
             starts = {"INTERP first basin": ([], [beta1] * 2 + [gamma1] * 2),
                       "INTERP global p = 1": ([], [opt.beta] * 2 + [opt.gamma] * 2),
+                      "global p = 1, empty 2nd layer": ([], [opt.beta, 0.0, opt.gamma, 0.0]),
                       "best of 3 candidates": (list(cands), None)}
             traces = {}
             for label, (pre, x0) in starts.items():

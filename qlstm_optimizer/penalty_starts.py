@@ -17,9 +17,10 @@ polynomial fixed by a few energies, so the profile ``min_beta E(beta, gamma)`` i
 Their best local minima, polished, are the candidates, ordered by that exact energy, periodic
 copies once, the first basin (the optimum met from gamma -> 0+, where the Max-Cut and SK models
 start) first unless another is better by ``FIRST_BASIN_MARGIN`` of its depth. Operators with
-terms of order 3+ (no closed form) get the first-basin start ``G_REF / c`` (term-local units)
-and ``gamma = m pi / (2 J_max)``, each with its best beta by statevector up to
-``STATEVECTOR_QUBITS`` qubits (else ``BETA_REF``). At depth p each p = 1 candidate is repeated
+terms of order 3+ (no closed form) get, by statevector up to ``STATEVECTOR_QUBITS`` qubits, the
+best point of the profile on ``(0, 3 G_REF / c]`` (term-local units) and the best of
+``gamma = m pi / (2 J_max)``, polished; beyond that many qubits ``G_REF / c`` and those gammas
+with ``BETA_REF``, unranked. At depth p each p = 1 candidate is repeated
 over the layers (INTERP of one layer).
 
 Example:
@@ -64,6 +65,7 @@ MAX_REALIGNMENTS = 256  # coupling realignments probed (knapsack at n <= 12: m <
 DUPLICATE_TOL = 1e-7
 BETA_REF = -np.pi / 8
 STATEVECTOR_QUBITS = 16  # order 3+: best beta by statevector up to here, else BETA_REF
+FIRST_BASIN_POINTS = 48  # order 3+: profile points on (0, 3 G_REF / c] for the first basin
 
 
 def _theta_coefficients(h: Any, gammas: np.ndarray) -> np.ndarray:
@@ -184,14 +186,18 @@ def p1_candidates(hamiltonian: Any, k: int, half_turns: float = HALF_TURNS,
     if not coeffs or max(coeffs) == 0:
         raise ValueError("hamiltonian has no Z terms: every (beta, gamma) gives the same energy")
     j_max = max(coeffs)
-    if h.max_order > 2:  # no closed form: the first-basin reference and realignment gammas
-        gammas = np.array([G_REF / hamiltonian_scale_factor(h, "maxcut", "term-local"),
-                           *(m * np.pi / (2 * j_max) for m in range(1, 2 * k))])
+    if h.max_order > 2:  # no closed form: the first basin near G_REF / c, realignment gammas
+        g_ref = G_REF / hamiltonian_scale_factor(h, "maxcut", "term-local")
+        gammas = np.array([g_ref, *(m * np.pi / (2 * j_max) for m in range(1, 2 * k))])
         if h.num_qubits > STATEVECTOR_QUBITS:
             return [(BETA_REF, float(g), float("nan")) for g in gammas[:k]]
-        betas, energies = best_beta(h, gammas)
-        found = {i: (float(betas[i]), float(gammas[i]), float(energies[i]))
-                 for i in range(len(gammas))}
+        near = np.linspace(0.0, 3 * g_ref, FIRST_BASIN_POINTS + 1)[1:]
+        prof = best_beta(h, near)[1]
+        low = int(np.argmin(prof))  # not the first local minimum: LABS has shallow ones first
+        energies = best_beta(h, gammas[1:])[1]
+        keys = np.argsort(energies, kind="stable")[:k]
+        found = dict(enumerate(_refine(h, [near[low], *gammas[1:][keys]],
+                                       min(near[0], np.pi / (8 * j_max)))))
         return _ordered(found, 0, k, h.constant)
     top = half_turns * np.pi / (2 * j_max)
     count = int(np.ceil(top * _max_frequency(h) * POINTS_PER_PERIOD / (2 * np.pi)))
