@@ -239,7 +239,8 @@ def candidate_starts(hamiltonian: Any, p: int, k: int, half_turns: float = HALF_
 
     Args:
         hamiltonian: a problem, ``DiagonalHamiltonian`` or ``SparsePauliOp`` (diagonal).
-        p: depth (each p = 1 candidate repeated over the layers).
+        p: depth (each p = 1 candidate repeated over the layers: for a realigned candidate a
+            weak depth-p start, design.md's depth-2 table; pair it with the first basin's).
         k: how many candidates.
         half_turns: gamma range searched, in half-turns of the largest coupling's phase.
 
