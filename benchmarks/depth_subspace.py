@@ -92,6 +92,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--fit-only", action="store_true",
                     help="with --train-class regular: fit at every depth, no published table")
     args = ap.parse_args(argv)
+    if args.fit_only and args.train_class != "regular":
+        ap.error("--fit-only applies to --train-class regular")
     torch.set_num_threads(1)
     cfg = load_config(args.config)
     rule = cfg.policy.scale_rule

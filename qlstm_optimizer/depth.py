@@ -170,6 +170,7 @@ class DepthSpec:
     def subspace(self, p: int, anchor: Any = None, regular: bool = False) -> Subspace:
         """The model coordinates at depth p, around ``anchor`` (default: the learned one, see
         :meth:`learned_anchor`)."""
+        self.check_depth(p)
         a = self.learned_anchor(p, regular) if anchor is None else np.asarray(anchor, float)
         return Subspace(p, a, fourier_matrix(p, self.modes))
 
@@ -192,6 +193,9 @@ class DepthSpec:
         spec = cls(modes=d["modes"], anchors=tuple(d["anchors"]) if isinstance(
             d["anchors"], list) else d["anchors"], stage_radius=d.get("stage_radius", 0.02),
             basis=d.get("basis", "fourier"), regular_anchors=d.get("regular_anchors"))
+        if "regular_anchors" in d and d["regular_anchors"] is None:
+            raise ValueError("depth.regular_anchors must be a list of schedules (leave the key "
+                             "out for none), got null")
         if "max_depth" in d and (isinstance(d["max_depth"], bool)
                                  or d["max_depth"] != spec.max_depth):
             raise ValueError(f"depth.max_depth = {d['max_depth']!r} but depth.anchors has "

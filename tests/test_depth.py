@@ -295,3 +295,11 @@ def test_run_depth_policy_starts_regular_graphs_from_the_regular_anchors():
     first = [run_depth_policy(lambda x: qaoa_energy(h, x), model, spec, d, 4,
                               maxfev=1).history_x[0] for d in (plain, both)]
     assert np.allclose(first[0], first[1])
+
+
+def test_subspace_checks_the_depth_with_any_anchor_and_null_regular_anchors_are_refused():
+    depth = DepthSpec(modes=1, anchors=ANCHORS[:2])
+    with pytest.raises(ValueError, match="depths 1..2"):
+        depth.subspace(7, anchor=np.zeros(14))
+    with pytest.raises(ValueError, match="regular_anchors must be a list"):
+        DepthSpec.from_dict({"modes": 1, "anchors": [[0.1, 0.2]], "regular_anchors": None})

@@ -200,3 +200,19 @@ def test_regular_anchors_are_fitted_without_complete_graphs(tmp_path):
     assert len(complete) and len(sparse)
     assert set(regular_instances(pool)) >= set(complete) | set(sparse)
     assert set(regular_fit_instances(pool)) == set(sparse)
+
+
+def test_regular_anchors_without_regular_graphs_name_the_config_keys(tmp_path):
+    import tomllib
+
+    raw = tomllib.loads(TINY_DEPTH.replace("max_depth = 3", "max_depth = 12").replace(
+        '''              { family = "regular", sizes = [6], degrees = [3] }]
+''', "]\n", 1))
+    cfg = parse_config(raw)
+    from qlstm_optimizer.instances import build_pool
+    from qlstm_optimizer.training.depth_setup import DepthTraining
+
+    pool = build_pool(cfg.train_instances.distribution, "train", 4, cfg.p, base_seed=1,
+                      cache_dir=tmp_path, scale_rule=cfg.policy.scale_rule)
+    with pytest.raises(ConfigError, match=r"depth.regular_anchors.*\[train_instances\]"):
+        DepthTraining(cfg, pool, pool, cache_dir=tmp_path)

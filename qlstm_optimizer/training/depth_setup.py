@@ -37,6 +37,7 @@ from ..depth_policy import run_depth_policy
 from ..instances import InstancePool, _atomic_savez, default_cache_dir
 from ..policy import PolicySpec
 from ..sim.torch_qaoa import qaoa_energy_torch
+from .config import ConfigError
 from .rollout import BatchDiagonals
 
 DEPTH_CACHE_FORMAT = 1
@@ -260,10 +261,16 @@ class DepthTraining:
         anchors = fit_anchors(train_pool, dc.max_depth, cache_dir=cache_dir)
         regular = None
         if dc.regular_anchors:  # the regular class's own starts, fitted on its instances
+            given = published_regular_anchors(cfg.family, dc.max_depth)
+            subset = regular_fit_instances(train_pool)
+            if not len(subset) and len(given) < dc.max_depth:
+                raise ConfigError(
+                    f"depth.regular_anchors = true needs regular graphs other than complete ones "
+                    f"in [train_instances] to fit depths {len(given) + 1}..{dc.max_depth} "
+                    f"(the published table covers {len(given)}); add a 'regular' component")
             regular = fit_anchors(train_pool, dc.max_depth, cache_dir=cache_dir,
-                                  subset=regular_fit_instances(train_pool),
-                                  extra_starts=anchors,
-                                  given=published_regular_anchors(cfg.family, dc.max_depth))
+                                  subset=subset,
+                                  extra_starts=anchors, given=given)
         self.spec = DepthSpec(modes=dc.modes, anchors=tuple(tuple(a) for a in anchors),
                               stage_radius=dc.stage_radius, regular_anchors=None if regular
                               is None else tuple(tuple(a) for a in regular))
