@@ -57,6 +57,22 @@ def _is_integer(value: float) -> bool:
     return float(value).is_integer()
 
 
+def _real(value: Any, name: str) -> float:
+    """``float(value)``, its failure (text, None, a container) naming the argument."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a real number, got {value!r}") from None
+
+
+def _real_array(value: Any, name: str) -> np.ndarray:
+    """``np.array(value, dtype=float)``, its failure naming the argument."""
+    try:
+        return np.array(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be an array of real numbers ({exc})") from None
+
+
 def _is_index(value: Any, n: int) -> bool:
     return (isinstance(value, int | np.integer) and not isinstance(value, bool)
             and 0 <= value < n)
@@ -84,7 +100,7 @@ class BinaryProgram:
                 or num_vars < 1):
             raise ValueError(f"num_vars must be a positive integer, got {num_vars!r}")
         n = self.num_vars = int(num_vars)
-        self.linear = np.zeros(n) if linear is None else np.array(linear, dtype=float)
+        self.linear = np.zeros(n) if linear is None else _real_array(linear, "linear")
         if self.linear.shape != (n,):
             raise ValueError(f"linear must have shape ({n},), got {self.linear.shape}")
         q = np.zeros((n, n))
@@ -95,27 +111,38 @@ class BinaryProgram:
                     raise ValueError(f"quadratic: key {key!r} is not a pair of variables "
                                      f"in 0..{n - 1}")
                 i, j = sorted(int(v) for v in key)
-                q[i, j] += float(c)
+                q[i, j] += _real(c, f"quadratic[{key!r}]")
         elif quadratic is not None:
-            full = np.array(quadratic, dtype=float)
+            full = _real_array(quadratic, "quadratic")
             if full.shape != (n, n):
                 raise ValueError(f"quadratic must have shape ({n}, {n}), got {full.shape}")
             q = np.triu(full) + np.triu(full.T, 1)
         self.quadratic = q
-        self.constant = float(constant)
+        self.constant = _real(constant, "constant")
         if not np.isfinite(self.constant):
             raise ValueError(f"constant must be finite, got {constant!r}")
         self.maximize = bool(maximize)
         self.constraints: list[tuple[dict[int, float], str, float]] = []
-        for k, (coeffs, sense, rhs) in enumerate(constraints):
-            if sense not in SENSES:
+        for k, constraint in enumerate(constraints):
+            try:
+                coeffs, sense, rhs = constraint
+            except (TypeError, ValueError):
+                raise ValueError(f"constraints[{k}] must be a (coefficients, sense, rhs) "
+                                 f"triple, got {constraint!r}") from None
+            if not isinstance(coeffs, Mapping):
+                raise TypeError(f"constraints[{k}]: coefficients must be a mapping "
+                                f"{{variable: coefficient}}, got {type(coeffs).__name__}")
+            if not isinstance(sense, str) or sense not in SENSES:
                 raise ValueError(f"constraints[{k}]: sense must be one of {SENSES}, got {sense!r}")
             if not all(_is_index(i, n) for i in coeffs):
                 raise ValueError(f"constraints[{k}] names a variable outside 0..{n - 1}")
-            row = {int(i): float(c) for i, c in coeffs.items() if c != 0}
-            if not np.all(np.isfinite([*row.values(), float(rhs)])):
+            values = {int(i): _real(c, f"constraints[{k}]: the coefficient of variable {i}")
+                      for i, c in coeffs.items()}
+            row = {i: c for i, c in values.items() if c != 0}
+            rhs = _real(rhs, f"constraints[{k}]: rhs")
+            if not np.all(np.isfinite([*row.values(), rhs])):
                 raise ValueError(f"constraints[{k}]: coefficients and rhs must be finite")
-            self.constraints.append((row, sense, float(rhs)))
+            self.constraints.append((row, sense, rhs))
         for name, arr in (("linear", self.linear), ("quadratic", q)):
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"{name} coefficients must be finite")
@@ -157,11 +184,11 @@ class BinaryProgram:
         used = None
         # 1. LinearInequalityToPenalty (its penalty from the original objective).
         p1 = self._auto_penalty()
-        rest = []
-        for row, sense, rhs in self.constraints:
+        rest = []  # (index in self.constraints, row, sense, rhs): errors name the caller's index
+        for index, (row, sense, rhs) in enumerate(self.constraints):
             table = _special_inequality(row, sense, rhs)
             if table is None:
-                rest.append((row, sense, rhs))
+                rest.append((index, row, sense, rhs))
                 continue
             used = p1
             offset, linear, quadratic = table
@@ -172,12 +199,12 @@ class BinaryProgram:
                 out.quadratic[min(j, k), max(j, k)] += sign * p1 * c
         # 2.-3. InequalityToEquality(mode="integer") and IntegerToBinary: slack bits appended.
         equalities, slack_weights = [], []
-        for k, (row, sense, rhs) in enumerate(rest):
+        for index, row, sense, rhs in rest:
             if sense == "==":
                 equalities.append((row, rhs))
                 continue
             if not all(_is_integer(c) for c in row.values()):
-                raise ValueError(f"constraint {k} has non-integer coefficients: "
+                raise ValueError(f"constraints[{index}] has non-integer coefficients: "
                                  "QuadraticProgramToQubo cannot add an integer slack variable")
             coeffs = np.array(list(row.values()))
             if sense == "<=":
@@ -309,6 +336,8 @@ class QuboProblem(_QAOAProblem, DiagonalHamiltonian):
         (..., num_variables) of 0/1 with qubit q at [..., q], or a Qiskit bitstring (qubit 0 is
         the last character)."""
         if isinstance(bits, str):
+            if not set(bits) <= {"0", "1"}:
+                raise ValueError(f"bits: a bitstring holds only '0' and '1', got {bits!r}")
             bits = [int(b) for b in reversed(bits)]
         b = np.asarray(bits)
         if b.ndim == 0 or b.shape[-1] not in (self.num_qubits, self.num_variables):
