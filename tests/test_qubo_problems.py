@@ -318,7 +318,7 @@ def test_binary_program_refuses_bad_input():
         BinaryProgram(2, constraints=[({2: 1}, "<=", 1)])
     with pytest.raises(ValueError, match="finite"):
         BinaryProgram(2, linear=[np.nan, 0.0])
-    with pytest.raises(ValueError, match="constant must be finite"):
+    with pytest.raises(ValueError, match="constant must be a finite real number"):
         BinaryProgram(2, constant=np.inf)
     with pytest.raises(ValueError, match=r"quadratic: key \(0, 2\)"):
         BinaryProgram(2, quadratic={(0, 2): 1.0})
@@ -326,7 +326,7 @@ def test_binary_program_refuses_bad_input():
         BinaryProgram(2, quadratic={(-1, 0): 1.0})
     with pytest.raises(ValueError, match=r"constraints\[0\] names a variable"):
         BinaryProgram(2, constraints=[({True: 1}, "<=", 1)])
-    with pytest.raises(ValueError, match=r"constraints\[0\]: coefficients and rhs"):
+    with pytest.raises(ValueError, match=r"constraints\[0\]: rhs must be a finite real"):
         BinaryProgram(2, constraints=[({0: 1}, "<=", np.nan)])
 
 
@@ -345,19 +345,19 @@ def test_text_linear_is_refused_by_name():
 
 
 def test_text_quadratic_coefficient_is_refused_by_name():
-    with pytest.raises(ValueError, match=r"^quadratic\[\(0, 1\)\] must be a real number"):
+    with pytest.raises(ValueError, match=r"^quadratic\[\(0, 1\)\] must be a finite real number"):
         BinaryProgram(2, quadratic={(0, 1): "x"})
     with pytest.raises(ValueError, match="^quadratic must be an array of real numbers"):
         BinaryProgram(2, quadratic=[["a", 0], [0, 0]])
 
 
 def test_text_constant_is_refused_by_name():
-    with pytest.raises(ValueError, match="^constant must be a real number"):
+    with pytest.raises(ValueError, match="^constant must be a finite real number"):
         BinaryProgram(2, constant="c")
 
 
 def test_text_rhs_is_refused_by_name():
-    with pytest.raises(ValueError, match=r"^constraints\[1\]: rhs must be a real number"):
+    with pytest.raises(ValueError, match=r"^constraints\[1\]: rhs must be a finite real number"):
         BinaryProgram(2, constraints=[({0: 1}, "<=", 1), ({0: 1}, "<=", "one")])
 
 
@@ -368,7 +368,7 @@ def test_non_mapping_constraint_coefficients_are_refused_by_name():
 
 def test_text_constraint_coefficient_is_refused_by_name():
     with pytest.raises(ValueError, match=r"^constraints\[0\]: the coefficient of variable 1 "
-                                         "must be a real number"):
+                                         "must be a finite real number"):
         BinaryProgram(2, constraints=[({0: 1, 1: "x"}, "<=", 1)])
 
 

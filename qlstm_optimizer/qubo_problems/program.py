@@ -45,24 +45,13 @@ from typing import Any
 import numpy as np
 
 from ..hamiltonian import DiagonalHamiltonian
+from ..options import check_count, check_real
 from ..problems import MAX_EXACT_QUBITS, _QAOAProblem
 
 SENSES = ("<=", ">=", "==")
 # LinearEqualityToPenalty / LinearInequalityToPenalty: the penalty when a constraint has a
 # non-integer coefficient or right-hand side (qiskit-optimization logs a warning then).
 FLOAT_CONSTRAINT_PENALTY = 1e5
-
-
-def _is_integer(value: float) -> bool:
-    return float(value).is_integer()
-
-
-def _real(value: Any, name: str) -> float:
-    """``float(value)``, its failure (text, None, a container) naming the argument."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a real number, got {value!r}") from None
 
 
 def _real_array(value: Any, name: str) -> np.ndarray:
@@ -96,10 +85,7 @@ class BinaryProgram:
     def __init__(self, num_vars: int, *, linear: Any = None, quadratic: Any = None,
                  constant: float = 0.0, maximize: bool = False,
                  constraints: Sequence[tuple[Mapping[int, float], str, float]] = ()) -> None:
-        if (isinstance(num_vars, bool) or not isinstance(num_vars, int | np.integer)
-                or num_vars < 1):
-            raise ValueError(f"num_vars must be a positive integer, got {num_vars!r}")
-        n = self.num_vars = int(num_vars)
+        n = self.num_vars = check_count("num_vars", num_vars)
         self.linear = np.zeros(n) if linear is None else _real_array(linear, "linear")
         if self.linear.shape != (n,):
             raise ValueError(f"linear must have shape ({n},), got {self.linear.shape}")
@@ -111,16 +97,14 @@ class BinaryProgram:
                     raise ValueError(f"quadratic: key {key!r} is not a pair of variables "
                                      f"in 0..{n - 1}")
                 i, j = sorted(int(v) for v in key)
-                q[i, j] += _real(c, f"quadratic[{key!r}]")
+                q[i, j] += check_real(f"quadratic[{key!r}]", c)
         elif quadratic is not None:
             full = _real_array(quadratic, "quadratic")
             if full.shape != (n, n):
                 raise ValueError(f"quadratic must have shape ({n}, {n}), got {full.shape}")
             q = np.triu(full) + np.triu(full.T, 1)
         self.quadratic = q
-        self.constant = _real(constant, "constant")
-        if not np.isfinite(self.constant):
-            raise ValueError(f"constant must be finite, got {constant!r}")
+        self.constant = check_real("constant", constant)
         self.maximize = bool(maximize)
         self.constraints: list[tuple[dict[int, float], str, float]] = []
         for k, constraint in enumerate(constraints):
@@ -136,13 +120,10 @@ class BinaryProgram:
                 raise ValueError(f"constraints[{k}]: sense must be one of {SENSES}, got {sense!r}")
             if not all(_is_index(i, n) for i in coeffs):
                 raise ValueError(f"constraints[{k}] names a variable outside 0..{n - 1}")
-            values = {int(i): _real(c, f"constraints[{k}]: the coefficient of variable {i}")
+            values = {int(i): check_real(f"constraints[{k}]: the coefficient of variable {i}", c)
                       for i, c in coeffs.items()}
             row = {i: c for i, c in values.items() if c != 0}
-            rhs = _real(rhs, f"constraints[{k}]: rhs")
-            if not np.all(np.isfinite([*row.values(), rhs])):
-                raise ValueError(f"constraints[{k}]: coefficients and rhs must be finite")
-            self.constraints.append((row, sense, rhs))
+            self.constraints.append((row, sense, check_real(f"constraints[{k}]: rhs", rhs)))
         for name, arr in (("linear", self.linear), ("quadratic", q)):
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"{name} coefficients must be finite")
@@ -169,7 +150,7 @@ class BinaryProgram:
     def _auto_penalty(self) -> float:
         """``_auto_define_penalty`` of LinearEqualityToPenalty / LinearInequalityToPenalty."""
         for row, _, rhs in self.constraints:
-            if not all(_is_integer(v) for v in (rhs, *row.values())):
+            if not all(float(v).is_integer() for v in (rhs, *row.values())):
                 return FLOAT_CONSTRAINT_PENALTY
         return 1.0 + float(np.abs(self.linear).sum()) + float(np.abs(self.quadratic).sum())
 
@@ -203,7 +184,7 @@ class BinaryProgram:
             if sense == "==":
                 equalities.append((row, rhs))
                 continue
-            if not all(_is_integer(c) for c in row.values()):
+            if not all(float(c).is_integer() for c in row.values()):
                 raise ValueError(f"constraints[{index}] has non-integer coefficients: "
                                  "QuadraticProgramToQubo cannot add an integer slack variable")
             coeffs = np.array(list(row.values()))
