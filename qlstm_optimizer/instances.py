@@ -9,7 +9,8 @@ Used by the trainer (training and validation pools) and by the benchmark suite (
 * :func:`instance_seed` maps ``(split, index, base_seed)`` to an integer seed injectively, so the
   seeds of ``"train"``, ``"val"`` and ``"test"`` can never coincide (see its docstring).
 * :func:`build_pool` generates ``count`` instances of a split with their diagonals (relative to the
-  uniform superposition) and their optimal QAOA energy at depth ``p``, cached in a ``.npz``.
+  uniform superposition) and their optimal QAOA energy at depth ``p``, cached in a ``.npz``
+  (the :class:`~qlstm_optimizer.instance_pool.InstancePool` file format).
 
 Example:
     >>> dist = InstanceDistribution.from_dict(
@@ -23,8 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,8 +31,10 @@ from typing import Any
 
 import numpy as np
 
+# The pool file and cache directory live in instance_pool; re-exported here for existing
+# importers (training/depth_setup.py writes its caches with _atomic_savez).
 from . import problems, qubo_problems
-from .sim.numpy_qaoa import qaoa_diagonal_energies
+from .instance_pool import InstancePool, _atomic_savez, default_cache_dir  # noqa: F401
 from .units import SCALE_RULES, degree_cv, hamiltonian_scale_factor
 
 SPLITS = ("train", "val", "test")
@@ -215,116 +216,6 @@ def sample_instance(dist: InstanceDistribution, split: str, index: int,
 
 
 # -- pools ---------------------------------------------------------------------------------------
-@dataclass
-class InstancePool:
-    """``count`` instances with diagonals relative to the uniform superposition (so ``|+>^n`` has
-    energy 0) and optimal QAOA energies at depth ``p`` on the same footing, both scaled.
-
-    Attributes:
-        sizes: (I,) qubit counts.
-        opt: (I,) optimal QAOA energy at depth ``p`` (negative).
-        seeds, scales, families: per instance.
-        diagonals: ``{n: (count_n, 2**n)}`` and ``rows[i]`` = row of instance i in its size block.
-        norms: (I,) the Hamiltonian scale ``c`` divided out of each instance (1 if none); the
-            un-normalised instance is the pool's times ``c`` (what a blind run sees).
-        cvs: (I,) :func:`qlstm_optimizer.units.degree_cv` of each instance.
-    """
-
-    split: str
-    p: int
-    sizes: np.ndarray
-    opt: np.ndarray
-    seeds: np.ndarray
-    scales: np.ndarray
-    families: list[str]
-    diagonals: dict[int, np.ndarray]
-    rows: np.ndarray
-    constants: np.ndarray  # the Hamiltonian constants removed (scaled), for offset bookkeeping
-    norms: np.ndarray
-    cvs: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.sizes)
-
-    def diagonal(self, i: int) -> np.ndarray:
-        return self.diagonals[int(self.sizes[i])][self.rows[i]]
-
-    def energy(self, i: int, x: Any, blind: bool = False) -> float:
-        """Exact QAOA energy of instance i at parameters x (NumPy; relative and scaled).
-
-        ``blind``: of the un-normalised instance a blind run sees (the pool's times ``norms[i]``;
-        its optimum is ``opt[i] * norms[i]``).
-        """
-        diag = self.diagonal(i) * self.norms[i] if blind else self.diagonal(i)
-        return float(qaoa_diagonal_energies(diag, np.atleast_2d(np.asarray(x, float)))[0])
-
-    def save(self, path: Path) -> None:
-        arrays = {f"diag_{n}": d for n, d in self.diagonals.items()}
-        meta = {"split": self.split, "p": self.p, "families": self.families}
-        arrays.update(sizes=self.sizes, opt=self.opt, seeds=self.seeds,
-                      scales=self.scales, rows=self.rows, constants=self.constants,
-                      norms=self.norms, cvs=self.cvs, meta=np.array(json.dumps(meta)))
-        _atomic_savez(path, arrays)
-
-    @classmethod
-    def load(cls, path: Path) -> InstancePool:
-        """Read a pool written by :meth:`save` and check that its arrays fit together.
-
-        Raises:
-            ValueError: naming ``path``: not a regular file, not an ``.npz``, truncated, missing
-                arrays, or arrays that are inconsistent (lengths, rows, non-finite optima).
-        """
-        path = Path(path)
-        if not path.is_file():  # a FIFO or device would block or never end
-            raise ValueError(f"{path}: corrupt instance-pool cache (not a regular file)")
-        try:
-            with np.load(path, allow_pickle=False) as z:
-                meta = json.loads(str(z["meta"]))
-                diags = {int(k[5:]): z[k] for k in z.files if k.startswith("diag_")}
-                pool = cls(meta["split"], meta["p"], z["sizes"], z["opt"], z["seeds"],
-                           z["scales"], meta["families"], diags, z["rows"], z["constants"],
-                           z["norms"], z["cvs"])
-            pool._check()
-        except Exception as exc:  # noqa: BLE001 - zip, JSON, key, shape errors: all "corrupt"
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            raise ValueError(f"{path}: corrupt instance-pool cache ({type(exc).__name__}"
-                             f"{': ' + reason if reason else ''})") from None
-        return pool
-
-    def _check(self) -> None:
-        count = len(self.sizes)
-        for name in ("opt", "seeds", "scales", "rows", "constants", "norms", "cvs"):
-            if np.shape(getattr(self, name)) != (count,):
-                raise ValueError(f"{name} has shape {np.shape(getattr(self, name))}, "
-                                 f"not ({count},)")
-        if len(self.families) != count or not np.all(np.isfinite(self.opt)):
-            raise ValueError("families or optimal energies do not match the instances")
-        for i in range(count):
-            block = self.diagonals.get(int(self.sizes[i]))
-            n = int(self.sizes[i])
-            if (block is None or block.ndim != 2 or block.shape[1] != 2**n
-                    or not 0 <= self.rows[i] < block.shape[0]):
-                raise ValueError(f"instance {i} (n = {n}) has no diagonal")
-
-
-def _atomic_savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
-    os.close(fd)
-    try:
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def default_cache_dir() -> Path:
-    """``$QLSTM_OPTIMIZER_CACHE`` or ``~/.cache/qlstm_optimizer`` (never inside the package)."""
-    env = os.environ.get("QLSTM_OPTIMIZER_CACHE")
-    return Path(env) if env else Path.home() / ".cache" / "qlstm_optimizer"
-
-
 def pool_key(dist: InstanceDistribution, split: str, count: int, p: int, base_seed: int,
              scale_rule: str | None = None) -> str:
     key: list[Any] = [POOL_FORMAT, dist.to_dict(), split, count, p, base_seed]

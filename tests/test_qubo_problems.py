@@ -318,7 +318,7 @@ def test_binary_program_refuses_bad_input():
         BinaryProgram(2, constraints=[({2: 1}, "<=", 1)])
     with pytest.raises(ValueError, match="finite"):
         BinaryProgram(2, linear=[np.nan, 0.0])
-    with pytest.raises(ValueError, match="constant must be finite"):
+    with pytest.raises(ValueError, match="constant must be a finite real number"):
         BinaryProgram(2, constant=np.inf)
     with pytest.raises(ValueError, match=r"quadratic: key \(0, 2\)"):
         BinaryProgram(2, quadratic={(0, 2): 1.0})
@@ -326,8 +326,66 @@ def test_binary_program_refuses_bad_input():
         BinaryProgram(2, quadratic={(-1, 0): 1.0})
     with pytest.raises(ValueError, match=r"constraints\[0\] names a variable"):
         BinaryProgram(2, constraints=[({True: 1}, "<=", 1)])
-    with pytest.raises(ValueError, match=r"constraints\[0\]: coefficients and rhs"):
+    with pytest.raises(ValueError, match=r"constraints\[0\]: rhs must be a finite real"):
         BinaryProgram(2, constraints=[({0: 1}, "<=", np.nan)])
+
+
+def test_non_integer_slack_constraint_is_named_by_the_callers_index():
+    """The slack-free constraint 0 is dropped before the slack step: the error still names
+    constraints[1], the caller's index."""
+    prog = BinaryProgram(3, linear=[1, 1, 1], constraints=[
+        ({0: 1, 1: 1}, "<=", 1), ({0: 0.5, 2: 1.5}, "<=", 2)])
+    with pytest.raises(ValueError, match=r"^constraints\[1\] has non-integer coefficients"):
+        prog.to_qubo()
+
+
+def test_text_linear_is_refused_by_name():
+    with pytest.raises(ValueError, match="^linear must be an array of real numbers"):
+        BinaryProgram(2, linear="ab")
+
+
+def test_text_quadratic_coefficient_is_refused_by_name():
+    with pytest.raises(ValueError, match=r"^quadratic\[\(0, 1\)\] must be a finite real number"):
+        BinaryProgram(2, quadratic={(0, 1): "x"})
+    with pytest.raises(ValueError, match="^quadratic must be an array of real numbers"):
+        BinaryProgram(2, quadratic=[["a", 0], [0, 0]])
+
+
+def test_text_constant_is_refused_by_name():
+    with pytest.raises(ValueError, match="^constant must be a finite real number"):
+        BinaryProgram(2, constant="c")
+
+
+def test_text_rhs_is_refused_by_name():
+    with pytest.raises(ValueError, match=r"^constraints\[1\]: rhs must be a finite real number"):
+        BinaryProgram(2, constraints=[({0: 1}, "<=", 1), ({0: 1}, "<=", "one")])
+
+
+def test_non_mapping_constraint_coefficients_are_refused_by_name():
+    with pytest.raises(TypeError, match=r"^constraints\[0\]: coefficients must be a mapping"):
+        BinaryProgram(2, constraints=[([0, 1], "<=", 1)])
+
+
+def test_text_constraint_coefficient_is_refused_by_name():
+    with pytest.raises(ValueError, match=r"^constraints\[0\]: the coefficient of variable 1 "
+                                         "must be a finite real number"):
+        BinaryProgram(2, constraints=[({0: 1, 1: "x"}, "<=", 1)])
+
+
+def test_constraint_that_is_not_a_triple_is_refused_by_name():
+    with pytest.raises(ValueError, match=r"^constraints\[0\] must be a \(coefficients, sense, "):
+        BinaryProgram(2, constraints=[({0: 1}, "<=")])
+    with pytest.raises(ValueError, match=r"^constraints\[0\]: sense must be one of"):
+        BinaryProgram(2, constraints=[({0: 1}, ["<="], 1)])
+
+
+def test_bitstring_with_other_characters_is_refused_by_name():
+    problem = QuboProblem.from_program(BinaryProgram(4, linear=[1.0, 2.0, 3.0, 4.0]))
+    assert problem.objective("0101") == 4.0  # qubits 0 and 2 set
+    with pytest.raises(ValueError, match="^bits: a bitstring holds only '0' and '1'"):
+        problem.objective("01a1")
+    with pytest.raises(ValueError, match="^bits: a bitstring"):
+        problem.is_feasible("01 1")
 
 
 # -- instance pools ------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from ..hamiltonian import DiagonalHamiltonian
+from ..options import check_count, check_real
 from ..problems import MAX_EXACT_QUBITS, _QAOAProblem
 
 SENSES = ("<=", ">=", "==")
@@ -53,8 +54,12 @@ SENSES = ("<=", ">=", "==")
 FLOAT_CONSTRAINT_PENALTY = 1e5
 
 
-def _is_integer(value: float) -> bool:
-    return float(value).is_integer()
+def _real_array(value: Any, name: str) -> np.ndarray:
+    """``np.array(value, dtype=float)``, its failure naming the argument."""
+    try:
+        return np.array(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be an array of real numbers ({exc})") from None
 
 
 def _is_index(value: Any, n: int) -> bool:
@@ -80,11 +85,8 @@ class BinaryProgram:
     def __init__(self, num_vars: int, *, linear: Any = None, quadratic: Any = None,
                  constant: float = 0.0, maximize: bool = False,
                  constraints: Sequence[tuple[Mapping[int, float], str, float]] = ()) -> None:
-        if (isinstance(num_vars, bool) or not isinstance(num_vars, int | np.integer)
-                or num_vars < 1):
-            raise ValueError(f"num_vars must be a positive integer, got {num_vars!r}")
-        n = self.num_vars = int(num_vars)
-        self.linear = np.zeros(n) if linear is None else np.array(linear, dtype=float)
+        n = self.num_vars = check_count("num_vars", num_vars)
+        self.linear = np.zeros(n) if linear is None else _real_array(linear, "linear")
         if self.linear.shape != (n,):
             raise ValueError(f"linear must have shape ({n},), got {self.linear.shape}")
         q = np.zeros((n, n))
@@ -95,27 +97,33 @@ class BinaryProgram:
                     raise ValueError(f"quadratic: key {key!r} is not a pair of variables "
                                      f"in 0..{n - 1}")
                 i, j = sorted(int(v) for v in key)
-                q[i, j] += float(c)
+                q[i, j] += check_real(f"quadratic[{key!r}]", c)
         elif quadratic is not None:
-            full = np.array(quadratic, dtype=float)
+            full = _real_array(quadratic, "quadratic")
             if full.shape != (n, n):
                 raise ValueError(f"quadratic must have shape ({n}, {n}), got {full.shape}")
             q = np.triu(full) + np.triu(full.T, 1)
         self.quadratic = q
-        self.constant = float(constant)
-        if not np.isfinite(self.constant):
-            raise ValueError(f"constant must be finite, got {constant!r}")
+        self.constant = check_real("constant", constant)
         self.maximize = bool(maximize)
         self.constraints: list[tuple[dict[int, float], str, float]] = []
-        for k, (coeffs, sense, rhs) in enumerate(constraints):
-            if sense not in SENSES:
+        for k, constraint in enumerate(constraints):
+            try:
+                coeffs, sense, rhs = constraint
+            except (TypeError, ValueError):
+                raise ValueError(f"constraints[{k}] must be a (coefficients, sense, rhs) "
+                                 f"triple, got {constraint!r}") from None
+            if not isinstance(coeffs, Mapping):
+                raise TypeError(f"constraints[{k}]: coefficients must be a mapping "
+                                f"{{variable: coefficient}}, got {type(coeffs).__name__}")
+            if not isinstance(sense, str) or sense not in SENSES:
                 raise ValueError(f"constraints[{k}]: sense must be one of {SENSES}, got {sense!r}")
             if not all(_is_index(i, n) for i in coeffs):
                 raise ValueError(f"constraints[{k}] names a variable outside 0..{n - 1}")
-            row = {int(i): float(c) for i, c in coeffs.items() if c != 0}
-            if not np.all(np.isfinite([*row.values(), float(rhs)])):
-                raise ValueError(f"constraints[{k}]: coefficients and rhs must be finite")
-            self.constraints.append((row, sense, float(rhs)))
+            values = {int(i): check_real(f"constraints[{k}]: the coefficient of variable {i}", c)
+                      for i, c in coeffs.items()}
+            row = {i: c for i, c in values.items() if c != 0}
+            self.constraints.append((row, sense, check_real(f"constraints[{k}]: rhs", rhs)))
         for name, arr in (("linear", self.linear), ("quadratic", q)):
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"{name} coefficients must be finite")
@@ -142,7 +150,7 @@ class BinaryProgram:
     def _auto_penalty(self) -> float:
         """``_auto_define_penalty`` of LinearEqualityToPenalty / LinearInequalityToPenalty."""
         for row, _, rhs in self.constraints:
-            if not all(_is_integer(v) for v in (rhs, *row.values())):
+            if not all(float(v).is_integer() for v in (rhs, *row.values())):
                 return FLOAT_CONSTRAINT_PENALTY
         return 1.0 + float(np.abs(self.linear).sum()) + float(np.abs(self.quadratic).sum())
 
@@ -157,11 +165,11 @@ class BinaryProgram:
         used = None
         # 1. LinearInequalityToPenalty (its penalty from the original objective).
         p1 = self._auto_penalty()
-        rest = []
-        for row, sense, rhs in self.constraints:
+        rest = []  # (index in self.constraints, row, sense, rhs): errors name the caller's index
+        for index, (row, sense, rhs) in enumerate(self.constraints):
             table = _special_inequality(row, sense, rhs)
             if table is None:
-                rest.append((row, sense, rhs))
+                rest.append((index, row, sense, rhs))
                 continue
             used = p1
             offset, linear, quadratic = table
@@ -172,12 +180,12 @@ class BinaryProgram:
                 out.quadratic[min(j, k), max(j, k)] += sign * p1 * c
         # 2.-3. InequalityToEquality(mode="integer") and IntegerToBinary: slack bits appended.
         equalities, slack_weights = [], []
-        for k, (row, sense, rhs) in enumerate(rest):
+        for index, row, sense, rhs in rest:
             if sense == "==":
                 equalities.append((row, rhs))
                 continue
-            if not all(_is_integer(c) for c in row.values()):
-                raise ValueError(f"constraint {k} has non-integer coefficients: "
+            if not all(float(c).is_integer() for c in row.values()):
+                raise ValueError(f"constraints[{index}] has non-integer coefficients: "
                                  "QuadraticProgramToQubo cannot add an integer slack variable")
             coeffs = np.array(list(row.values()))
             if sense == "<=":
@@ -309,6 +317,8 @@ class QuboProblem(_QAOAProblem, DiagonalHamiltonian):
         (..., num_variables) of 0/1 with qubit q at [..., q], or a Qiskit bitstring (qubit 0 is
         the last character)."""
         if isinstance(bits, str):
+            if not set(bits) <= {"0", "1"}:
+                raise ValueError(f"bits: a bitstring holds only '0' and '1', got {bits!r}")
             bits = [int(b) for b in reversed(bits)]
         b = np.asarray(bits)
         if b.ndim == 0 or b.shape[-1] not in (self.num_qubits, self.num_variables):
