@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.sim_speed import load_qokit, maxcut_like, qokit_energy
+from benchmarks.sim_speed import load_qokit, maxcut_like, overhead_problem, qokit_energy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -108,14 +108,7 @@ def optimizer(previous: Any) -> list[str]:
              "| minimize_qaoa, 40 evals (us/eval) | previous | previous / now |",
              "|---|---|---|---|---|---|---|"]
     for p in (1, 2, 3):
-        shift = np.linspace(0.2, 0.4, 2 * p)
-
-        def f(x: np.ndarray, shift: np.ndarray = shift) -> float:
-            return float(np.sum((x - shift) ** 2) + 0.1 * np.sum(np.sin(3 * x))) - 1.0
-
-        x0, model = np.zeros(2 * p), f"maxcut-p{p}"
-        start = minimize_qaoa(f, x0, model=model, maxfev=8, refine=None, hamiltonian=None)
-        hx, hf = start.history_x, [f(x) for x in start.history_x]
+        f, x0, model, hx, hf = overhead_problem(p)
         runs = [partial(quadratic_refine, f, hx, hf, 32, 0.1),
                 partial(old_refine, f, hx, hf, 32, 0.1),
                 partial(minimize_qaoa, f, x0, model=model, maxfev=40, hamiltonian=None),

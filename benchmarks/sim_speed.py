@@ -242,6 +242,22 @@ def memory(sizes: list[int], p: int) -> list[str]:
 
 
 # -- optimizer overhead --------------------------------------------------------------------------
+def overhead_problem(p: int) -> tuple[Callable, np.ndarray, str, list, list]:
+    """The overhead benchmarks' objective at depth p (a smooth test function costing ~2 us, no
+    operator: blind on purpose, so no BlindRunWarning), x0, the model, and the 8 learned points
+    (with their values) the refine starts from. Shared with benchmarks.against_previous."""
+    from qlstm_optimizer.minimize import minimize_qaoa
+
+    shift = np.linspace(0.2, 0.4, 2 * p)
+
+    def f(x: np.ndarray) -> float:
+        return float(np.sum((x - shift) ** 2) + 0.1 * np.sum(np.sin(3 * x))) - 1.0
+
+    x0, model = np.zeros(2 * p), f"maxcut-p{p}"
+    start = minimize_qaoa(f, x0, model=model, maxfev=8, refine=None, hamiltonian=None)
+    return f, x0, model, start.history_x, [f(x) for x in start.history_x]
+
+
 def optimizer_overhead(budget: float) -> list[str]:
     """The optimizer's own time per evaluation (objective costs ~2 us), next to COBYLA's."""
     from scipy.optimize import minimize
@@ -252,15 +268,7 @@ def optimizer_overhead(budget: float) -> list[str]:
     lines = ["| p | minimize_qaoa, 40 evals (us/eval) | quadratic refine alone, 32 steps "
              "(us/step) | COBYLA, 40 evals (us/eval) | ours / COBYLA |", "|---|---|---|---|---|"]
     for p in (1, 2, 3):
-        shift = np.linspace(0.2, 0.4, 2 * p)
-
-        def f(x: np.ndarray, shift: np.ndarray = shift) -> float:
-            return float(np.sum((x - shift) ** 2) + 0.1 * np.sum(np.sin(3 * x))) - 1.0
-
-        x0, model = np.zeros(2 * p), f"maxcut-p{p}"
-        # a plain test function, no operator: blind on purpose (no BlindRunWarning)
-        start = minimize_qaoa(f, x0, model=model, maxfev=8, refine=None, hamiltonian=None)
-        hist_x, hist_f = start.history_x, [f(x) for x in start.history_x]
+        f, x0, model, hist_x, hist_f = overhead_problem(p)
         t_run, t_ref, t_cob = interleaved_times([
             lambda x0=x0, model=model, f=f: minimize_qaoa(f, x0, model=model, maxfev=40,
                                                           hamiltonian=None),
