@@ -216,3 +216,36 @@ def test_regular_anchors_without_regular_graphs_name_the_config_keys(tmp_path):
                       cache_dir=tmp_path, scale_rule=cfg.policy.scale_rule)
     with pytest.raises(ConfigError, match=r"depth.regular_anchors.*\[train_instances\]"):
         DepthTraining(cfg, pool, pool, cache_dir=tmp_path)
+
+
+TINY_QUBO = TINY_DEPTH.replace('name = "tiny-depth"', 'name = "tiny-qubo"').replace(
+    'family = "maxcut"', 'family = "qubo"').replace(
+    'scale_rule = "coupling-rms"', 'scale_rule = "term-local"').replace(
+    "regular_anchors = true\n", "").replace(
+    '''components = [{ family = "erdos_renyi", sizes = [4, 5], edge_probs = [0.5, 0.8] },
+              { family = "regular", sizes = [6], degrees = [3] }]''',
+    '''components = [{ family = "vertex_cover", sizes = [4, 5], edge_probs = [0.5] },
+              { family = "random_qubo", sizes = [4, 5] }]''').replace(
+    '''components = [{ family = "erdos_renyi", sizes = [6], edge_probs = [0.5] },
+              { family = "regular", sizes = [6], degrees = [3] }]''',
+    '''components = [{ family = "stable_set", sizes = [6], edge_probs = [0.5] }]''')
+
+
+def test_a_general_family_model_trains_loads_and_runs_on_a_penalty_operator(tmp_path):
+    # the plumbing a "qubo" model needs: config family, term-local units, QUBO pools, card
+    import tomllib
+
+    from qlstm_optimizer.qubo_problems import vertex_cover
+
+    cfg = parse_config(tomllib.loads(TINY_QUBO.replace("steps = 4", "steps = 2")))
+    assert cfg.family == "qubo" and cfg.policy.scale_rule == "term-local"
+    train(cfg, tmp_path / "q", progress=False, cache_dir=tmp_path / "c")
+    pre = load_card(tmp_path / "q" / "tiny-qubo.json")
+    assert pre.family == "qubo" and pre.depth is not None
+    h = vertex_cover(6, 0.5, seed=4)
+    result = minimize_qaoa(lambda x: qaoa_energy(h, x), np.zeros(4), model=pre, maxfev=8,
+                           hamiltonian=h)
+    assert result.nfev <= 8 and np.isfinite(result.fun)
+    with pytest.raises(ConfigError, match="regular_anchors needs a published"):
+        parse_config(tomllib.loads(TINY_QUBO.replace(
+            "curriculum_steps = 2", "curriculum_steps = 2\nregular_anchors = true")))

@@ -30,7 +30,7 @@ WEIGHTS_DIR = Path(__file__).parent / "weights"
 
 #: Families a card may name: the ones whose Hamiltonian units ``hamiltonian_scale_factor`` knows
 #: (any other name would silently get Max-Cut units). training.config allows the same.
-CARD_FAMILIES = ("maxcut", "sk")
+CARD_FAMILIES = ("maxcut", "sk", "qubo")  # "qubo": the general family (model_choice)
 
 
 class UnknownModelError(ValueError):

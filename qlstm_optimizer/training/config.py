@@ -4,7 +4,7 @@ Layout (every key optional except ``name``, ``family``, ``[model].arch``, ``[mod
 training instance components)::
 
     name = "maxcut-p1"          # output file stem
-    family = "maxcut"           # "maxcut" or "sk" (recorded in the model card)
+    family = "maxcut"           # "maxcut", "sk" or "qubo" (the general family; in the card)
     seed = 0                    # model init, batch sampling, instance base seed
 
     [model]                     # arch + p + overrides for models.build_config
@@ -50,6 +50,10 @@ from ..policy import PolicySpec
 LOSSES = ("budget_rho", "observed_improvement", "weighted", "budget_log_gap")
 OPTIMIZERS = ("adam", "rmsprop")
 SCHEDULES = ("constant", "cosine")
+
+# Model families a config may train (the card's "family"; "qubo": any diagonal Hamiltonian,
+# the general family model="auto" picks for fields and higher-order terms).
+FAMILIES = ("maxcut", "sk", "qubo")
 
 
 class ConfigError(ValueError):
@@ -360,7 +364,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
         if key not in raw:
             raise ConfigError(f"missing required key {key!r}")
     name = check_name(raw["name"])
-    _one_of("family", raw["family"], ("maxcut", "sk"))
+    _one_of("family", raw["family"], FAMILIES)
     seed = check_int("seed", raw.get("seed", 0), 0)
     if seed >= 2**63:  # torch.manual_seed and the instance seeds need it to fit in 64 bits
         raise ConfigError(f"seed must be below 2**63, got {seed}")
@@ -376,6 +380,9 @@ def parse_config(raw: dict[str, Any]) -> Config:
     _check_keys("policy", policy, {f.name for f in fields(PolicySpec)} - {"p"})
     _check_policy(policy)
     depth = None if "depth" not in raw else _depth(raw["depth"], p)
+    if depth is not None and depth.regular_anchors and raw["family"] not in ("maxcut", "sk"):
+        raise ConfigError(f"depth.regular_anchors needs a published fixed-angle table: family "
+                          f"'maxcut' or 'sk', got {raw['family']!r}")
     if depth is not None:
         # a depth-general model moves Fourier coefficients away from the learned anchors
         if "anchor" in policy:
