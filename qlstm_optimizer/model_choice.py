@@ -13,7 +13,10 @@ belongs to, decided from the operator's terms alone:
 * no operator (a blind run) -> ``"maxcut"``.
 
 The choice and its reason are logged (logger ``qlstm_optimizer``, level INFO) and recorded in
-the result (``PolicyResult.model``).
+the result (``PolicyResult.model``). Where no bundled family fits (fields, higher order), a
+p = 1 run starts from the operator's best classical start candidate
+(:func:`qlstm_optimizer.penalty_starts.candidate_starts`) and refines from it instead of taking
+learned steps the model was never trained for (``minimize_qaoa``).
 
 Example:
     >>> from qlstm_optimizer.problems import erdos_renyi, sk
@@ -70,17 +73,19 @@ def choose_family(hamiltonian: Any, bundled: Collection[str] = ("maxcut", "sk")
                       "which was not trained on such terms")
 
 
-def resolve_auto(model: Any, hamiltonian: Any, bundled: Collection[str]) -> Any:
-    """``model`` itself unless it is ``"auto"``; then the chosen family's name, logged (and a
-    :class:`UntrainedFamilyWarning` when no bundled family fits the operator)."""
+def resolve_auto(model: Any, hamiltonian: Any, bundled: Collection[str]) -> tuple[Any, bool]:
+    """``(model, untrained)``: ``model`` itself unless it is ``"auto"``; then the chosen
+    family's name, logged, and ``untrained`` True (with an :class:`UntrainedFamilyWarning`)
+    when no bundled family was trained on the operator's terms."""
     if not (isinstance(model, str) and model == AUTO):
-        return model
+        return model, False
     family, reason = choose_family(hamiltonian, bundled)
     logger.info("model='auto' chose %r: %s", family, reason)
-    if "not trained" in reason:
+    untrained = "not trained" in reason
+    if untrained:
         warnings.warn(f"model='auto' chose {family!r}: {reason}; name a model to silence this",
                       UntrainedFamilyWarning, stacklevel=3)
-    return family
+    return family, untrained
 
 
 __all__ = ["AUTO", "GENERAL_FAMILY", "UntrainedFamilyWarning", "choose_family", "resolve_auto"]

@@ -288,3 +288,28 @@ def test_scipy_result_names_the_model_that_ran():
     res = minimize(lambda x: qaoa_energy(h, x), np.zeros(4), method=qlstm,
                    options={"maxfev": 6, "hamiltonian": h})
     assert res.model == "sk-p2" and res.nfev <= 6
+
+
+def test_auto_starts_untrained_penalty_operators_from_the_best_candidate_at_p1():
+    import warnings
+
+    from qlstm_optimizer.bench.qubo_optima import wide_optima
+    from qlstm_optimizer.minimize import minimize_qaoa
+    from qlstm_optimizer.model_choice import UntrainedFamilyWarning
+    from qlstm_optimizer.penalty_starts import candidate_starts
+    from qlstm_optimizer.qubo_problems import vertex_cover
+    from qlstm_optimizer.sim import qaoa_energy
+
+    problem = vertex_cover(8, 0.5, seed=11)
+    h = problem.without_constant()
+    optimum = wide_optima(problem, [1])[1]["energy"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UntrainedFamilyWarning)
+        auto = minimize_qaoa(lambda x: qaoa_energy(h, x), np.zeros(2), maxfev=3, hamiltonian=h)
+    named = minimize_qaoa(lambda x: qaoa_energy(h, x), np.zeros(2), model="maxcut", maxfev=3,
+                          hamiltonian=h)
+    # the first evaluation is the operator's best candidate, near the global (large-gamma) optimum
+    assert np.allclose(auto.history_x[0], candidate_starts(h, 1, 1)[0])
+    assert auto.history_fun[0] / optimum > 0.99 and "start candidate" in auto.message
+    # naming a model keeps its learned steps (and their first basin)
+    assert "start candidate" not in named.message and named.fun / optimum < 0.9
