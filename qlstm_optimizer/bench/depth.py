@@ -32,7 +32,7 @@ from .learned import (
     is_depth_model,
     run_learned,
 )
-from .metrics import rho_curve, summarize_runs
+from .metrics import collect_block, rho_curve, summarize_runs
 from .optima import OptimumCache, cache_path
 from .parallel import log, pmap, pmap_by_block
 from .suites import DENSE_PROBS, BenchInstance, SuiteSpec, make_instance
@@ -203,14 +203,8 @@ def run_depth(cfg: Any) -> dict[str, Any]:
     log(f"depth: {len(tasks)} (instance, depth) runs")
     for (suite, p), results in pmap_by_block(depth_instance_task, tasks, cfg.workers,
                                              "depth").items():
-        labels = [m for m in results[0]["runs"] if all(m in r["runs"] for r in results)]
-        block = blocks[suite][p]
-        block["summary"] = {label: _summary(results, label) for label in labels}
-        block["opt_ar_median"] = float(np.median([r["opt_ar"] for r in results]))
-        block["instances"] = [{**{k: v for k, v in r.items() if k != "runs"},
-                               "runs": {lab: {k: v for k, v in run.items() if k != "curve"}
-                                        for lab, run in r["runs"].items()}} for r in results]
-        block["seconds"] = float(sum(r["seconds"] for r in results))
+        collect_block(blocks[suite][p], results, _summary)
+        blocks[suite][p]["opt_ar_median"] = float(np.median([r["opt_ar"] for r in results]))
     models = sorted({m["model"] for by_p in blocks.values() for b in by_p.values()
                      for m in b["learned"] if is_depth_model(m["model"], m["family"])})
     return {"settings": {**settings, "suites": list(settings["suites"]),

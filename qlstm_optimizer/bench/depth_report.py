@@ -184,18 +184,25 @@ def depth_section(results: dict[str, Any], figures: list[Path],
         lines += ar_vs_p_table(by_p) + [""]
     for suite, by_p in depth["suites"].items():
         for p in _depths(by_p):
-            block = by_p[p]
-            sizes = sorted({i["n"] for i in block["instances"]})
-            lines += [f"#### `{suite}`, p = {p} ({len(block['instances'])} instances, "
-                      f"n = {sizes[0]}..{sizes[-1]})", ""]
-            if block.get("note"):
-                lines += [f"Note: {block['note']}.", ""]
-            primary = depth_primary_label(block)
-            if primary:
-                model = next(m["model"] for m in block["learned"] if m["label"] == primary)
-                lines += [f"Learned method (targets): `{primary}` (model `{model}`).", ""]
-            lines += rho_k_table(block) + [""]
+            lines += block_lines(suite, p, by_p[p])
     return lines
+
+
+def block_lines(suite: str, p: Any, block: dict[str, Any],
+                detail: Callable[[str], str] = lambda primary: "") -> list[str]:
+    """One (suite, depth) block: heading, note, the learned method the targets read (with
+    ``detail(label)`` appended to its line) and the rho_k table. Shared with the qubo report."""
+    sizes = sorted({i["n"] for i in block["instances"]})
+    lines = [f"#### `{suite}`, p = {p} ({len(block['instances'])} instances, "
+             f"n = {sizes[0]}..{sizes[-1]})", ""]
+    if block.get("note"):
+        lines += [f"Note: {block['note']}.", ""]
+    primary = depth_primary_label(block)
+    if primary:
+        model = next(m["model"] for m in block["learned"] if m["label"] == primary)
+        lines += [f"Learned method (targets): `{primary}` (model `{model}`){detail(primary)}.",
+                  ""]
+    return lines + rho_k_table(block) + [""]
 
 
 def write_depth_figures(results: dict[str, Any], out: Path) -> list[Path]:

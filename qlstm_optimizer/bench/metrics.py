@@ -18,7 +18,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -104,3 +104,16 @@ def summarize_runs(curves: np.ndarray, ratios: np.ndarray,
         "evals_to_099": median_evals([evals_to_reach(c) for c in curves], kmax),
         "approx_ratio_median": float(np.median(ratios)) if len(ratios) else None,
     }
+
+
+def collect_block(block: dict[str, Any], results: list[dict[str, Any]],
+                  summarize: Callable[[list[dict[str, Any]], str], dict[str, Any]]) -> None:
+    """Fill a (suite, depth) block from its instances' results: ``summarize(results, label)``
+    for every method that ran on all of them, the instances without their curves (the report
+    needs only the summaries' curves), and the seconds spent."""
+    labels = [m for m in results[0]["runs"] if all(m in r["runs"] for r in results)]
+    block["summary"] = {label: summarize(results, label) for label in labels}
+    block["instances"] = [{**{k: v for k, v in r.items() if k != "runs"},
+                           "runs": {lab: {k: v for k, v in run.items() if k != "curve"}
+                                    for lab, run in r["runs"].items()}} for r in results]
+    block["seconds"] = float(sum(r["seconds"] for r in results))

@@ -45,7 +45,7 @@ from ..pretrained import (
 from ..refine import DEFAULT_REFINE
 from ..sim.numpy_qaoa import qaoa_diagonal_energies
 from .learned import LearnedMethod
-from .metrics import BUDGETS, rho_curve, summarize_runs
+from .metrics import BUDGETS, collect_block, rho_curve, summarize_runs
 from .optima import OptimumCache, cache_path
 from .parallel import log, pmap, pmap_by_block
 from .qubo_optima import wide_optima
@@ -357,13 +357,7 @@ def run_qubo(cfg: Any) -> dict[str, Any]:
     log(f"qubo: {len(tasks)} (instance, depth) runs")
     for (suite, p), results in pmap_by_block(qubo_instance_task, tasks, cfg.workers,
                                              "qubo").items():
-        labels = [m for m in results[0]["runs"] if all(m in r["runs"] for r in results)]
-        block = blocks[suite][p]
-        block["summary"] = {label: _summary(results, label) for label in labels}
-        block["instances"] = [{**{k: v for k, v in r.items() if k != "runs"},
-                               "runs": {lab: {k: v for k, v in run.items() if k != "curve"}
-                                        for lab, run in r["runs"].items()}} for r in results]
-        block["seconds"] = float(sum(r["seconds"] for r in results))
+        collect_block(blocks[suite][p], results, _summary)
     return {"settings": {**settings, "suites": list(settings["suites"]),
                          "depths": list(settings["depths"]), "models": list(settings["models"])},
             "suites": blocks, "optima_seconds": optima_seconds}

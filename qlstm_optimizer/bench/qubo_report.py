@@ -14,14 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from .depth_report import _f, _table, _target_cell, rho_k_table
+from .depth_report import _f, _table, _target_cell, block_lines
 from .qubo import FALLBACK_MODEL, QUBO_SUITES
 from .qubo_e2e import E2E_BASIS
 from .qubo_optima import MAX_GRID, NUM_LIFTED, NUM_POLISH
 from .targets import (
     QUBO_KINDS,
     QUBO_TARGETS,
-    depth_primary_label,
     depth_verdicts,
     evaluate_qubo_targets,
 )
@@ -178,20 +177,14 @@ def qubo_section(results: dict[str, Any]) -> list[str]:
             block = by_p[p]
             if "summary" not in block:
                 continue
-            insts = block["instances"]
-            sizes = sorted({i["n"] for i in insts})
-            lines += [f"#### `{suite}`, p = {p} ({len(insts)} instances, n = "
-                      f"{sizes[0]}..{sizes[-1]})", ""]
-            if block.get("note"):
-                lines += [f"Note: {block['note']}.", ""]
-            primary = depth_primary_label(block)
-            if primary:
-                model = next(m["model"] for m in block["learned"] if m["label"] == primary)
-                gap = block["summary"][primary]["approx_ratio_median"]
-                lines += [f"Learned method (targets): `{primary}` (model `{model}`); median gap "
-                          f"closed at the full budget {_f(gap)} (the optimal QAOA's: "
-                          f"{_f(float(np.median([i['opt_gap'] for i in insts])))}).", ""]
-            lines += rho_k_table(block) + [""]
+
+            def gap(primary: str, block: dict[str, Any] = block) -> str:
+                mine = block["summary"][primary]["approx_ratio_median"]
+                best = float(np.median([i["opt_gap"] for i in block["instances"]]))
+                return (f"; median gap closed at the full budget {_f(mine)} (the optimal "
+                        f"QAOA's: {_f(best)})")
+
+            lines += block_lines(suite, p, block, gap)
     return lines + e2e_lines(qubo.get("e2e", {"skipped": "not run"}))
 
 
