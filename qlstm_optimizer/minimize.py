@@ -250,7 +250,7 @@ def minimize_qaoa(
             refine=opts["refine"], bounds=bounds, callback=callback,
             noise_stop=opts["noise_stop"])
     x0 = check_x0(x0)
-    model, untrained = resolve_auto(model, hamiltonian, {*families(), *depth_models()})
+    model, untrained = resolve_auto(model, hamiltonian, lambda: {*families(), *depth_models()})
     candidate = untrained and start == "learned" and x0.size == 2
     if candidate:
         # No bundled model was trained on this operator's terms (penalty encodings: the global

@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from .hamiltonian import as_hamiltonian
 
 AUTO = "auto"
 GENERAL_FAMILY = "qubo"
+UNTRAINED = "which was not trained on such terms"  # ends the reason of a fallback choice
 logger = logging.getLogger("qlstm_optimizer")
 
 
@@ -70,18 +71,20 @@ def choose_family(hamiltonian: Any, bundled: Collection[str] = ("maxcut", "sk")
     if GENERAL_FAMILY in bundled:
         return GENERAL_FAMILY, f"{what}: the general family"
     return "maxcut", (f"{what}, and no general-family model is bundled yet: the Max-Cut family, "
-                      "which was not trained on such terms")
+                      f"{UNTRAINED}")
 
 
-def resolve_auto(model: Any, hamiltonian: Any, bundled: Collection[str]) -> tuple[Any, bool]:
+def resolve_auto(model: Any, hamiltonian: Any, bundled: Callable[[], Collection[str]]
+                 ) -> tuple[Any, bool]:
     """``(model, untrained)``: ``model`` itself unless it is ``"auto"``; then the chosen
     family's name, logged, and ``untrained`` True (with an :class:`UntrainedFamilyWarning`)
-    when no bundled family was trained on the operator's terms."""
+    when no bundled family was trained on the operator's terms. ``bundled()`` lists the
+    families with models; it is called only for ``"auto"`` (it reads the weights directory)."""
     if not (isinstance(model, str) and model == AUTO):
         return model, False
-    family, reason = choose_family(hamiltonian, bundled)
+    family, reason = choose_family(hamiltonian, bundled())
     logger.info("model='auto' chose %r: %s", family, reason)
-    untrained = "not trained" in reason
+    untrained = reason.endswith(UNTRAINED)
     if untrained:
         warnings.warn(f"model='auto' chose {family!r}: {reason}; name a model to silence this",
                       UntrainedFamilyWarning, stacklevel=3)
