@@ -78,6 +78,23 @@ def depth_static(static: np.ndarray | None, p: int) -> np.ndarray:
     return np.append(base, DepthSpec.depth_feature(p))
 
 
+def check_starts(starts: Any, p: int, spec: PolicySpec, x0: Any) -> np.ndarray | None:
+    """``starts`` as a (K, 2p) finite array, or None; a ValueError naming it."""
+    if starts is None:
+        return None
+    if x0 is not None:
+        raise ValueError("starts and x0 exclude each other (x0 is the run's start)")
+    if spec.probe_anchor != "always":
+        raise ValueError("starts need a policy that probes its anchor (probe_anchor = "
+                         f"'always'), got probe_anchor = {spec.probe_anchor!r}")
+    arr = np.asarray(starts, dtype=float)
+    if arr.ndim != 2 or arr.shape[1] != 2 * p or not 1 <= len(arr) or not np.all(
+            np.isfinite(arr)):
+        raise ValueError(f"starts must be a (K >= 1, 2p = {2 * p}) array of finite angles, "
+                         f"got shape {arr.shape}")
+    return arr
+
+
 def run_depth_policy(
     fun: Callable[[np.ndarray], float],
     model: Any,
@@ -96,9 +113,15 @@ def run_depth_policy(
     static: np.ndarray | None = None,
     x0: np.ndarray | None = None,
     noise_stop: bool = True,
+    starts: Any = None,
 ) -> PolicyResult:
     """Minimise the depth-``p`` energy ``fun`` (2p angles) with a depth-general model; arguments
     and result as :func:`qlstm_optimizer.policy.run_policy`.
+
+    ``starts`` (K, 2p), model units: start candidates evaluated first (each counts); the learned
+    steps then run around the best of them, which is the anchor the policy probes, so its
+    energy is told to the model without evaluating it again (``spec.start_candidates``: a
+    model trained with ``probe_anchor = "always"``).
 
     Raises:
         ValueError: ``p`` outside the model's depths (naming its range), bad ``maxfev``,
@@ -111,6 +134,7 @@ def run_depth_policy(
     row = depth_static(static, p)
     regular = bool(F.probes_anchor("regular", row[:F.NUM_STATIC]))
     sub = subspace_in_box(depth.subspace(p, regular=regular), box)
+    starts = check_starts(starts, p, spec, x0)
     if x0 is not None:
         sub = depth.subspace(p, anchor=x0)
         if refine is None:  # the learned steps are all there is: let them move from x0
@@ -125,10 +149,22 @@ def run_depth_policy(
             evaluate(x0)
             step = x0_refine_step(spec)
         else:
+            told = None  # the best start's energy: the probe of the anchor, already paid for
+            if starts is not None:
+                for start in starts:
+                    generated.append(start)
+                    evaluate(start)
+                best = int(np.argmin(result.history_fun))
+                sub = subspace_in_box(depth.subspace(p, anchor=starts[best]), box)
+                told = result.history_fun[best]
             rollout = Rollout(model, spec, energy_scale=energy_scale,
                               energy_offset=energy_offset, exploration_noise=exploration_noise,
                               seed=seed, static=row)
             learned = min(spec.horizon if refine is None else spec.learned_steps, maxfev)
+            if told is not None:
+                learned += len(starts) - 1  # the anchor's probe was one of the starts
+                rollout.ask()
+                rollout.tell(told)
             while result.nfev < learned and (c := rollout.ask()) is not None:
                 generated.append(sub.lift(c))
                 rollout.tell(evaluate(generated[-1]))
@@ -149,4 +185,4 @@ def run_depth_policy(
     return finish(result, converged, refine, reason)
 
 
-__all__ = ["depth_static", "run_depth_policy", "subspace_in_box"]
+__all__ = ["check_starts", "depth_static", "run_depth_policy", "subspace_in_box"]

@@ -279,6 +279,12 @@ def minimize_qaoa(
 
     # a depth-general model runs in the Fourier coordinates of depth p (depth_policy.py)
     run = run_policy if depth is None else partial(run_depth_policy, depth=depth, p=p)
+    if depth is not None and spec.start_candidates and p == 1 and start == "learned" \
+            and hamiltonian is not None:
+        # a general-family model polishes around the operator's best classical start
+        # candidates (docs/design.md "Start candidates for penalty problems")
+        run = partial(run, starts=candidate_starts(hamiltonian, 1, spec.start_candidates)
+                      * to_model)
     result = run(
         model_fun, net, spec, static=units.static,
         maxfev=DEFAULT_MAXFEV if opts["maxfev"] is None else opts["maxfev"],

@@ -93,6 +93,13 @@ class PolicySpec:
         depth_feature: a depth-general model (:mod:`qlstm_optimizer.depth`): ``p`` is its
             number of Fourier modes, and its static features end with the run's depth
             (:meth:`~qlstm_optimizer.depth.DepthSpec.depth_feature`). Needs ``static_features``.
+        start_candidates: with the operator known, at p = 1, the first evaluations are up to
+            this many of its classical start candidates
+            (:func:`qlstm_optimizer.penalty_starts.candidate_starts`), and the learned steps run
+            around the best of them instead of the learned anchor: on penalty problems the
+            global p = 1 optimum sits far beyond the first basin the anchor is in (docs/design.md
+            "Start candidates for penalty problems"). 0 (default): none. Depth-general models
+            only; a candidate is the anchor's probe, so it needs ``probe_anchor = "always"``.
     """
 
     p: int
@@ -107,6 +114,7 @@ class PolicySpec:
     probe_step_scale: float = 1.0
     handoff: int | None = None
     depth_feature: bool = False
+    start_candidates: int = 0
 
     def __post_init__(self) -> None:
         # A card's policy block becomes a PolicySpec, so these checks are what stands between
@@ -135,6 +143,14 @@ class PolicySpec:
         if handoff is not None and not 1 <= handoff <= self.horizon:
             raise ValueError(
                 f"handoff must be in [1, horizon = {self.horizon}], got {self.handoff}")
+        if isinstance(self.start_candidates, bool) or not isinstance(
+                self.start_candidates, int | np.integer) or self.start_candidates < 0:
+            raise ValueError(f"start_candidates must be a non-negative integer, got "
+                             f"{self.start_candidates!r}")
+        if self.start_candidates and not (self.depth_feature and self.probe_anchor == "always"):
+            raise ValueError("start_candidates needs depth_feature = true and probe_anchor = "
+                             "'always' (the best candidate is the anchor the run probes)")
+        object.__setattr__(self, "start_candidates", int(self.start_candidates))
         if self.scale_rule not in SCALE_RULES:
             raise ValueError(f"scale_rule must be one of {SCALE_RULES}, got {self.scale_rule!r}")
         try:
@@ -165,6 +181,8 @@ class PolicySpec:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["anchor"] = list(self.anchor)
+        if not self.start_candidates:  # added later: cards without candidates stay as they were
+            del d["start_candidates"]
         return d
 
 

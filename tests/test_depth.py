@@ -303,3 +303,38 @@ def test_subspace_checks_the_depth_with_any_anchor_and_null_regular_anchors_are_
         depth.subspace(7, anchor=np.zeros(14))
     with pytest.raises(ValueError, match="regular_anchors must be a list"):
         DepthSpec.from_dict({"modes": 1, "anchors": [[0.1, 0.2]], "regular_anchors": None})
+
+
+def test_start_candidates_are_checked_and_probed_first():
+    # PolicySpec.start_candidates: a count, only for probing depth-general policies; the
+    # starts of run_depth_policy are evaluated first and the best is the probed anchor
+    base = dict(p=1, anchor=[0.0, 0.0], static_features=True, depth_feature=True)
+    for bad in (-1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="start_candidates must be a non-negative"):
+            PolicySpec(**base, probe_anchor="always", start_candidates=bad)
+    with pytest.raises(ValueError, match="start_candidates needs depth_feature"):
+        PolicySpec(**base, start_candidates=2)  # probe_anchor "never"
+    spec = PolicySpec(**base, probe_anchor="always", start_candidates=2, handoff=3)
+    assert spec.to_dict()["start_candidates"] == 2
+    assert "start_candidates" not in PolicySpec(**base).to_dict()  # older cards unchanged
+    depth = DepthSpec(modes=1, anchors=[[-0.3, 0.5], [-0.4, -0.2, 0.3, 0.6]])
+    model = init_numpy_model("lstm", p=1, seed=0, num_features=7)
+    h = erdos_renyi(8, 0.5, seed=1)
+    fun = lambda x: qaoa_energy(h, x)  # noqa: E731
+    starts = np.array([[-0.1, 0.2], [-0.39, 0.6]])
+    result = run_depth_policy(fun, model, spec, depth, p=1, maxfev=9, starts=starts)
+    np.testing.assert_array_equal(np.array(result.history_x[:2]), starts)
+    assert result.nfev == 9
+    # handoff 3 learned steps include the probe: 2 starts + 2 more learned points
+    best = starts[int(np.argmin(result.history_fun[:2]))]
+    assert not any(np.array_equal(x, best) for x in result.history_x[2:])
+    for bad, match in ((np.zeros((2, 4)), "starts must be"), ([[np.nan, 0.1]], "starts must"),
+                       (np.zeros((0, 2)), "starts must")):
+        with pytest.raises(ValueError, match=match):
+            run_depth_policy(fun, model, spec, depth, p=1, maxfev=5, starts=bad)
+    with pytest.raises(ValueError, match="starts and x0"):
+        run_depth_policy(fun, model, spec, depth, p=1, maxfev=5, starts=starts,
+                         x0=np.zeros(2))
+    never = PolicySpec(**base)
+    with pytest.raises(ValueError, match="probes its anchor"):
+        run_depth_policy(fun, model, never, depth, p=1, maxfev=5, starts=starts)

@@ -228,13 +228,16 @@ TINY_QUBO = TINY_DEPTH.replace('name = "tiny-depth"', 'name = "tiny-qubo"').repl
               { family = "random_qubo", sizes = [4, 5] }]''').replace(
     '''components = [{ family = "erdos_renyi", sizes = [6], edge_probs = [0.5] },
               { family = "regular", sizes = [6], degrees = [3] }]''',
-    '''components = [{ family = "stable_set", sizes = [6], edge_probs = [0.5] }]''')
+    '''components = [{ family = "stable_set", sizes = [6], edge_probs = [0.5] }]''').replace(
+    'depth_feature = true\n',
+    'depth_feature = true\nprobe_anchor = "always"\nstart_candidates = 2\n')
 
 
 def test_a_general_family_model_trains_loads_and_runs_on_a_penalty_operator(tmp_path):
     # the plumbing a "qubo" model needs: config family, term-local units, QUBO pools, card
     import tomllib
 
+    from qlstm_optimizer.penalty_starts import candidate_starts
     from qlstm_optimizer.qubo_problems import vertex_cover
 
     cfg = parse_config(tomllib.loads(TINY_QUBO.replace("steps = 4", "steps = 2")))
@@ -242,10 +245,21 @@ def test_a_general_family_model_trains_loads_and_runs_on_a_penalty_operator(tmp_
     train(cfg, tmp_path / "q", progress=False, cache_dir=tmp_path / "c")
     pre = load_card(tmp_path / "q" / "tiny-qubo.json")
     assert pre.family == "qubo" and pre.depth is not None
+    assert pre.spec.start_candidates == 2 and pre.spec.probe_anchor == "always"
     h = vertex_cover(6, 0.5, seed=4)
     result = minimize_qaoa(lambda x: qaoa_energy(h, x), np.zeros(4), model=pre, maxfev=8,
                            hamiltonian=h)
     assert result.nfev <= 8 and np.isfinite(result.fun)
+    # at p = 1 the first evaluations are the operator's start candidates, and the anchor the
+    # model probes is the best of them (told, not evaluated again)
+    starts = candidate_starts(h, 1, 2)
+    result = minimize_qaoa(lambda x: qaoa_energy(h, x), np.zeros(2), model=pre, maxfev=8,
+                           hamiltonian=h)
+    first = np.array(result.history_x[:len(starts)])
+    np.testing.assert_allclose(first, starts, rtol=1e-12)
+    assert result.nfev == 8 and len(result.history_x) == 8
+    assert not any(np.allclose(x, starts[0]) for x in result.history_x[len(starts):])
+    assert result.fun <= min(result.history_fun[:len(starts)])
     with pytest.raises(ConfigError, match="regular_anchors needs a published"):
         parse_config(tomllib.loads(TINY_QUBO.replace(
             "curriculum_steps = 2", "curriculum_steps = 2\nregular_anchors = true")))

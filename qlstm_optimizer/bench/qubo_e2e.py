@@ -34,6 +34,7 @@ from qiskit_algorithms import QAOA
 from qiskit_algorithms.optimizers import COBYLA
 from qiskit_algorithms.utils import algorithm_globals
 
+from ..model_choice import UntrainedFamilyWarning
 from ..qiskit import QLSTMOptimizer
 from ..sim.numpy_qaoa import qaoa_probabilities
 from .optima import OptimumCache
@@ -128,7 +129,10 @@ def e2e_task(task: dict[str, Any]) -> dict[str, Any]:
     qp = to_quadratic_program(inst.problem)
     budget, opt = task["budget"], task["opt"]
     energy = energy_function(inst, 1)
+    # "auto": QLSTMOptimizer(maxfev=B) with no model named, what a user gets by default
+    # (the family model_choice picks from the operator)
     optimizers = {"learned": QLSTMOptimizer(task["model"], maxfev=budget),
+                  "auto": QLSTMOptimizer(maxfev=budget),
                   "cobyla": COBYLA(maxiter=E2E_COBYLA_FACTOR * budget)}
     pm = generate_preset_pass_manager(optimization_level=1, basis_gates=E2E_BASIS)
     runs = {}
@@ -139,6 +143,9 @@ def e2e_task(task: dict[str, Any]) -> dict[str, Any]:
         qaoa = QAOA(sampler, optimizer, reps=1, transpiler=pm)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # QAOAAnsatz (REFERENCE)
+            # "auto" without a bundled general model warns UntrainedFamilyWarning: the run
+            # records which model ran instead
+            warnings.simplefilter("ignore", UntrainedFamilyWarning)
             result = MinimumEigenOptimizer(qaoa).solve(qp)
         angles = np.asarray(result.min_eigen_solver_result.optimal_point, float)
         runs[label] = {**solution_quality(inst.problem, np.asarray(result.x)),

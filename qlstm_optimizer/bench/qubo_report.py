@@ -147,7 +147,9 @@ def e2e_lines(e2e: dict[str, Any]) -> list[str]:
               "application's program; `applications.Maxcut` for weighted Max-Cut), "
               "`MinimumEigenOptimizer` converts it with its automatic penalty. Learned: "
               f"`QLSTMOptimizer('{e2e['model']}', maxfev={e2e['budget']})`, the operator found "
-              f"automatically; COBYLA: `COBYLA(maxiter={e2e['cobyla_budget']})` from QAOA's "
+              f"automatically; `model='auto'`: `QLSTMOptimizer(maxfev={e2e['budget']})`, the "
+              "family chosen from the operator (what a user gets without naming a model); "
+              f"COBYLA: `COBYLA(maxiter={e2e['cobyla_budget']})` from QAOA's "
               "random initial point. Per class: share of runs returning a feasible / the optimal "
               "solution, median relative objective gap |f - f*| / max(1, |f*|) to the "
               "brute-force optimum, median exact probability of the optimal bit strings in the "
@@ -156,8 +158,9 @@ def e2e_lines(e2e: dict[str, Any]) -> list[str]:
     rows = []
     for suite, block in e2e["classes"].items():
         for label, s in block["summary"].items():
-            name = f"{e2e['label']} (B={e2e['budget']})" if label == "learned" else \
-                f"COBYLA ({e2e['cobyla_budget']})"
+            name = {"learned": f"{e2e['label']} (B={e2e['budget']})",
+                    "auto": f"model='auto' (B={e2e['budget']})"}.get(
+                        label, f"COBYLA ({e2e['cobyla_budget']})")
             rows.append([suite, name, f"{s['feasible']:.2f}", f"{s['optimal']:.2f}",
                          _f(s["objective_gap_median"]), _f(s["p_optimal_median"]),
                          f"{_f(s['rho_median'])} [{_f(s['rho_min'])}]",

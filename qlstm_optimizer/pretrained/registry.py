@@ -173,6 +173,7 @@ _POLICY_TYPES: dict[str, tuple[str, Any]] = {
     "probe_step_scale": ("a positive finite number", lambda v: _is_number(v) and v > 0),
     "handoff": ("a positive integer or null", lambda v: v is None or (_is_int(v) and v >= 1)),
     "depth_feature": ("true or false", lambda v: isinstance(v, bool)),
+    "start_candidates": ("a non-negative integer", lambda v: _is_int(v) and v >= 0),
 }
 
 

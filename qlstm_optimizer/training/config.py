@@ -292,6 +292,8 @@ def _check_policy(policy: dict[str, Any]) -> None:
         check_int("policy.horizon", policy["horizon"], 1)
     if policy.get("handoff") is not None:
         check_int("policy.handoff", policy["handoff"], 1)
+    if "start_candidates" in policy:
+        check_int("policy.start_candidates", policy["start_candidates"], 0)
     for key in ("beta_step", "gamma_step", "refine_step", "probe_step_scale"):
         if key in policy and not check_real(f"policy.{key}", policy[key]) > 0:
             raise ConfigError(f"policy.{key} must be positive, got {policy[key]!r}")
