@@ -58,6 +58,8 @@ def test_constrained_qiskit_optimization():
     # 5 of 5 (the all-ones cover would be optimum + 3)
     assert out["auto"]["objective"] <= out["optimum"] + 1
     assert out["named"]["objective"] == out["optimum"]
+    # the answer is a sample of the final state, so an optimal one was sampled
+    assert 0 < out["named"]["optimal_share"] <= 1 and 0 <= out["auto"]["optimal_share"] <= 1
 
 def test_sampling_vqe():
     out = load("sampling_vqe").main(small=True)
