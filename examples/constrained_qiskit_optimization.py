@@ -141,7 +141,8 @@ def main(small: bool = False) -> dict:
               f"vertices {cover.interpret(result.x)}; optimal covers in {share:.1%} of the "
               "final state's samples")
         out[label] = {"objective": float(result.fval), "feasible": feasible,
-                      "evaluations": run["evaluations"], "optimal_share": share}
+                      "evaluations": run["evaluations"], "optimal_share": share,
+                      "chose": run["families"], "warnings": run["untrained_warnings"]}
     print(f"auto's log line: {auto['log'][0]}")
     return out
 

@@ -49,6 +49,7 @@ def test_constrained_qiskit_optimization():
     assert out["family"] == (GENERAL_FAMILY if general else "maxcut")
     assert out["warned"] is not general
     assert out["model"] in list_pretrained()
+    assert out["named"]["chose"] == [] and out["named"]["warnings"] == []  # a named model: as is
     for run in ("auto", "named"):
         assert out[run]["feasible"], run
         assert 1 <= out[run]["evaluations"] <= 10, run
