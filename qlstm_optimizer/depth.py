@@ -70,6 +70,35 @@ def stage_bases(p: int, modes: int) -> list[np.ndarray]:
     return bases
 
 
+# A calibration ratio outside [1 / RATIO_LIMIT, RATIO_LIMIT] is not trusted (a beta on the
+# other branch of the landscape's symmetry, a basin the profile mis-placed): the angle keeps
+# the learned anchor's scale.
+RATIO_LIMIT = 4.0
+
+
+def calibrated_anchor(anchor: Any, anchor_p1: Any, basin: Any) -> np.ndarray:
+    """The depth-p ``anchor`` with its betas and gammas rescaled by ``basin / anchor_p1``: the
+    instance's own p = 1 first-basin optimum ``basin = (beta, gamma)`` over the learned p = 1
+    anchor, in the same (model) units; a ratio outside ``[1 / RATIO_LIMIT, RATIO_LIMIT]`` leaves
+    that angle as learned. At p = 1 it is ``basin`` itself.
+
+    Why: the learned anchors are the training mixture's mean schedule; a penalty problem's
+    optimal schedule differs from it mostly by a scale per angle, which the exact p = 1
+    optimum measures before any evaluation (docs/design.md "A general-family model").
+
+    Example:
+        >>> calibrated_anchor([-0.5, -0.2, 0.3, 0.6], [-0.4, 0.5], [-0.2, 0.6]).tolist()
+        [-0.25, -0.1, 0.36, 0.72]
+    """
+    a = np.asarray(anchor, dtype=float)
+    p = a.size // 2
+    if p == 1:  # the exact p = 1 optimum of the basin: nothing to rescale
+        return np.asarray(basin, dtype=float).copy()
+    ratios = np.asarray(basin, dtype=float) / np.asarray(anchor_p1, dtype=float)
+    ratios = np.where((ratios >= 1 / RATIO_LIMIT) & (ratios <= RATIO_LIMIT), ratios, 1.0)
+    return a * np.repeat(ratios, p)
+
+
 @dataclass(frozen=True)
 class Subspace:
     """A depth-p run's model coordinates: ``x = anchor + matrix @ c``."""

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from . import features as F
-from .depth import DepthSpec, Subspace, staged_refine
+from .depth import DepthSpec, Subspace, calibrated_anchor, staged_refine
 from .options import check_count
 from .policy import (
     PolicyResult,
@@ -87,7 +87,11 @@ def check_starts(starts: Any, p: int, spec: PolicySpec, x0: Any) -> np.ndarray |
     if spec.probe_anchor != "always":
         raise ValueError("starts need a policy that probes its anchor (probe_anchor = "
                          f"'always'), got probe_anchor = {spec.probe_anchor!r}")
-    arr = np.asarray(starts, dtype=float)
+    try:
+        arr = np.asarray(starts, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"starts must be a (K >= 1, 2p = {2 * p}) array of finite angles, "
+                         f"got {starts!r}") from None
     if arr.ndim != 2 or arr.shape[1] != 2 * p or not 1 <= len(arr) or not np.all(
             np.isfinite(arr)):
         raise ValueError(f"starts must be a (K >= 1, 2p = {2 * p}) array of finite angles, "
@@ -114,6 +118,7 @@ def run_depth_policy(
     x0: np.ndarray | None = None,
     noise_stop: bool = True,
     starts: Any = None,
+    basin: Any = None,
 ) -> PolicyResult:
     """Minimise the depth-``p`` energy ``fun`` (2p angles) with a depth-general model; arguments
     and result as :func:`qlstm_optimizer.policy.run_policy`.
@@ -121,7 +126,9 @@ def run_depth_policy(
     ``starts`` (K, 2p), model units: start candidates evaluated first (each counts); the learned
     steps then run around the best of them, which is the anchor the policy probes, so its
     energy is told to the model without evaluating it again (``spec.start_candidates``: a
-    model trained with ``probe_anchor = "always"``).
+    model trained with ``probe_anchor = "always"``). ``basin`` (2,), model units: the
+    instance's p = 1 first-basin optimum, to which the learned anchor is rescaled
+    (:func:`qlstm_optimizer.depth.calibrated_anchor`; ``spec.calibrate_anchor``).
 
     Raises:
         ValueError: ``p`` outside the model's depths (naming its range), bad ``maxfev``,
@@ -133,7 +140,18 @@ def run_depth_policy(
     maxfev, refine, box, x0 = check_run_args(spec, p, maxfev, refine, bounds, x0)
     row = depth_static(static, p)
     regular = bool(F.probes_anchor("regular", row[:F.NUM_STATIC]))
-    sub = subspace_in_box(depth.subspace(p, regular=regular), box)
+    anchor = None
+    if basin is not None:
+        try:
+            arr = np.asarray(basin, dtype=float)
+        except (TypeError, ValueError):
+            arr = np.full(3, np.nan)  # not numbers: refused below
+        if arr.shape != (2,) or not np.all(np.isfinite(arr)):
+            raise ValueError(f"basin must be 2 finite angles (beta, gamma), got {basin!r}")
+        basin = arr
+        anchor = calibrated_anchor(depth.learned_anchor(p, regular),
+                                   depth.learned_anchor(1, regular), basin)
+    sub = subspace_in_box(depth.subspace(p, anchor=anchor, regular=regular), box)
     starts = check_starts(starts, p, spec, x0)
     if x0 is not None:
         sub = depth.subspace(p, anchor=x0)

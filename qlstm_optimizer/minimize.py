@@ -31,7 +31,7 @@ from .fallback import refine_from_x0
 from .hamiltonian import as_hamiltonian
 from .model_choice import AUTO, resolve_auto
 from .options import STARTS, check_bounds, check_real, check_run_options  # noqa: F401 (STARTS)
-from .penalty_starts import candidate_starts
+from .penalty_starts import candidate_starts, first_basin
 from .policy import PolicyResult, PolicySpec, run_policy
 from .pretrained import (
     Pretrained,
@@ -250,14 +250,7 @@ def minimize_qaoa(
             refine=opts["refine"], bounds=bounds, callback=callback,
             noise_stop=opts["noise_stop"])
     x0 = check_x0(x0)
-    model, untrained = resolve_auto(model, hamiltonian, lambda: {*families(), *depth_models()})
-    candidate = untrained and start == "learned" and x0.size == 2
-    if candidate:
-        # No bundled model was trained on this operator's terms (penalty encodings: the global
-        # p = 1 optimum sits at a large gamma where the penalty's phases realign, beyond the
-        # Max-Cut model's first basin, docs/design.md "Start candidates for penalty
-        # problems"): start from the operator's best classical candidate and refine from it.
-        x0, start = candidate_starts(hamiltonian, 1, 1)[0], "x0"
+    model, _ = resolve_auto(model, hamiltonian, lambda: {*families(), *depth_models()})
     net, spec, family, depth = resolve_model(model, x0.size)
     p = x0.size // 2
     if depth is not None:
@@ -285,6 +278,10 @@ def minimize_qaoa(
         # candidates (docs/design.md "Start candidates for penalty problems")
         run = partial(run, starts=candidate_starts(hamiltonian, 1, spec.start_candidates)
                       * to_model)
+    elif depth is not None and spec.calibrate_anchor and start == "learned" \
+            and hamiltonian is not None:
+        # the learned anchors rescaled to the operator's exact p = 1 first basin
+        run = partial(run, basin=np.asarray(first_basin(hamiltonian)) * to_model[[0, -1]])
     result = run(
         model_fun, net, spec, static=units.static,
         maxfev=DEFAULT_MAXFEV if opts["maxfev"] is None else opts["maxfev"],
@@ -300,8 +297,6 @@ def minimize_qaoa(
     result.x = result.x / to_model
     result.history_x = [x / to_model for x in result.history_x]
     result.model = model_label(model, x0.size)
-    if candidate:
-        result.message += " (started from the operator's best p = 1 start candidate)"
     return result
 
 

@@ -4,8 +4,9 @@ A user who does not name a model gets the family whose training distribution the
 belongs to, decided from the operator's terms alone:
 
 * ZZ couplings only, all positive: the **Max-Cut** form (``sum w_ij / 2 Z_i Z_j``, qiskit-
-  optimization's ``Maxcut(...).to_quadratic_program()`` after ``to_ising``; number partitioning
-  is one as well) -> ``"maxcut"``;
+  optimization's ``Maxcut(...).to_quadratic_program()`` after ``to_ising``) -> ``"maxcut"``;
+  but every pair coupled as ``J_ij = a_i a_j`` with unequal ``a_i`` (number partitioning, which
+  the Max-Cut models never saw) -> the general family when one is bundled;
 * ZZ couplings only, of both signs (or all negative): a spin glass -> ``"sk"``;
 * linear Z fields or terms of order > 2 (penalty encodings of constrained problems, QUBOs,
   LABS, SAT) -> the general family ``"qubo"`` when one is bundled; until then ``"maxcut"`` with
@@ -13,10 +14,7 @@ belongs to, decided from the operator's terms alone:
 * no operator (a blind run) -> ``"maxcut"``.
 
 The choice and its reason are logged (logger ``qlstm_optimizer``, level INFO) and recorded in
-the result (``PolicyResult.model``). Where no bundled family fits (fields, higher order), a
-p = 1 run starts from the operator's best classical start candidate
-(:func:`qlstm_optimizer.penalty_starts.candidate_starts`) and refines from it instead of taking
-learned steps the model was never trained for (``minimize_qaoa``).
+the result (``PolicyResult.model``).
 
 Example:
     >>> from qlstm_optimizer.problems import erdos_renyi, sk
@@ -33,6 +31,8 @@ import warnings
 from collections.abc import Callable, Collection
 from typing import Any
 
+import numpy as np
+
 from .hamiltonian import as_hamiltonian
 
 AUTO = "auto"
@@ -43,6 +43,24 @@ logger = logging.getLogger("qlstm_optimizer")
 
 class UntrainedFamilyWarning(UserWarning):
     """The operator has terms no bundled model was trained on (fields, higher order)."""
+
+
+def _is_partitioning(h: Any) -> bool:
+    """Every pair coupled with ``J_ij = a_i a_j`` (to 1e-9), the ``a_i`` not all equal: number
+    partitioning's ``(sum a_i s_i)^2``, which no Max-Cut training graph has (a complete graph
+    with unit weights is ``a_i = 1``: Max-Cut)."""
+    n = h.num_qubits
+    if n < 3 or len(h.terms) < n * (n - 1) // 2:
+        return False
+    j = h.quadratic
+    if j.shape != (n, n) or not np.all(j[~np.eye(n, dtype=bool)] > 0):
+        return False
+    a0 = np.sqrt(j[0, 1] * j[0, 2] / j[1, 2])
+    a = np.r_[a0, j[0, 1:] / a0]
+    outer = np.outer(a, a)
+    off = ~np.eye(n, dtype=bool)
+    rank1 = np.abs(j[off] - outer[off]).max() <= 1e-9 * np.abs(j[off]).max()
+    return bool(rank1 and np.ptp(a) > 1e-6 * a.mean())
 
 
 def choose_family(hamiltonian: Any, bundled: Collection[str] = ("maxcut", "sk")
@@ -64,6 +82,9 @@ def choose_family(hamiltonian: Any, bundled: Collection[str] = ("maxcut", "sk")
     if orders == {2}:
         couplings = [c for k, c in h.terms.items() if len(k) == 2 and c != 0]
         if couplings and all(c > 0 for c in couplings):
+            if GENERAL_FAMILY in bundled and _is_partitioning(h):
+                return GENERAL_FAMILY, ("ZZ couplings only, J_ij = a_i a_j with unequal a_i "
+                                        "(number partitioning): the general family")
             return "maxcut", "ZZ couplings only, all positive (the Max-Cut form)"
         return "sk", "ZZ couplings only, of both signs (a spin glass)"
     what = ", ".join(s for s, present in (("linear Z fields", 1 in orders),

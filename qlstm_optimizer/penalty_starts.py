@@ -231,6 +231,40 @@ def p1_candidates(hamiltonian: Any, k: int, half_turns: float = HALF_TURNS,
     return _ordered(found, first, k, h.constant)
 
 
+def first_basin(hamiltonian: Any) -> tuple[float, float]:
+    """The p = 1 optimum ``(beta, gamma)`` of the first basin: the best point of the profile
+    ``min_beta E(beta, gamma)`` on ``(0, 3 G_REF / c]`` (``c`` the term-local scale), polished;
+    beta in (-pi/2, pi/2], in (-pi/2, 0] for operators with even-order terms only.
+
+    Why: term-local units put every class's first-basin gamma near ``G_REF`` but leave a spread
+    (std of log 0.16) and the best beta differs by class; this is the instance's own, exact,
+    from the operator alone (closed form for Z + ZZ; statevector for order 3+ up to
+    ``STATEVECTOR_QUBITS`` qubits, beyond that ``(BETA_REF, G_REF / c)``). Penalty problems'
+    realigned optima lie 8x and further out, so they are never it: the first basin samples
+    the optimal solutions far more often (docs/design.md "A general-family model").
+
+    Example:
+        >>> from qlstm_optimizer.problems import regular
+        >>> beta, gamma = first_basin(regular(8, 3, seed=0))
+        >>> round(beta, 2), round(gamma, 2)  # near the 3-regular table's (-0.39, 0.62)
+        (-0.36, 0.58)
+    """
+    h = as_hamiltonian(hamiltonian)
+    if not h.terms or max(abs(c) for c in h.terms.values()) == 0:
+        raise ValueError("hamiltonian has no Z terms: every (beta, gamma) gives the same energy")
+    g_ref = G_REF / hamiltonian_scale_factor(h, "maxcut", "term-local")
+    if h.max_order > 2 and h.num_qubits > STATEVECTOR_QUBITS:
+        return BETA_REF, float(g_ref)
+    near = np.linspace(0.0, 3 * g_ref, FIRST_BASIN_POINTS + 1)[1:]
+    low = int(np.argmin(best_beta(h, near)[1]))
+    beta, gamma, _ = _refine(h, [near[low]], near[0])[0]
+    if all(len(key) % 2 == 0 for key in h.terms if key):
+        # even-order terms only (ZZ, ZZZZ): beta has period pi / 2; the branch in (-pi/2, 0]
+        # is the learned anchors' (Qiskit's sign convention with gamma > 0)
+        beta = (beta + np.pi / 2) % (np.pi / 2) - np.pi / 2
+    return float(beta), gamma
+
+
 def candidate_starts(hamiltonian: Any, p: int, k: int, half_turns: float = HALF_TURNS
                      ) -> np.ndarray:
     """``k`` ordered start points at depth ``p``, one per row, Qiskit's order
@@ -260,4 +294,4 @@ def candidate_starts(hamiltonian: Any, p: int, k: int, half_turns: float = HALF_
     return np.asarray(rows, dtype=float)
 
 
-__all__ = ["best_beta", "candidate_starts", "p1_candidates"]
+__all__ = ["best_beta", "candidate_starts", "first_basin", "p1_candidates"]

@@ -100,6 +100,11 @@ class PolicySpec:
             global p = 1 optimum sits far beyond the first basin the anchor is in (docs/design.md
             "Start candidates for penalty problems"). 0 (default): none. Depth-general models
             only; a candidate is the anchor's probe, so it needs ``probe_anchor = "always"``.
+        calibrate_anchor: with the operator known, the learned anchors are rescaled to the
+            instance's exact p = 1 first-basin optimum
+            (:func:`qlstm_optimizer.depth.calibrated_anchor`,
+            :func:`qlstm_optimizer.penalty_starts.first_basin`), in training as at inference.
+            Depth-general models only.
     """
 
     p: int
@@ -115,6 +120,7 @@ class PolicySpec:
     handoff: int | None = None
     depth_feature: bool = False
     start_candidates: int = 0
+    calibrate_anchor: bool = False
 
     def __post_init__(self) -> None:
         # A card's policy block becomes a PolicySpec, so these checks are what stands between
@@ -151,6 +157,12 @@ class PolicySpec:
             raise ValueError("start_candidates needs depth_feature = true and probe_anchor = "
                              "'always' (the best candidate is the anchor the run probes)")
         object.__setattr__(self, "start_candidates", int(self.start_candidates))
+        if not isinstance(self.calibrate_anchor, bool | np.bool_):
+            raise ValueError(f"calibrate_anchor must be true or false, got "
+                             f"{self.calibrate_anchor!r}")
+        if self.calibrate_anchor and not self.depth_feature:
+            raise ValueError("calibrate_anchor needs depth_feature = true (it rescales the "
+                             "depth-general anchors)")
         if self.scale_rule not in SCALE_RULES:
             raise ValueError(f"scale_rule must be one of {SCALE_RULES}, got {self.scale_rule!r}")
         try:
@@ -181,8 +193,9 @@ class PolicySpec:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["anchor"] = list(self.anchor)
-        if not self.start_candidates:  # added later: cards without candidates stay as they were
-            del d["start_candidates"]
+        for key in ("start_candidates", "calibrate_anchor"):  # added later: cards without
+            if not d[key]:  # them stay as they were
+                del d[key]
         return d
 
 

@@ -338,3 +338,35 @@ def test_start_candidates_are_checked_and_probed_first():
     never = PolicySpec(**base)
     with pytest.raises(ValueError, match="probes its anchor"):
         run_depth_policy(fun, model, never, depth, p=1, maxfev=5, starts=starts)
+
+
+def test_calibrated_anchor_rescales_each_angle_and_ignores_untrusted_ratios():
+    from qlstm_optimizer.depth import RATIO_LIMIT, calibrated_anchor
+
+    anchor = np.array([-0.5, -0.2, 0.3, 0.6])
+    out = calibrated_anchor(anchor, [-0.4, 0.5], [-0.6, 0.4])
+    np.testing.assert_allclose(out, [-0.75, -0.3, 0.24, 0.48])
+    np.testing.assert_allclose(calibrated_anchor([-0.4, 0.5], [-0.4, 0.5], [0.3, 0.7]),
+                               [0.3, 0.7])  # p = 1: the basin itself, whatever the ratio
+    # a beta of the other sign (another branch) or a ratio beyond the limit: kept as learned
+    out = calibrated_anchor(anchor, [-0.4, 0.5], [0.3, 0.5 * (RATIO_LIMIT + 0.1)])
+    np.testing.assert_allclose(out, anchor)
+
+
+def test_run_depth_policy_checks_the_basin_and_starts_at_the_calibrated_anchor():
+    depth = DepthSpec(modes=1, anchors=[[-0.3, 0.5], [-0.4, -0.2, 0.3, 0.6]])
+    spec = PolicySpec(p=1, anchor=[0.0, 0.0], static_features=True, depth_feature=True,
+                      probe_anchor="always", calibrate_anchor=True)
+    model = init_numpy_model("lstm", p=1, seed=0, num_features=7)
+    h = erdos_renyi(8, 0.5, seed=1)
+    fun = lambda x: qaoa_energy(h, x)  # noqa: E731
+    result = run_depth_policy(fun, model, spec, depth, p=2, maxfev=4, basin=[-0.36, 0.6])
+    np.testing.assert_allclose(result.history_x[0], [-0.48, -0.24, 0.36, 0.72])
+    for bad in ([0.1], [np.nan, 0.2], "x"):
+        with pytest.raises(ValueError, match="basin must be 2 finite"):
+            run_depth_policy(fun, model, spec, depth, p=2, maxfev=4, basin=bad)
+    with pytest.raises(ValueError, match="calibrate_anchor needs depth_feature"):
+        PolicySpec(p=1, anchor=[0.0, 0.0], calibrate_anchor=True)
+    with pytest.raises(ValueError, match="calibrate_anchor must be true or false"):
+        PolicySpec(p=1, anchor=[0.0, 0.0], static_features=True, depth_feature=True,
+                   calibrate_anchor=1)

@@ -115,3 +115,30 @@ def test_knapsack_realignments_beyond_the_profile():
     without = p1_candidates(h, 3, realign=False)
     assert max(opt.rho(e) for _, _, e in without) < 0.98
     assert max(opt.rho(e) for _, _, e in p1_candidates(h, 2)) > 0.999
+
+
+def test_first_basin_is_the_best_profile_point_near_the_reference_gamma():
+    # the first basin's exact p = 1 optimum: on a dense grid of the window no point is better,
+    # and on a penalty problem it is not the (lower) realigned optimum far out
+    from qlstm_optimizer.penalty_starts import G_REF, best_beta, first_basin
+    from qlstm_optimizer.qubo_problems import labs, vertex_cover
+    from qlstm_optimizer.sim import qaoa_energy
+    from qlstm_optimizer.units import hamiltonian_scale_factor
+
+    for h in (vertex_cover(8, 0.5, seed=2), labs(7)):
+        c = hamiltonian_scale_factor(h, "maxcut", "term-local")
+        beta, gamma = first_basin(h)
+        assert 0 < gamma <= 3 * G_REF / c
+        grid = np.linspace(0, 3 * G_REF / c, 400)[1:]
+        e = qaoa_energy(h, np.array([beta, gamma]))
+        assert e <= best_beta(h, grid)[1].min() + 1e-9
+    # even-order operators (ZZ only): the branch of the learned anchors, beta in (-pi/2, 0]
+    for h in (sk(8, seed=5), labs(8), regular(8, 3, seed=1)):
+        beta, gamma = first_basin(h)
+        assert -np.pi / 2 < beta <= 0
+        assert np.isclose(qaoa_energy(h, np.array([beta, gamma])),
+                          best_beta(h, [gamma])[1][0], atol=1e-9)
+    far = candidate_starts(vertex_cover(8, 0.5, seed=2), 1, 1)[0]
+    assert far[1] > 8 * first_basin(vertex_cover(8, 0.5, seed=2))[1]
+    with pytest.raises(ValueError, match="no Z terms"):
+        first_basin(DiagonalHamiltonian(3, {}))

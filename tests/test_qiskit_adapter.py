@@ -248,8 +248,14 @@ def test_auto_model_is_chosen_from_the_operator_and_reported(caplog):
 
     from qlstm_optimizer.hamiltonian import DiagonalHamiltonian
     from qlstm_optimizer.minimize import minimize_qaoa
-    from qlstm_optimizer.model_choice import UntrainedFamilyWarning, choose_family
+    from qlstm_optimizer.model_choice import (
+        UNTRAINED,
+        UntrainedFamilyWarning,
+        choose_family,
+        resolve_auto,
+    )
     from qlstm_optimizer.problems import erdos_renyi, sk
+    from qlstm_optimizer.qubo_problems import number_partitioning
     from qlstm_optimizer.sim import qaoa_energy
 
     cases = [(erdos_renyi(8, 0.5, seed=3), "maxcut-p1"), (sk(8, seed=3), "sk-p1")]
@@ -261,15 +267,23 @@ def test_auto_model_is_chosen_from_the_operator_and_reported(caplog):
                                        maxfev=5, hamiltonian=h)
         assert result.model == name
         assert f"chose {name.split('-')[0]!r}" in caplog.text
-    # fields: the general family once bundled; today Max-Cut, with a warning that says why
+    # fields and number partitioning: the bundled general family, without a warning
     fields = DiagonalHamiltonian(4, {(0,): 1.0, (0, 1): 0.5, (2, 3): -0.5})
-    assert choose_family(fields, {"maxcut", "sk", "qubo"})[0] == "qubo"
-    with pytest.warns(UntrainedFamilyWarning, match="linear Z fields"):
-        result = minimize_qaoa(lambda x: qaoa_energy(fields, x), np.zeros(2), maxfev=5,
-                               hamiltonian=fields)
-    assert result.model == "maxcut-p1"
+    partition = number_partitioning(8, seed=2)
+    for h in (fields, partition):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            result = minimize_qaoa(lambda x, h=h: qaoa_energy(h, x), np.zeros(2), maxfev=5,
+                                   hamiltonian=h)
+        assert result.model == "qubo-depth"
     assert choose_family(DiagonalHamiltonian(3, {(0, 1, 2): 1.0}), {"qubo"})[1].startswith(
         "terms of order > 2")
+    # without a general family bundled: Max-Cut, with a warning that says why
+    family, reason = choose_family(fields, {"maxcut", "sk"})
+    assert family == "maxcut" and reason.endswith(UNTRAINED)
+    assert choose_family(partition, {"maxcut", "sk"})[0] == "maxcut"
+    with pytest.warns(UntrainedFamilyWarning, match="linear Z fields"):
+        assert resolve_auto("auto", fields, lambda: {"maxcut", "sk"}) == ("maxcut", True)
     # blind runs and explicit names are untouched
     assert choose_family(None)[0] == "maxcut"
     res = minimize_qaoa(lambda x: qaoa_energy(sk(6, seed=1), x), np.zeros(2), model="maxcut",
@@ -288,28 +302,3 @@ def test_scipy_result_names_the_model_that_ran():
     res = minimize(lambda x: qaoa_energy(h, x), np.zeros(4), method=qlstm,
                    options={"maxfev": 6, "hamiltonian": h})
     assert res.model == "sk-p2" and res.nfev <= 6
-
-
-def test_auto_starts_untrained_penalty_operators_from_the_best_candidate_at_p1():
-    import warnings
-
-    from qlstm_optimizer.bench.qubo_optima import wide_optima
-    from qlstm_optimizer.minimize import minimize_qaoa
-    from qlstm_optimizer.model_choice import UntrainedFamilyWarning
-    from qlstm_optimizer.penalty_starts import candidate_starts
-    from qlstm_optimizer.qubo_problems import vertex_cover
-    from qlstm_optimizer.sim import qaoa_energy
-
-    problem = vertex_cover(8, 0.5, seed=11)
-    h = problem.without_constant()
-    optimum = wide_optima(problem, [1])[1]["energy"]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UntrainedFamilyWarning)
-        auto = minimize_qaoa(lambda x: qaoa_energy(h, x), np.zeros(2), maxfev=3, hamiltonian=h)
-    named = minimize_qaoa(lambda x: qaoa_energy(h, x), np.zeros(2), model="maxcut", maxfev=3,
-                          hamiltonian=h)
-    # the first evaluation is the operator's best candidate, near the global (large-gamma) optimum
-    assert np.allclose(auto.history_x[0], candidate_starts(h, 1, 1)[0])
-    assert auto.history_fun[0] / optimum > 0.99 and "start candidate" in auto.message
-    # naming a model keeps its learned steps (and their first basin)
-    assert "start candidate" not in named.message and named.fun / optimum < 0.9

@@ -230,30 +230,47 @@ TINY_QUBO = TINY_DEPTH.replace('name = "tiny-depth"', 'name = "tiny-qubo"').repl
               { family = "regular", sizes = [6], degrees = [3] }]''',
     '''components = [{ family = "stable_set", sizes = [6], edge_probs = [0.5] }]''').replace(
     'depth_feature = true\n',
-    'depth_feature = true\nprobe_anchor = "always"\nstart_candidates = 2\n')
+    'depth_feature = true\nprobe_anchor = "always"\ncalibrate_anchor = true\n')
 
 
 def test_a_general_family_model_trains_loads_and_runs_on_a_penalty_operator(tmp_path):
     # the plumbing a "qubo" model needs: config family, term-local units, QUBO pools, card
+    import dataclasses
+
     import tomllib
 
-    from qlstm_optimizer.penalty_starts import candidate_starts
+    from qlstm_optimizer.depth import calibrated_anchor
+    from qlstm_optimizer.penalty_starts import candidate_starts, first_basin
     from qlstm_optimizer.qubo_problems import vertex_cover
+    from qlstm_optimizer.units import hamiltonian_scale_factor
 
     cfg = parse_config(tomllib.loads(TINY_QUBO.replace("steps = 4", "steps = 2")))
     assert cfg.family == "qubo" and cfg.policy.scale_rule == "term-local"
     train(cfg, tmp_path / "q", progress=False, cache_dir=tmp_path / "c")
     pre = load_card(tmp_path / "q" / "tiny-qubo.json")
     assert pre.family == "qubo" and pre.depth is not None
-    assert pre.spec.start_candidates == 2 and pre.spec.probe_anchor == "always"
+    assert pre.spec.calibrate_anchor and pre.spec.probe_anchor == "always"
     h = vertex_cover(6, 0.5, seed=4)
-    result = minimize_qaoa(lambda x: qaoa_energy(h, x), np.zeros(4), model=pre, maxfev=8,
-                           hamiltonian=h)
-    assert result.nfev <= 8 and np.isfinite(result.fun)
-    # at p = 1 the first evaluations are the operator's start candidates, and the anchor the
-    # model probes is the best of them (told, not evaluated again)
+    c = hamiltonian_scale_factor(h, "qubo", "term-local")
+    basin = np.asarray(first_basin(h))
+    for p in (1, 2):  # the first evaluation is the anchor rescaled to the operator's basin
+        result = minimize_qaoa(lambda x: qaoa_energy(h, x), np.zeros(2 * p), model=pre,
+                               maxfev=8, hamiltonian=h)
+        assert result.nfev == 8 and np.isfinite(result.fun)
+        scale = np.repeat([1.0, c], p)
+        expected = calibrated_anchor(pre.depth.learned_anchor(p), pre.depth.learned_anchor(1),
+                                     basin * [1.0, c]) / scale
+        np.testing.assert_allclose(result.history_x[0], expected, rtol=1e-12)
+    blind = minimize_qaoa(lambda x: qaoa_energy(h, x), np.zeros(2), model=pre, maxfev=3,
+                          hamiltonian=None)  # no operator: the learned anchor itself
+    np.testing.assert_allclose(blind.history_x[0], pre.depth.learned_anchor(1))
+    # start candidates instead (the opt-in): at p = 1 the first evaluations are the operator's
+    # candidates, and the anchor the model probes is the best of them (told, not evaluated
+    # again)
+    spec = dataclasses.replace(pre.spec, calibrate_anchor=False, start_candidates=2)
+    cand = dataclasses.replace(pre, spec=spec)
     starts = candidate_starts(h, 1, 2)
-    result = minimize_qaoa(lambda x: qaoa_energy(h, x), np.zeros(2), model=pre, maxfev=8,
+    result = minimize_qaoa(lambda x: qaoa_energy(h, x), np.zeros(2), model=cand, maxfev=8,
                            hamiltonian=h)
     first = np.array(result.history_x[:len(starts)])
     np.testing.assert_allclose(first, starts, rtol=1e-12)
@@ -263,3 +280,42 @@ def test_a_general_family_model_trains_loads_and_runs_on_a_penalty_operator(tmp_
     with pytest.raises(ConfigError, match="regular_anchors needs a published"):
         parse_config(tomllib.loads(TINY_QUBO.replace(
             "curriculum_steps = 2", "curriculum_steps = 2\nregular_anchors = true")))
+
+
+def test_calibrated_training_batches_start_where_minimize_does(tmp_path):
+    # calibrate_anchor: the training twin rescales each known instance's anchor to its p = 1
+    # first basin computed from the regenerated operator (pool_basins), exactly as
+    # minimize_qaoa does from the user's operator; blind rows keep the learned anchor
+    import tomllib
+
+    from qlstm_optimizer.depth import calibrated_anchor
+    from qlstm_optimizer.instances import build_pool, sample_instance
+    from qlstm_optimizer.penalty_starts import first_basin
+    from qlstm_optimizer.training.depth_setup import DepthTraining, pool_basins
+    from qlstm_optimizer.training.rollout import BatchDiagonals
+    from qlstm_optimizer.units import hamiltonian_scale_factor
+
+    cfg = parse_config(tomllib.loads(TINY_QUBO))
+    dist = cfg.train_instances.distribution
+    pool = build_pool(dist, "train", 6, cfg.p, base_seed=cfg.seed, cache_dir=tmp_path,
+                      scale_rule="term-local")
+    basins = pool_basins(pool, dist, cfg.seed, tmp_path)
+    for i in range(len(pool)):
+        inst = sample_instance(dist, "train", i, cfg.seed)
+        c = hamiltonian_scale_factor(inst.problem, "qubo", "term-local")
+        np.testing.assert_allclose(basins[i], np.asarray(first_basin(inst.problem)) * [1, c],
+                                   rtol=1e-9)
+    np.testing.assert_array_equal(pool_basins(pool, dist, cfg.seed, tmp_path), basins)  # cached
+    val = build_pool(cfg.val_instances.distribution, "val", 2, cfg.p, base_seed=cfg.seed,
+                     cache_dir=tmp_path, scale_rule="term-local")
+    dt = DepthTraining(cfg, pool, val, cache_dir=tmp_path)
+    indices = np.arange(len(pool))
+    blind = np.arange(len(pool)) % 2 == 1
+    lifted = dt.lift(BatchDiagonals.from_pool(pool, indices, blind), 3, indices, pool, blind)
+    first = dt.spec.learned_anchor(1)
+    for i in indices:
+        expected = dt.spec.learned_anchor(3) if blind[i] else calibrated_anchor(
+            dt.spec.learned_anchor(3), first, basins[i])
+        np.testing.assert_allclose(lifted.anchor[i].numpy(), expected)
+    with pytest.raises(ValueError, match="does not match its distribution"):
+        pool_basins(pool, dist, cfg.seed + 1, tmp_path)

@@ -174,6 +174,7 @@ _POLICY_TYPES: dict[str, tuple[str, Any]] = {
     "handoff": ("a positive integer or null", lambda v: v is None or (_is_int(v) and v >= 1)),
     "depth_feature": ("true or false", lambda v: isinstance(v, bool)),
     "start_candidates": ("a non-negative integer", lambda v: _is_int(v) and v >= 0),
+    "calibrate_anchor": ("true or false", lambda v: isinstance(v, bool)),
 }
 
 

@@ -32,9 +32,10 @@ import torch
 
 from .. import features as F
 from ..angles import fixed_angle_depths, fixed_angles, interp_angles, tqa_angles
-from ..depth import DepthSpec, fourier_matrix
+from ..depth import DepthSpec, calibrated_anchor, fourier_matrix
 from ..depth_policy import run_depth_policy
-from ..instances import InstancePool, _atomic_savez, default_cache_dir
+from ..instances import InstancePool, _atomic_savez, default_cache_dir, sample_instance
+from ..penalty_starts import first_basin
 from ..policy import PolicySpec
 from ..sim.torch_qaoa import qaoa_energy_torch
 from .config import ConfigError
@@ -187,9 +188,10 @@ def reference_energies(pool: InstancePool, anchors: Sequence[np.ndarray],
                        cache_dir: str | Path | None = None,
                        subset: np.ndarray | None = None) -> dict[int, np.ndarray]:
     """Each instance's local optimum from the anchor at each depth (I,), on the pool's footing;
-    with ``subset`` (indices) only those instances are computed, the others are +inf."""
-    key = [_pool_key(pool), [list(map(float, anchors[p - 1])) for p in depths], list(depths),
-           iters]
+    with ``subset`` (indices) only those instances are computed, the others are +inf.
+    ``anchors[p - 1]``: one schedule (2p,) or one per instance (I, 2p)."""
+    key = [_pool_key(pool), [np.asarray(anchors[p - 1], float).ravel().tolist() for p in depths],
+           list(depths), iters]
     if subset is not None:
         key.append([int(i) for i in subset])
     path = _cache_path(cache_dir, "refs", key)
@@ -198,17 +200,44 @@ def reference_energies(pool: InstancePool, anchors: Sequence[np.ndarray],
             return {p: f[f"p{p}"] for p in depths}
     out = {}
     for p in depths:
-        a = np.asarray(anchors[p - 1])
+        a = np.broadcast_to(np.asarray(anchors[p - 1], float), (len(pool), 2 * p))
         ref = np.full(len(pool), np.inf)
         for idx, diags, norm in _size_groups(pool, subset=subset):
             x = _lbfgs(lambda x, d=diags, n=norm: (qaoa_energy_torch(d, x) / n).sum(),
-                       np.tile(a, (len(idx), 1)), iters)
+                       a[idx].copy(), iters)
             with torch.no_grad():
                 opt = qaoa_energy_torch(diags, torch.as_tensor(x)).numpy()
-                at_anchor = qaoa_energy_torch(diags, torch.as_tensor(np.tile(a, (len(idx), 1))))
+                at_anchor = qaoa_energy_torch(diags, torch.as_tensor(a[idx].copy()))
             ref[idx] = np.minimum(opt, at_anchor.numpy())
         out[p] = ref
     _atomic_savez(path, {f"p{p}": r for p, r in out.items()})
+    return out
+
+
+# Bump when penalty_starts.first_basin changes what it returns (cached basins go stale).
+BASIN_RULE = 2  # 2: beta on the (-pi/2, 0] branch for even-order operators
+
+
+def pool_basins(pool: InstancePool, dist: Any, base_seed: int,
+                cache_dir: str | Path | None = None) -> np.ndarray:
+    """(I, 2) each pool instance's p = 1 first-basin optimum ``(beta, gamma)`` in the pool's
+    (model) units: :func:`qlstm_optimizer.penalty_starts.first_basin` of the instance
+    regenerated from its seed, gamma times its scale ``c`` (``1 / pool.scales``), which is what
+    ``minimize_qaoa`` computes from the operator at inference."""
+    path = _cache_path(cache_dir, "basins", [_pool_key(pool), dist.to_dict(), int(base_seed),
+                                             BASIN_RULE])
+    if path.exists():
+        with np.load(path, allow_pickle=False) as f:
+            return f["basins"]
+    out = np.zeros((len(pool), 2))
+    for i in range(len(pool)):
+        inst = sample_instance(dist, pool.split, i, base_seed)
+        if inst.n != pool.sizes[i] or inst.seed != pool.seeds[i]:
+            raise ValueError(f"pool instance {i} does not match its distribution (regenerated "
+                             f"n = {inst.n}, seed {inst.seed}; pool n = {pool.sizes[i]})")
+        beta, gamma = first_basin(inst.problem)
+        out[i] = beta, gamma / pool.scales[i]
+    _atomic_savez(path, {"basins": out})
     return out
 
 
@@ -232,18 +261,20 @@ class LiftedBatch:
 
 
 def depth_rhos(numpy_model: Any, spec: PolicySpec, depth: DepthSpec, pool: InstancePool,
-               refs: dict[int, np.ndarray], budgets: Sequence[int], blind: bool = False
-               ) -> dict[int, np.ndarray]:
+               refs: dict[int, np.ndarray], budgets: Sequence[int], blind: bool = False,
+               basins: np.ndarray | None = None) -> dict[int, np.ndarray]:
     """rho_k (I, K) per validation depth: the NumPy policy without a refine (the learned steps
-    alone, as ``validate.policy_rhos``), against the reference energies."""
+    alone, as ``validate.policy_rhos``), against the reference energies; ``basins`` (I, 2):
+    calibrated anchors for runs that know the operator (``spec.calibrate_anchor``)."""
     kmax = max(budgets)
     out = {}
     for p, ref in refs.items():
         rhos = np.zeros((len(pool), len(budgets)))
         for i in range(len(pool)):
+            basin = None if blind or basins is None else basins[i]
             result = run_depth_policy(lambda x, i=i: pool.energy(i, x, blind), numpy_model,
                                       spec, depth, p, maxfev=kmax, refine=None,
-                                      static=F.static_rows(pool.cvs[i], blind))
+                                      static=F.static_rows(pool.cvs[i], blind), basin=basin)
             best = np.minimum.accumulate(np.asarray(result.history_fun))
             optimum = ref[i] * (pool.norms[i] if blind else 1.0)
             rhos[i] = [best[min(k, len(best)) - 1] / optimum for k in budgets]
@@ -274,15 +305,29 @@ class DepthTraining:
         self.spec = DepthSpec(modes=dc.modes, anchors=tuple(tuple(a) for a in anchors),
                               stage_radius=dc.stage_radius, regular_anchors=None if regular
                               is None else tuple(tuple(a) for a in regular))
-        self.train_refs = self._references(train_pool, dc.train_depths, cache_dir)
-        self.val_refs = self._references(val_pool, dc.val_depths, cache_dir)
+        self.train_basins = self.val_basins = None
+        if cfg.policy.calibrate_anchor:  # each instance's anchors rescaled to its p = 1 basin
+            self.train_basins = pool_basins(train_pool, cfg.train_instances.distribution,
+                                            cfg.seed, cache_dir)
+            self.val_basins = pool_basins(val_pool, cfg.val_instances.distribution, cfg.seed,
+                                          cache_dir)
+        self.train_refs = self._references(train_pool, dc.train_depths, cache_dir,
+                                           self.train_basins)
+        self.val_refs = self._references(val_pool, dc.val_depths, cache_dir, self.val_basins)
 
     def _references(self, pool: InstancePool, depths: Sequence[int],
-                    cache_dir: str | Path | None) -> dict[int, np.ndarray]:
+                    cache_dir: str | Path | None, basins: np.ndarray | None = None
+                    ) -> dict[int, np.ndarray]:
         """Local optima from the general anchors; for the regular class the better of those
         and the local optima from the regular anchors (a run may start from either: blind
         runs use the general ones)."""
         refs = reference_energies(pool, self.spec.anchors, depths, cache_dir=cache_dir)
+        if basins is not None:  # and from each instance's calibrated anchors
+            first = np.asarray(self.spec.anchors[0])
+            calibrated = [np.stack([calibrated_anchor(a, first, b) for b in basins])
+                          for a in self.spec.anchors]
+            extra = reference_energies(pool, calibrated, depths, cache_dir=cache_dir)
+            refs = {p: np.minimum(refs[p], extra[p]) for p in depths}
         if self.spec.regular_anchors is None:
             return refs
         subset = regular_instances(pool)
@@ -306,13 +351,20 @@ class DepthTraining:
             regular = F.probes_anchor("regular", rows)
             anchor = np.where(regular[:, None], np.asarray(self.spec.regular_anchors[p - 1]),
                               anchor[None, :])
+        if self.train_basins is not None:  # known operators start where run_depth_policy does
+            first = np.asarray(self.spec.anchors[0])
+            calibrated = np.stack([calibrated_anchor(anchor, first, b)
+                                   for b in self.train_basins[indices]])
+            anchor = np.where(known[:, None], calibrated, np.broadcast_to(
+                anchor, calibrated.shape))
         return LiftedBatch(base, p, anchor, self.config.modes,
                            self.train_refs[p][indices] * factor)
 
     def validate(self, numpy_model: Any, spec: PolicySpec, pool: InstancePool,
                  budgets: Sequence[int], blind: bool = False) -> tuple[np.ndarray, dict]:
         """All validation depths' rho_k stacked (for the score) and per-depth medians."""
-        per = depth_rhos(numpy_model, spec, self.spec, pool, self.val_refs, budgets, blind)
+        per = depth_rhos(numpy_model, spec, self.spec, pool, self.val_refs, budgets, blind,
+                         self.val_basins)
         medians = {f"p{p}_rho_{k}_median": float(np.median(r[:, j]))
                    for p, r in per.items() for j, k in enumerate(budgets)}
         return np.vstack(list(per.values())), medians
