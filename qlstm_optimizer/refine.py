@@ -22,7 +22,7 @@ import bisect
 import itertools
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -70,6 +70,49 @@ def run_refine(evaluate: Callable[[np.ndarray], float], method: str, history_x: 
     return None
 
 
+# The LAPACK gufuncs behind np.linalg.lstsq/eigh/svd, called directly: their Python wrappers
+# (argument checks, dtype bookkeeping, an errstate) cost 5-13 us per call, a large part of a
+# refine step at p = 1. The same calls on the same arrays give the same results to the bit; on
+# a failure (NaN results) the public function is called again, so that errors stay its own.
+try:
+    from numpy.linalg import _umath_linalg as _lapack
+
+    _GELSD, _SYEVD, _GESDD = _lapack.lstsq, _lapack.eigh_lo, _lapack.svd_f
+except (ImportError, AttributeError):  # pragma: no cover - another NumPy layout
+    _GELSD = _SYEVD = _GESDD = None
+_EPS = float(np.finfo(np.float64).eps)
+
+
+def _lstsq(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.linalg.lstsq(A, b, rcond=None)[0]`` of float64 A (m, k) and b (m,)."""
+    if _GELSD is not None:
+        with np.errstate(all="ignore"):
+            x = _GELSD(A, b[:, None], _EPS * max(A.shape), signature="ddd->ddid")[0][:, 0]
+        if math.isfinite(sum(x.tolist())):  # (an overflowing sum only costs the slow path)
+            return x
+    return np.linalg.lstsq(A, b, rcond=None)[0]
+
+
+def _eigh(H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.linalg.eigh(H)`` of a float64 symmetric matrix."""
+    if _SYEVD is not None:
+        with np.errstate(all="ignore"):
+            lam, V = _SYEVD(H, signature="d->dd")
+        if math.isfinite(sum(lam.tolist())):
+            return lam, V
+    return np.linalg.eigh(H)
+
+
+def _right_singular(D: np.ndarray) -> np.ndarray:
+    """``np.linalg.svd(D, full_matrices=True)[2]`` of a float64 matrix."""
+    if _GESDD is not None:
+        with np.errstate(all="ignore"):
+            vh = _GESDD(D, signature="d->ddd")[2]
+        if math.isfinite(sum(vh[-1].tolist())):  # (a failure fills every entry with NaN)
+            return vh
+    return np.linalg.svd(D, full_matrices=True)[2]
+
+
 @lru_cache(maxsize=16)
 def _triu(n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.triu_indices(n)
@@ -113,7 +156,7 @@ def fit_quadratic(d: np.ndarray, f: np.ndarray, weights: np.ndarray
     the points say nothing), the same choice as Powell's NEWUOA models."""
     n = d.shape[1]
     A = _basis(d) * weights[:, None]
-    coef = np.linalg.lstsq(A, f * weights, rcond=None)[0]
+    coef = _lstsq(A, f * weights)
     g = coef[1:n + 1]
     H = np.zeros((n, n))
     H[_triu(n)] = coef[n + 1:]
@@ -123,7 +166,7 @@ def fit_quadratic(d: np.ndarray, f: np.ndarray, weights: np.ndarray
 
 def trust_region_step(g: np.ndarray, H: np.ndarray, radius: float) -> np.ndarray:
     """Minimiser of ``g.s + s.H.s / 2`` over ``|s| <= radius`` (eigen-decomposition; n is tiny)."""
-    lam, V = np.linalg.eigh(H)
+    lam, V = _eigh(H)
     a = V.T @ g
     if lam[0] > 0:
         s = -a / lam
@@ -143,11 +186,16 @@ def trust_region_step(g: np.ndarray, H: np.ndarray, radius: float) -> np.ndarray
             extra = np.sqrt(max(radius ** 2 - float(s @ s), 0.0))
             return V @ s + extra * V[:, 0]
         hi = lo + _norm(g) / radius + abs(lam).max() + 1.0
-        left, right = _known_side(a, lam, lo, hi, radius, norm)
+        root = _newton_root(a, lam, lo, hi, radius)
+        edge = None if root is None else _edge(a, lam, root, radius)
+        if edge is None:
+            left, right = _known_side(a, lam, lo, hi, radius, norm, root)
+        else:  # norm(mu) > radius exactly for mu < edge (see _edge): nothing left to evaluate
+            left = right = edge
         lo, hi = float(lo), float(hi)  # the same doubles; numpy scalars cost ~10x per operation
         for _ in range(100):  # |s(mu)| falls monotonically in mu: bisect |s| = radius
             mid = 0.5 * (lo + hi)
-            if mid <= left or (mid < right and norm(mid) > radius):
+            if mid < left or (mid < right and norm(mid) > radius):
                 if mid == lo:
                     break  # a fixed point: every further step would leave it unchanged
                 lo = mid
@@ -158,19 +206,41 @@ def trust_region_step(g: np.ndarray, H: np.ndarray, radius: float) -> np.ndarray
     return V @ (-a / (lam + hi))
 
 
-def _known_side(a: np.ndarray, lam: np.ndarray, lo: float, hi: float, radius: float,
-                norm: Callable[[float], float]) -> tuple[float, float]:
-    """``(left, right)``: ``norm(mu) > radius`` is certain for ``mu <= left`` and false for
-    ``mu >= right`` without evaluating it; ``(-inf, inf)`` if nothing is certain.
+# Offsets (in units of the spacing of doubles) of the points _edge evaluates around the root.
+_EDGE_OFFSETS = np.arange(-48.0, 49.0)
 
-    Why: the bisection above needs ~55 evaluations to pin the root to the last bit, most of them
-    far from the root. Newton on the secular equation ``1/|s(mu)| = 1/radius`` gives the root r
-    to about full precision; if ``norm`` (the bisection's own arithmetic) at r - delta and
-    r + delta lies beyond ``radius`` by a relative 1e-12 (far more than its rounding error, about
-    1e-15), then every mu outside [r - delta, r + delta] falls on the same side as these two
-    (|s| is strictly decreasing), so the bisection takes exactly the same steps while evaluating
-    only the ~25 mids inside the window."""
-    unknown = (-math.inf, math.inf)
+
+def _edge(a: np.ndarray, lam: np.ndarray, root: float, radius: float) -> float | None:
+    """The smallest double ``mu`` near ``root`` with ``norm(mu) <= radius`` in the bisection's
+    own arithmetic (``sqrt(x . x)``, ``x = a / (lam + mu)``), if the doubles around the root show
+    it; else None.
+
+    Why this is exact: that computed norm is itself monotone (non-increasing) in mu, not only
+    the true one: ``lam_i + mu`` rounds monotonically, so does ``a_i / y`` in |.| for y > 0 (every
+    mu the bisection tries lies above -lam_0), and the dot product of x with itself is a sum of
+    rounded squares (with or without fused multiply-adds): each rounding is monotone. So
+    ``norm(mu) > radius`` holds below this edge and fails above it, for every mu, and the
+    bisection (which tries mids above its start, lo) takes the same steps knowing only the
+    edge. The points are evaluated in one batch (np.vecdot runs the same dot per row as
+    ``x.dot(x)``); the edge must lie between two adjacent doubles of the batch, and the batch
+    must be monotone (a check of the argument: otherwise None, and the bisection evaluates)."""
+    mus = root + math.ulp(root) * _EDGE_OFFSETS
+    x = a / (lam + mus[:, None])
+    above = (np.sqrt(np.vecdot(x, x)) > radius).tolist()
+    k = above.count(True)
+    if not 0 < k < len(above) or not above[k - 1] or above[k]:
+        return None  # not bracketed, or not monotone (True after a False, NaN)
+    edge, before = float(mus[k]), float(mus[k - 1])
+    if math.nextafter(before, math.inf) != edge or not all(above[:k]):
+        return None
+    return edge
+
+
+def _newton_root(a: np.ndarray, lam: np.ndarray, lo: float, hi: float, radius: float
+                 ) -> float | None:
+    """The root of ``|s(mu)| = radius`` in [lo, hi] by Newton on the secular equation
+    ``1/|s(mu)| = 1/radius`` (Python floats: n is tiny), to about full precision; None when the
+    iteration breaks down."""
     a2 = (a * a).tolist()
     lams = lam.tolist()
     mu = lo
@@ -181,20 +251,38 @@ def _known_side(a: np.ndarray, lam: np.ndarray, lo: float, hi: float, radius: fl
             g2 += ai2 * t * t
             q += ai2 * t * t * t
         if not (g2 > 0.0 and q > 0.0 and math.isfinite(g2) and math.isfinite(q)):
-            return unknown
+            return None
         gn = math.sqrt(g2)
         step = (gn / radius - 1.0) * g2 / q  # Newton on 1/radius - 1/|s(mu)|
         new = min(max(mu + step, lo), hi)
         if abs(new - mu) <= 1e-15 * abs(new):
-            mu = new
-            break
+            return new
         mu = new
+    return mu
+
+
+def _known_side(a: np.ndarray, lam: np.ndarray, lo: float, hi: float, radius: float,
+                norm: Callable[[float], float], root: float | None) -> tuple[float, float]:
+    """``(left, right)``: ``norm(mu) > radius`` is certain for ``mu < left`` and false for
+    ``mu >= right`` without evaluating it; ``(-inf, inf)`` if nothing is certain.
+
+    Why: the bisection above needs ~55 evaluations to pin the root to the last bit, most of them
+    far from the root. Newton (:func:`_newton_root`) gives the root r to about full precision;
+    if ``norm`` (the bisection's own arithmetic) at r - delta and r + delta lies beyond
+    ``radius`` by a relative 1e-12 (far more than its rounding error, about 1e-15), then every
+    mu outside [r - delta, r + delta] falls on the same side as these two (|s| is strictly
+    decreasing), so the bisection takes exactly the same steps while evaluating only the ~25
+    mids inside the window. (Used when :func:`_edge` cannot settle every step.)"""
+    unknown = (-math.inf, math.inf)
+    if root is None:
+        return unknown
+    mu = root
     for rel in (1e-10, 1e-7, 1e-4):
         delta = rel * max(abs(mu), 1e-300)
         left, right = mu - delta, mu + delta
         if left > lo and norm(left) > radius * (1.0 + 1e-12) and (
                 right < hi and norm(right) < radius * (1.0 - 1e-12)):
-            return left, right
+            return math.nextafter(left, math.inf), right
     return unknown
 
 
@@ -248,8 +336,11 @@ class QuadraticRefiner:
         distinct points of the last :meth:`_distinct` (every ask runs it first) have the same
         nearest distance as all points: repeats are equal to the bit (or differ in the sign of
         a zero, which no difference sees)."""
-        gap = _row_norms(self._X - x).min()
-        return bool(gap > 1e-12 * max(1.0, _norm(x)))
+        # the smallest squared distance, then its root: the smallest distance exactly (sqrt is
+        # correctly rounded, hence monotone), one array operation fewer
+        diff = self._X - x
+        gap = math.sqrt(np.minimum.reduce(np.add.reduce(diff * diff, axis=1)))
+        return gap > 1e-12 * max(1.0, _norm(x))
 
     def _reset_distinct(self) -> None:
         n = self.xs[0].size
@@ -318,7 +409,7 @@ class QuadraticRefiner:
         # value: duplicates would otherwise fill the nearest-point set with one location.
         X, F = self._distinct()
         b = int(F.argmin())
-        xb, fb = X[b], F[b]
+        xb, fb = X[b], float(F[b])
         d = (X - xb) / self.radius
         dist = _row_norms(d)
         near = dist.argsort()[:2 * self.full]
@@ -328,24 +419,34 @@ class QuadraticRefiner:
             g, H = fit_quadratic(d[near], F[near] - fb, 1.0 / (1.0 + dist[near] ** 2))
             s = trust_region_step(g, H, 1.0)
             predicted = float(-(g @ s + 0.5 * s @ H @ s))
-            if predicted <= 0 or _norm(s) < 1e-3:
+            length = _norm(s)
+            if predicted <= 0 or length < 1e-3:
                 s, predicted = None, None
         if s is None:  # geometry: the direction the nearby displacements cover least
+            length = None
             n = X.shape[1]
             D = d[near[1:]] if len(near) > 1 else np.zeros((0, n))
-            s = np.eye(n)[0] if len(D) == 0 else np.linalg.svd(D, full_matrices=True)[2][-1]
+            s = np.eye(n)[0] if len(D) == 0 else _right_singular(D)[-1]
             gaps = d[near] - s  # np.vecdot per row: the same dot as np.linalg.norm of each row
             if (np.sqrt(np.vecdot(gaps, gaps)) < 0.5).any():
                 s = -s
             # If the box clips that direction onto a known point (a parameter at its bound, or
             # fixed), try its opposite and then the coordinate axes before giving up a radius.
             # (lazily: the first candidate almost always serves)
-            for t in itertools.chain((s, -s), np.eye(n), -np.eye(n)):
+            for t in itertools.chain((s, -s), _axes(n)):
                 if self._is_new(self._clip(xb + self.radius * t)):
                     s = t
                     break
         x_new = self._clip(xb + self.radius * s)
-        return x_new, float(fb), predicted, len(near), _norm(s)
+        return x_new, fb, predicted, len(near), _norm(s) if length is None else length
+
+
+def _axes(n: int) -> Iterator[np.ndarray]:
+    """The coordinate axes, then their opposites (rows of np.eye(n) and of -np.eye(n)), built
+    only when a geometry step gets that far."""
+    eye = np.eye(n)
+    yield from eye
+    yield from -eye
 
 
 def quadratic_refine(evaluate: Callable[[np.ndarray], float], history_x: Sequence,
