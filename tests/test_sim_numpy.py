@@ -156,7 +156,7 @@ def test_a_vector_has_the_same_energy_to_the_last_bit_alone_or_in_any_batch(n, m
     for h, single in zip(hamiltonians, singles, strict=True):
         np.testing.assert_array_equal(qaoa_energy(h, xs), single)
         np.testing.assert_array_equal(qaoa_energy(h, xs[3:5]), single[3:5])
-        for p in (1, 3, 7):  # single calls take their own path (engine.energy) at every depth
+        for p in (1, 3, 7):  # single calls take their own path (sim.single) at every depth
             deep = np.random.default_rng(n + p).uniform(-2, 2, (3, 2 * p))
             np.testing.assert_array_equal(qaoa_energy(h, deep), [qaoa_energy(h, x) for x in deep])
     monkeypatch.setattr(engine, "BATCH_MAX_AMPLITUDES", 2 ** (n - 1))  # sub-batches of 1-2

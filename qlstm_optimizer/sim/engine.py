@@ -100,7 +100,7 @@ class Plan:
         # Small states: each energy twice, the weights of a state's (real, imag) float view.
         part = self.part(diagonal)
         self.doubled = np.repeat(part, 2) if 2 * part.shape[0] <= _DOT_MAX else None
-        # What _walsh_one needs beyond the above (n = 6..8 with a level plan: two blocks)
+        # What single._walsh_one needs beyond the above (n = 6..8 with a level plan: two blocks)
         self.one = None
         if self.exponents is not None and len(self.blocks) == 2:
             _, table, slices = _walsh_table(self.sizes)
@@ -218,34 +218,6 @@ def _walsh_and_table(plan: Plan, params: np.ndarray) -> tuple[dict[int, np.ndarr
     return mats, values.take(plan.index, axis=2, mode="clip")
 
 
-def _walsh_one(plan: Plan, x: np.ndarray) -> float:
-    """``sum_i |state_i|^2 diag_i`` of one vector (2p,) on a plan with ``plan.one`` (Walsh
-    mixer, level plan, two blocks: n = 6..8): the arithmetic of :func:`simulate_batch` and
-    :func:`_row_energies` for a batch of one, call for call (the same exponentials, per-beta
-    products, gathers, element-wise products, GEMMs and dot, on arrays of the same strides),
-    without their bookkeeping: at these sizes the ~20 NumPy calls are the whole cost, and
-    every fixed cost around them counts (QOKit's C simulator takes about as long)."""
-    table, count, low_sl, low, high_sl, high, shape = plan.one
-    p = x.shape[0] // 2
-    phases = np.exp(x.reshape(-1, 1) * plan.exponents)  # (2p, mixer + energy levels)
-    flat = np.matmul(phases[:p, None, :count], table)  # (p, 1, entries): one product per beta
-    if low_sl is None:
-        m_low = m_high = flat.reshape(p, low, low)
-    else:
-        m_low = flat[:, 0, low_sl].reshape(p, low, low)
-        m_high = flat[:, 0, high_sl].reshape(p, high, high)
-    gathered = phases[p:, count:].take(plan.index, axis=1, mode="clip")  # (p, len(diag))
-    state = gathered[0]
-    s, w = state.reshape(shape), np.empty(shape, dtype=np.complex128)
-    for k in range(p):
-        if k:
-            state *= gathered[k]
-        m_high[k].dot(s, out=w)  # ndarray.dot: np.dot's BLAS call with less dispatch
-        w.dot(m_low[k], out=s)
-    parts = state.view(np.float64)
-    return (parts * parts).dot(plan.doubled)
-
-
 def simulate_batch(plan: Plan, diag: np.ndarray, params: np.ndarray) -> np.ndarray:
     """Unnormalised states (B, len(diag)) of a whole batch at once (small states); ``diag`` is
     ``plan.part(diagonal)``. Written for few NumPy calls: at n <= 10 their fixed cost is most of
@@ -335,20 +307,6 @@ def _batched(plan: Plan, diag: np.ndarray, params: np.ndarray, rows: int) -> np.
         return simulate_batch(plan, diag, params)
     return np.concatenate([simulate_batch(plan, diag, params[i:i + rows])
                            for i in range(0, params.shape[0], rows)])
-
-
-def energy(diagonal: np.ndarray, x: np.ndarray) -> float:
-    """Energy of one vector (2p,) on a float64 diagonal (not validated): the same value as
-    ``energies(diagonal, x[None])[0]`` to the bit, with fewer fixed costs at small n."""
-    plan = get_plan(diagonal)
-    if plan.one is not None and (x.shape[0] // 2) << plan.num_qubits <= _TABLE_MAX:
-        return plan.scale * float(_walsh_one(plan, x))
-    diag = plan.part(diagonal)
-    if rows_per_batch(plan):
-        states, doubled = simulate_batch(plan, diag, x[None]), plan.doubled
-    else:
-        states, doubled = simulate_one(plan, diag, x)[None], None
-    return plan.scale * float(_row_energies(states, diag, doubled)[0])
 
 
 def energies(diagonal: np.ndarray, params: np.ndarray) -> np.ndarray:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..hamiltonian import DiagonalHamiltonian, as_hamiltonian, diagonal_build_bytes, format_bytes
-from . import engine
+from . import engine, single
 from .mixer import apply_mixer
 
 # Refuse an evaluation whose working memory would exceed this many bytes: a clear error beats
@@ -216,7 +216,7 @@ def qaoa_energy(hamiltonian: Any, x: Any, p: int | None = None) -> float | np.nd
     h = as_hamiltonian(hamiltonian)
     arr = _checked_params(x, p)
     if arr.ndim == 1:
-        return engine.energy(_diagonal(h, 1), arr)
+        return single.energy(_diagonal(h, 1), arr)
     return engine.energies(_diagonal(h, arr.shape[0]), arr)
 
 
