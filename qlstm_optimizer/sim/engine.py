@@ -50,11 +50,14 @@ _FOLD_MIN_QUBITS = 10
 # States of at least IN_PLACE_MIN_AMPLITUDES (4 MiB) are simulated one at a time in
 # place (slower below it, faster above it: measured CPU time per evaluation, n = 18 p = 1
 # 4.97 vs 4.40 ms, n = 20 19.7 vs 21.5 ms); smaller ones in sub-batches of at most
-# BATCH_MAX_AMPLITUDES amplitudes (half a MiB: a sub-batch and its work buffer stay in cache;
-# measured per vector against single calls: 8 x 2**12 amplitudes 1.3x faster, 8 x 2**13
-# 1.1x, 64 x 2**13 0.87-1.0x, 2 x 2**15 0.6-0.7x; docs/performance.md).
+# BATCH_MAX_AMPLITUDES amplitudes (a quarter MiB: a sub-batch and its work buffer stay in a
+# core's cache while another process shares it; measured per vector against single calls:
+# 8 x 2**12 amplitudes 1.3x faster, 8 x 2**13 1.1x, 64 x 2**13 0.87-1.0x, 2 x 2**15 0.6-0.7x;
+# then in CPU time, interleaved, three runs under load 2-3: sub-batches of 2**14 amplitudes
+# 1.4-1.6x faster per vector than of 2**15 at n = 12, equal to 1.3x at n = 13, 0.8-1.2x at
+# n = 14 folded; docs/performance.md).
 IN_PLACE_MIN_AMPLITUDES = 2**18
-BATCH_MAX_AMPLITUDES = 2**15
+BATCH_MAX_AMPLITUDES = 2**14
 # np.dot/np.vecdot of float vectors is BLAS ddot, which OpenBLAS runs threaded from 10000
 # elements on (a thread hand-off costs milliseconds on a busy machine): below it, vecdot;
 # above, einsum.
