@@ -323,6 +323,9 @@ def analytic_large(n: int, repeats: int) -> list[str]:
             f"| {-energy / len(edges):.4f} |"]
 
 
+SECTIONS = ("import", "per-eval", "batched", "memory", "optimizer", "torch", "analytic")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, few repeats")
@@ -330,31 +333,46 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-n", type=int, default=24, help="largest n timed (default 24)")
     parser.add_argument("--aer-max-n", type=int, default=20,
                         help="largest n timed with qiskit-aer (default 20: seconds per call)")
+    parser.add_argument("--sections", default=",".join(SECTIONS),
+                        help="comma-separated subset of " + ", ".join(SECTIONS)
+                        + " (default all; a full run takes 6-9 minutes)")
     args = parser.parse_args(argv)
+    chosen = args.sections.split(",")
+    unknown = sorted(set(chosen) - set(SECTIONS))
+    if unknown:
+        parser.error(f"--sections: unknown {unknown}; choose from {', '.join(SECTIONS)}")
     # every n up to 10 (where the fixed cost per call decides), even n beyond
     sizes = [8, 10] if args.quick else [6, 7, 8, 9, *range(10, args.max_n + 1, 2)]
     budget = 1.0 if args.quick else 6.0
     furx = load_qokit(args.qokit_lib)
     out = [f"load average at start: {os.getloadavg()[0]:.1f} (2 cores)", ""]
     start = time.perf_counter()
-    out += ["### Import time (fresh interpreters, median of rounds)", ""]
-    out += import_times(3 if args.quick else 9)
-    out += ["", "### Time per evaluation, Max-Cut G(n, 1/2)", ""]
-    if furx is None:
-        out += ["(QOKit's C simulator not found: pip install qokit, or --qokit-lib PATH)", ""]
-    out += per_eval(sizes, (1, 3), args.aer_max_n, furx, budget)
-    out += ["", "### Batched against single calls", ""]
-    out += batched([8, 10] if args.quick else [8, 10, 12, 14, 16, 18], 16 if args.quick else 64,
-                   budget)
-    out += ["", "### Memory (tracemalloc peaks, p = 3)", ""]
-    out += memory([12] if args.quick else [20, 22, min(24, args.max_n)], 3)
-    out += ["", "### The optimizer's own time per evaluation", ""]
-    out += optimizer_overhead(budget)
-    out += ["", "### torch batched energy + gradient", ""]
-    out += torch_throughput(6 if args.quick else 10, 64, 8, 3 if args.quick else 5)
-    out += ["", "### Closed-form p = 1 (analytic_p1_energy), random 3-regular Max-Cut", ""]
-    out += analytic_large(1000, 3 if args.quick else 5)
-    out += ["", f"total benchmark time {time.perf_counter() - start:.0f} s, load average at end "
+    if "import" in chosen:
+        out += ["### Import time (fresh interpreters, median of rounds)", ""]
+        out += import_times(3 if args.quick else 9) + [""]
+    if "per-eval" in chosen:
+        out += ["### Time per evaluation, Max-Cut G(n, 1/2)", ""]
+        if furx is None:
+            out += ["(QOKit's C simulator not found: pip install qokit, or --qokit-lib PATH)",
+                    ""]
+        out += per_eval(sizes, (1, 3), args.aer_max_n, furx, budget) + [""]
+    if "batched" in chosen:
+        out += ["### Batched against single calls", ""]
+        out += batched([8, 10] if args.quick else [8, 10, 12, 14, 16, 18],
+                       16 if args.quick else 64, budget) + [""]
+    if "memory" in chosen:
+        out += ["### Memory (tracemalloc peaks, p = 3)", ""]
+        out += memory([12] if args.quick else [20, 22, min(24, args.max_n)], 3) + [""]
+    if "optimizer" in chosen:
+        out += ["### The optimizer's own time per evaluation", ""]
+        out += optimizer_overhead(budget) + [""]
+    if "torch" in chosen:
+        out += ["### torch batched energy + gradient", ""]
+        out += torch_throughput(6 if args.quick else 10, 64, 8, 3 if args.quick else 5) + [""]
+    if "analytic" in chosen:
+        out += ["### Closed-form p = 1 (analytic_p1_energy), random 3-regular Max-Cut", ""]
+        out += analytic_large(1000, 3 if args.quick else 5) + [""]
+    out += [f"total benchmark time {time.perf_counter() - start:.0f} s, load average at end "
             f"{os.getloadavg()[0]:.1f}"]
     print("\n".join(out))
 

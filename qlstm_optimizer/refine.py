@@ -22,7 +22,7 @@ import bisect
 import itertools
 import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -30,6 +30,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from .stopping import NoiseAwareStop
+from .trust_region import _lstsq, _norm, _right_singular, trust_region_step
 
 REFINE_METHODS = ("quadratic", "cobyla", "nelder-mead")
 DEFAULT_REFINE = "quadratic"
@@ -100,11 +101,6 @@ def _row_norms(d: np.ndarray) -> np.ndarray:
     return np.sqrt(np.add.reduce(d * d, axis=1))
 
 
-def _norm(v: np.ndarray) -> float:
-    """``np.linalg.norm(v)`` of a real vector: the same sqrt of the dot product."""
-    return math.sqrt(v.dot(v))
-
-
 def fit_quadratic(d: np.ndarray, f: np.ndarray, weights: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray]:
     """Weighted least-squares quadratic ``f ~ c + g.d + d.H.d / 2``; returns ``(g, H)``.
@@ -113,89 +109,12 @@ def fit_quadratic(d: np.ndarray, f: np.ndarray, weights: np.ndarray
     the points say nothing), the same choice as Powell's NEWUOA models."""
     n = d.shape[1]
     A = _basis(d) * weights[:, None]
-    coef = np.linalg.lstsq(A, f * weights, rcond=None)[0]
+    coef = _lstsq(A, f * weights)
     g = coef[1:n + 1]
     H = np.zeros((n, n))
     H[_triu(n)] = coef[n + 1:]
     H = H + H.T  # off-diagonal d_i d_j appears once, the diagonal d_i^2 needs the factor 2
     return g, H
-
-
-def trust_region_step(g: np.ndarray, H: np.ndarray, radius: float) -> np.ndarray:
-    """Minimiser of ``g.s + s.H.s / 2`` over ``|s| <= radius`` (eigen-decomposition; n is tiny)."""
-    lam, V = np.linalg.eigh(H)
-    a = V.T @ g
-    if lam[0] > 0:
-        s = -a / lam
-        if _norm(s) <= radius:
-            return V @ s
-
-    def norm(mu: float) -> float:
-        # |a / (lam + mu)|: the same arithmetic as np.linalg.norm (sqrt of the dot product),
-        # without its and errstate's Python overhead (called ~60 times per step).
-        x = a / (lam + mu)
-        return math.sqrt(x.dot(x))
-
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lo = max(0.0, -lam[0]) + 1e-12
-        if norm(lo) <= radius:  # the "hard case": step to the boundary along the lowest curvature
-            s = -a / (lam + lo)
-            extra = np.sqrt(max(radius ** 2 - float(s @ s), 0.0))
-            return V @ s + extra * V[:, 0]
-        hi = lo + _norm(g) / radius + abs(lam).max() + 1.0
-        left, right = _known_side(a, lam, lo, hi, radius, norm)
-        lo, hi = float(lo), float(hi)  # the same doubles; numpy scalars cost ~10x per operation
-        for _ in range(100):  # |s(mu)| falls monotonically in mu: bisect |s| = radius
-            mid = 0.5 * (lo + hi)
-            if mid <= left or (mid < right and norm(mid) > radius):
-                if mid == lo:
-                    break  # a fixed point: every further step would leave it unchanged
-                lo = mid
-            else:
-                if mid == hi:
-                    break
-                hi = mid
-    return V @ (-a / (lam + hi))
-
-
-def _known_side(a: np.ndarray, lam: np.ndarray, lo: float, hi: float, radius: float,
-                norm: Callable[[float], float]) -> tuple[float, float]:
-    """``(left, right)``: ``norm(mu) > radius`` is certain for ``mu <= left`` and false for
-    ``mu >= right`` without evaluating it; ``(-inf, inf)`` if nothing is certain.
-
-    Why: the bisection above needs ~55 evaluations to pin the root to the last bit, most of them
-    far from the root. Newton on the secular equation ``1/|s(mu)| = 1/radius`` gives the root r
-    to about full precision; if ``norm`` (the bisection's own arithmetic) at r - delta and
-    r + delta lies beyond ``radius`` by a relative 1e-12 (far more than its rounding error, about
-    1e-15), then every mu outside [r - delta, r + delta] falls on the same side as these two
-    (|s| is strictly decreasing), so the bisection takes exactly the same steps while evaluating
-    only the ~25 mids inside the window."""
-    unknown = (-math.inf, math.inf)
-    a2 = (a * a).tolist()
-    lams = lam.tolist()
-    mu = lo
-    for _ in range(60):
-        g2 = q = 0.0
-        for ai2, li in zip(a2, lams, strict=True):
-            t = 1.0 / (li + mu)
-            g2 += ai2 * t * t
-            q += ai2 * t * t * t
-        if not (g2 > 0.0 and q > 0.0 and math.isfinite(g2) and math.isfinite(q)):
-            return unknown
-        gn = math.sqrt(g2)
-        step = (gn / radius - 1.0) * g2 / q  # Newton on 1/radius - 1/|s(mu)|
-        new = min(max(mu + step, lo), hi)
-        if abs(new - mu) <= 1e-15 * abs(new):
-            mu = new
-            break
-        mu = new
-    for rel in (1e-10, 1e-7, 1e-4):
-        delta = rel * max(abs(mu), 1e-300)
-        left, right = mu - delta, mu + delta
-        if left > lo and norm(left) > radius * (1.0 + 1e-12) and (
-                right < hi and norm(right) < radius * (1.0 - 1e-12)):
-            return left, right
-    return unknown
 
 
 class QuadraticRefiner:
@@ -248,8 +167,11 @@ class QuadraticRefiner:
         distinct points of the last :meth:`_distinct` (every ask runs it first) have the same
         nearest distance as all points: repeats are equal to the bit (or differ in the sign of
         a zero, which no difference sees)."""
-        gap = _row_norms(self._X - x).min()
-        return bool(gap > 1e-12 * max(1.0, _norm(x)))
+        # the smallest squared distance, then its root: the smallest distance exactly (sqrt is
+        # correctly rounded, hence monotone), one array operation fewer
+        diff = self._X - x
+        gap = math.sqrt(np.minimum.reduce(np.add.reduce(diff * diff, axis=1)))
+        return gap > 1e-12 * max(1.0, _norm(x))
 
     def _reset_distinct(self) -> None:
         n = self.xs[0].size
@@ -318,7 +240,7 @@ class QuadraticRefiner:
         # value: duplicates would otherwise fill the nearest-point set with one location.
         X, F = self._distinct()
         b = int(F.argmin())
-        xb, fb = X[b], F[b]
+        xb, fb = X[b], float(F[b])
         d = (X - xb) / self.radius
         dist = _row_norms(d)
         near = dist.argsort()[:2 * self.full]
@@ -328,24 +250,34 @@ class QuadraticRefiner:
             g, H = fit_quadratic(d[near], F[near] - fb, 1.0 / (1.0 + dist[near] ** 2))
             s = trust_region_step(g, H, 1.0)
             predicted = float(-(g @ s + 0.5 * s @ H @ s))
-            if predicted <= 0 or _norm(s) < 1e-3:
+            length = _norm(s)
+            if predicted <= 0 or length < 1e-3:
                 s, predicted = None, None
         if s is None:  # geometry: the direction the nearby displacements cover least
+            length = None
             n = X.shape[1]
             D = d[near[1:]] if len(near) > 1 else np.zeros((0, n))
-            s = np.eye(n)[0] if len(D) == 0 else np.linalg.svd(D, full_matrices=True)[2][-1]
+            s = np.eye(n)[0] if len(D) == 0 else _right_singular(D)[-1]
             gaps = d[near] - s  # np.vecdot per row: the same dot as np.linalg.norm of each row
             if (np.sqrt(np.vecdot(gaps, gaps)) < 0.5).any():
                 s = -s
             # If the box clips that direction onto a known point (a parameter at its bound, or
             # fixed), try its opposite and then the coordinate axes before giving up a radius.
             # (lazily: the first candidate almost always serves)
-            for t in itertools.chain((s, -s), np.eye(n), -np.eye(n)):
+            for t in itertools.chain((s, -s), _axes(n)):
                 if self._is_new(self._clip(xb + self.radius * t)):
                     s = t
                     break
         x_new = self._clip(xb + self.radius * s)
-        return x_new, float(fb), predicted, len(near), _norm(s)
+        return x_new, fb, predicted, len(near), _norm(s) if length is None else length
+
+
+def _axes(n: int) -> Iterator[np.ndarray]:
+    """The coordinate axes, then their opposites (rows of np.eye(n) and of -np.eye(n)), built
+    only when a geometry step gets that far."""
+    eye = np.eye(n)
+    yield from eye
+    yield from -eye
 
 
 def quadratic_refine(evaluate: Callable[[np.ndarray], float], history_x: Sequence,

@@ -251,3 +251,16 @@ def test_gamma_spread_cli(capsys):
     assert main(["--instances", "2"]) == 0
     out = capsys.readouterr().out
     assert "coupling-rms" in out and "3-regular" in out
+
+
+def test_sim_speed_runs_chosen_sections_and_names_a_bad_one(capsys):
+    """python -m benchmarks.sim_speed --sections: a subset of the study (each under the
+    5-minute limit of a shared machine), an unknown section refused naming the option."""
+    from benchmarks.sim_speed import main
+
+    main(["--quick", "--sections", "analytic"])
+    out = capsys.readouterr().out
+    assert "Closed-form p = 1" in out and "Import time" not in out and "QOKit" not in out
+    with pytest.raises(SystemExit):
+        main(["--sections", "analytic,speed"])
+    assert "--sections: unknown ['speed']" in capsys.readouterr().err

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "qlstm_optimizer"
 # modules of a strictly lower layer, and modules of its own subpackage.
 LAYERS = {
     "_version": 0, "hamiltonian": 0,
-    "units": 1, "sim": 1, "models": 1, "stopping": 1, "model_choice": 1,
+    "units": 1, "sim": 1, "models": 1, "stopping": 1, "model_choice": 1, "trust_region": 1,
     "angles": 2, "features": 2, "refine": 2, "autodetect": 2, "instance_pool": 2,
     "optimum": 3, "options": 3, "depth": 3,
     "policy": 4, "problems": 4,

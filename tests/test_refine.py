@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from qlstm_optimizer import trust_region
 from qlstm_optimizer.models import init_numpy_model
 from qlstm_optimizer.policy import PolicySpec, run_policy
 from qlstm_optimizer.problems import erdos_renyi
@@ -308,3 +309,43 @@ def test_trust_region_step_is_bitwise_the_plain_bisection():
         radius = float(10.0 ** rng.uniform(-2, 1))
         np.testing.assert_array_equal(trust_region_step(g, A + A.T, radius),
                                       _reference_trust_region_step(g, A + A.T, radius))
+
+
+def test_trust_region_step_without_the_edge_is_the_same_bisection(monkeypatch):
+    """trust_region._edge settles the whole bisection from one batch of norms around the root;
+    when it cannot (here: never), the window of _known_side and the evaluated mids must give
+    the same steps. And the edge does serve the usual cases."""
+    rng = np.random.default_rng(5)
+    cases = []
+    for _ in range(150):
+        n = int(rng.integers(1, 7))
+        A = rng.normal(size=(n, n)) * 10.0 ** rng.uniform(-3, 2)
+        cases.append((rng.normal(size=n) * 10.0 ** rng.uniform(-6, 2), A + A.T,
+                      float(10.0 ** rng.uniform(-2, 1))))
+    found = []
+    edge = trust_region._edge
+    monkeypatch.setattr(trust_region, "_edge", lambda *args: found.append(edge(*args)))
+    for g, H, radius in cases:
+        np.testing.assert_array_equal(trust_region_step(g, H, radius),
+                                      _reference_trust_region_step(g, H, radius))
+    assert len(found) > 50 and sum(e is not None for e in found) > 0.9 * len(found)
+
+
+def test_lapack_helpers_are_np_linalg_to_the_bit_and_keep_its_errors():
+    rng = np.random.default_rng(3)
+    A, b = rng.normal(size=(12, 6)), rng.normal(size=12)
+    np.testing.assert_array_equal(trust_region._lstsq(A, b),
+                                  np.linalg.lstsq(A, b, rcond=None)[0])
+    H = A.T @ A
+    for mine, theirs in zip(trust_region._eigh(H), np.linalg.eigh(H), strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    np.testing.assert_array_equal(trust_region._right_singular(A[:4]),
+                                  np.linalg.svd(A[:4], full_matrices=True)[2])
+    bad = A.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(np.linalg.LinAlgError):
+        trust_region._lstsq(bad, b)
+    with pytest.raises(np.linalg.LinAlgError):
+        trust_region._eigh(bad.T @ bad)
+    with pytest.raises(np.linalg.LinAlgError):
+        trust_region._right_singular(bad)

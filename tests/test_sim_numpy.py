@@ -11,7 +11,7 @@ from qiskit.quantum_info import SparsePauliOp, Statevector
 from scipy.linalg import expm
 
 from qlstm_optimizer.hamiltonian import DiagonalHamiltonian
-from qlstm_optimizer.sim import engine, mixer
+from qlstm_optimizer.sim import engine, in_place, mixer
 from qlstm_optimizer.sim import numpy_qaoa as nq
 from qlstm_optimizer.sim.numpy_qaoa import (
     StatevectorTooLargeError,
@@ -156,6 +156,9 @@ def test_a_vector_has_the_same_energy_to_the_last_bit_alone_or_in_any_batch(n, m
     for h, single in zip(hamiltonians, singles, strict=True):
         np.testing.assert_array_equal(qaoa_energy(h, xs), single)
         np.testing.assert_array_equal(qaoa_energy(h, xs[3:5]), single[3:5])
+        for p in (1, 3, 7):  # single calls take their own path (sim.single) at every depth
+            deep = np.random.default_rng(n + p).uniform(-2, 2, (3, 2 * p))
+            np.testing.assert_array_equal(qaoa_energy(h, deep), [qaoa_energy(h, x) for x in deep])
     monkeypatch.setattr(engine, "BATCH_MAX_AMPLITUDES", 2 ** (n - 1))  # sub-batches of 1-2
     engine._PLANS.clear()
     for h, single in zip(hamiltonians, singles, strict=True):
@@ -198,9 +201,14 @@ def test_finiteness_check_survives_an_overflowing_dot_product():
         assert check_parameters([1e200, -1e200])[0].tolist() == [[1e200, -1e200]]
         assert check_parameters([1e154, 1e155])[0].tolist() == [[1e154, 1e155]]
         assert np.isfinite(qaoa_energy(DiagonalHamiltonian(2, {(0, 1): 1.0}), [1e200, 1e200]))
+        # one vector: its Python sum overflows (the exact check decides) or cancels
+        assert check_parameters([1.7e308, 1.7e308])[0].tolist() == [[1.7e308, 1.7e308]]
+        assert check_parameters(np.array([1e308, -1e308]))[1]
     for bad in (np.nan, np.inf, -np.inf):
         with pytest.raises(ValueError, match="NaN or inf"):
             check_parameters([1e-300, bad])
+        with pytest.raises(ValueError, match="NaN or inf"):
+            qaoa_energy(DiagonalHamiltonian(2, {(0, 1): 1.0}), [bad, -bad])
         big = np.zeros((engine._DOT_MAX, 2))
         big[-1, -1] = bad
         with pytest.raises(ValueError, match="NaN or inf"):
@@ -356,7 +364,7 @@ def test_in_place_chunked_path_equals_the_batched_path(kind, n, monkeypatch):
         h = instance(kind, n, seed=n)
     xs = np.random.default_rng(1).uniform(-3, 3, (3, 6))
     batched_e, batched_s = qaoa_energy(h, xs), qaoa_state(h, xs)
-    monkeypatch.setattr(engine, "CHUNK", 2**5)
+    monkeypatch.setattr(in_place, "CHUNK", 2**5)
     monkeypatch.setattr(engine, "IN_PLACE_MIN_AMPLITUDES", 1)  # always one vector in place
     monkeypatch.setattr(engine, "_PLANS", type(engine._PLANS)())
     assert engine.rows_per_batch(engine.get_plan(h.diagonal())) == 0
@@ -388,7 +396,7 @@ def test_peak_memory_of_an_evaluation_is_within_the_factor(monkeypatch):
     (Chunks shrunk so that n = 16 behaves as n = 24 does with the real chunk size.)"""
     import tracemalloc
 
-    monkeypatch.setattr(engine, "CHUNK", 2**9)
+    monkeypatch.setattr(in_place, "CHUNK", 2**9)
     monkeypatch.setattr(engine, "IN_PLACE_MIN_AMPLITUDES", 2**10)
     n = 16
     for h in (instance("maxcut", n, seed=3), DiagonalHamiltonian(

@@ -7,8 +7,9 @@ two strategies, picked by size.
   the mixer ping-ponging between two buffers (:func:`~qlstm_optimizer.sim.mixer._mix`). Larger
   batches are split: batched products were measured slower per vector than single calls from
   about a megabyte of amplitudes on (n = 14 with 64 vectors).
-* **Large states**: one parameter vector at a time, every pass in place over chunks of
-  :data:`CHUNK` amplitudes (:func:`~qlstm_optimizer.sim.mixer.mix_in_place`): the only buffer
+* **Large states** (:mod:`~qlstm_optimizer.sim.in_place`): one parameter vector at a time,
+  every pass in place over chunks of :data:`~qlstm_optimizer.sim.in_place.CHUNK` amplitudes
+  (:func:`~qlstm_optimizer.sim.mixer.mix_in_place`): the only buffer
   of full size is the state itself (plus the per-level phase index), and a chunk's phase and
   lowest mixer blocks are applied while it is in cache.
 
@@ -33,11 +34,12 @@ from typing import Any
 
 import numpy as np
 
+from . import in_place
+from .in_place import simulate_one
 from .mixer import (
     _blocks,
     _mix,
     _walsh_table,
-    mix_in_place,
     mixer_matrices,
     walsh_mixer_matrices,
 )
@@ -45,16 +47,17 @@ from .mixer import (
 # Flip-symmetric Hamiltonians are simulated on half the amplitudes (see _simulate) from this
 # size on; below it the fold's extra NumPy calls cost more than the halved work.
 _FOLD_MIN_QUBITS = 10
-# Amplitudes per chunk of the in-place passes (1 MiB of complex128: a chunk and its scratch stay
-# in cache). States of at least IN_PLACE_MIN_AMPLITUDES (4 MiB) are simulated one at a time in
+# States of at least IN_PLACE_MIN_AMPLITUDES (4 MiB) are simulated one at a time in
 # place (slower below it, faster above it: measured CPU time per evaluation, n = 18 p = 1
 # 4.97 vs 4.40 ms, n = 20 19.7 vs 21.5 ms); smaller ones in sub-batches of at most
-# BATCH_MAX_AMPLITUDES amplitudes (half a MiB: a sub-batch and its work buffer stay in cache;
-# measured per vector against single calls: 8 x 2**12 amplitudes 1.3x faster, 8 x 2**13
-# 1.1x, 64 x 2**13 0.87-1.0x, 2 x 2**15 0.6-0.7x; docs/performance.md).
-CHUNK = 2**16
+# BATCH_MAX_AMPLITUDES amplitudes (a quarter MiB: a sub-batch and its work buffer stay in a
+# core's cache while another process shares it; measured per vector against single calls:
+# 8 x 2**12 amplitudes 1.3x faster, 8 x 2**13 1.1x, 64 x 2**13 0.87-1.0x, 2 x 2**15 0.6-0.7x;
+# then in CPU time, interleaved, three runs under load 2-3: sub-batches of 2**14 amplitudes
+# 1.4-1.6x faster per vector than of 2**15 at n = 12, equal to 1.3x at n = 13, 0.8-1.2x at
+# n = 14 folded; docs/performance.md).
 IN_PLACE_MIN_AMPLITUDES = 2**18
-BATCH_MAX_AMPLITUDES = 2**15
+BATCH_MAX_AMPLITUDES = 2**14
 # np.dot/np.vecdot of float vectors is BLAS ddot, which OpenBLAS runs threaded from 10000
 # elements on (a thread hand-off costs milliseconds on a busy machine): below it, vecdot;
 # above, einsum.
@@ -73,7 +76,7 @@ class Plan:
     """
 
     __slots__ = ("num_qubits", "folded", "levels", "index", "minus_i_levels", "blocks", "sizes",
-                 "doubled", "walsh", "scale", "exponents")
+                 "doubled", "walsh", "scale", "exponents", "one")
 
     def __init__(self, diagonal: np.ndarray, cache_levels: bool) -> None:
         dim = diagonal.shape[0]
@@ -100,6 +103,15 @@ class Plan:
         # Small states: each energy twice, the weights of a state's (real, imag) float view.
         part = self.part(diagonal)
         self.doubled = np.repeat(part, 2) if 2 * part.shape[0] <= _DOT_MAX else None
+        # What single._walsh_one needs beyond the above (n = 6..8 with a level plan: two blocks)
+        self.one = None
+        if self.exponents is not None and len(self.blocks) == 2:
+            _, table, slices = _walsh_table(self.sizes)
+            where = dict(slices)
+            low, high = self.blocks
+            # (one block size: the whole product is the low block's matrices, no slicing)
+            self.one = (table, table.shape[0], None if low == high else where[low], 2**low,
+                        None if low == high else where[high], 2**high, (dim >> low, 2**low))
 
     def part(self, diagonal: np.ndarray) -> np.ndarray:
         """The simulated part of the diagonal: its first half when folded (a view)."""
@@ -131,10 +143,6 @@ def get_plan(diagonal: np.ndarray) -> Plan:
     return plan
 
 
-def _chunks(length: int) -> range:
-    return range(0, length, CHUNK)
-
-
 def _flip_symmetric(diagonal: np.ndarray) -> bool:
     """True if H is invariant under flipping every spin (only even products of Z: Max-Cut,
     SK) and large enough for the fold to pay. Flipping every bit of index i gives
@@ -143,7 +151,9 @@ def _flip_symmetric(diagonal: np.ndarray) -> bool:
     if dim < 2**_FOLD_MIN_QUBITS:
         return False
     half, mirror = diagonal[: dim // 2], diagonal[dim // 2:][::-1]
-    return all(np.array_equal(half[i:i + CHUNK], mirror[i:i + CHUNK]) for i in _chunks(dim // 2))
+    chunk = in_place.CHUNK
+    return all(np.array_equal(half[i:i + chunk], mirror[i:i + chunk])
+               for i in range(0, dim // 2, chunk))
 
 
 def _find_levels(diagonal: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -151,17 +161,17 @@ def _find_levels(diagonal: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     integer weights), ``(levels, index)``: exp(-i gamma E) is then computed once per level and
     gathered, instead of a cos and sin per basis state (~5-10x faster at n = 12..16).
     Chunked: the temporaries are of chunk size, the index is the only full-size array."""
-    dim = diagonal.shape[0]
+    dim, chunk = diagonal.shape[0], in_place.CHUNK
     if dim < 64:
         return None
     low = float(diagonal.min())
     span = float(diagonal.max()) - low
-    small_index = np.intp if dim <= CHUNK else np.int32  # see phases_into
+    small_index = np.intp if dim <= chunk else np.int32  # see in_place.phases_into
     if span == 0.0:
         return np.array([low]), np.zeros(dim, dtype=small_index)
     smallest = np.inf
-    for i in _chunks(dim):
-        shifted = diagonal[i:i + CHUNK] - low
+    for i in range(0, dim, chunk):
+        shifted = diagonal[i:i + chunk] - low
         positive = shifted[shifted > span * 1e-11]
         if positive.size:
             smallest = min(smallest, float(positive.min()))
@@ -171,37 +181,15 @@ def _find_levels(diagonal: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         count = int(round(span / step)) + 1
         if count > dim // 4:
             return None
-        if all(np.abs(np.rint((diagonal[i:i + CHUNK] - low) / step) * step
-                      - (diagonal[i:i + CHUNK] - low)).max() <= tol for i in _chunks(dim)):
-            if dim > CHUNK and count <= 2**16:
+        if all(np.abs(np.rint((diagonal[i:i + chunk] - low) / step) * step
+                      - (diagonal[i:i + chunk] - low)).max() <= tol for i in range(0, dim, chunk)):
+            if dim > chunk and count <= 2**16:
                 small_index = np.uint16  # a quarter of int64: the index is as long as the state
             index = np.empty(dim, dtype=small_index)
-            for i in _chunks(dim):
-                index[i:i + CHUNK] = np.rint((diagonal[i:i + CHUNK] - low) / step)
+            for i in range(0, dim, chunk):
+                index[i:i + chunk] = np.rint((diagonal[i:i + chunk] - low) / step)
             return low + step * np.arange(count), index
     return None
-
-
-def _layer_phases(plan: Plan, gammas: np.ndarray) -> np.ndarray | None:
-    """Per-level phases exp(-i gamma_k levels), shape (B, p, levels), or None without a plan."""
-    if plan.levels is None:
-        return None
-    return np.exp(np.multiply.outer(gammas, plan.minus_i_levels))
-
-
-def phases_into(plan: Plan, diag: np.ndarray, values: np.ndarray | None, gamma: Any,
-                out: np.ndarray, start: int = 0) -> None:
-    """``out = exp(-i gamma diag[start:start + len])`` (1-D ``values`` of one layer, or per row
-    of a 2-D ``out`` with ``values`` (B, levels) and ``gamma`` (B,))."""
-    stop = start + out.shape[-1]
-    if values is not None:
-        # mode="clip": with out= and the default mode="raise" NumPy buffers the result.
-        values.take(plan.index[start:stop], axis=-1, out=out, mode="clip")
-        return
-    angle = np.multiply.outer(-np.asarray(gamma), diag[start:stop])
-    # cos/sin into the complex array's views: ~1.7x faster than np.exp(1j * angle).
-    np.cos(angle, out=out.real)
-    np.sin(angle, out=out.imag)
 
 
 def _phase_table(plan: Plan, diag: np.ndarray, gammas: np.ndarray) -> np.ndarray:
@@ -265,7 +253,7 @@ def simulate_batch(plan: Plan, diag: np.ndarray, params: np.ndarray) -> np.ndarr
         m_low, m_high = mats[blocks[0]], mats[blocks[-1]]
         if batch == 1:
             s3, w3, m_low, m_high = s3[0], w3[0], m_low[0], m_high[0]
-            product = np.dot
+            product = np.ndarray.dot  # np.dot's BLAS call without its dispatch
         else:  # layer-major views: m[k] holds every vector's block of layer k
             m_low, m_high = m_low.swapaxes(0, 1), m_high.swapaxes(0, 1)
             product = np.matmul
@@ -289,48 +277,6 @@ def simulate_batch(plan: Plan, diag: np.ndarray, params: np.ndarray) -> np.ndarr
             states *= cos[:, k, None]
             states += work
     return states
-
-
-def simulate_one(plan: Plan, diag: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Unnormalised state (len(diag),) of one vector, every pass in place over chunks:
-    one full-size buffer (the state) and two chunk-sized scratch arrays."""
-    p = x.shape[0] // 2
-    cos, sin = np.cos(x[:p]), np.sin(x[:p])
-    mats = mixer_matrices(cos[None], sin[None], plan.sizes)
-    values = _layer_phases(plan, x[None, p:])
-    dim = diag.shape[0]
-    state = np.empty(dim, dtype=np.complex128)
-    scratch = np.empty((2, min(CHUNK, dim)), dtype=np.complex128)
-    for k in range(p):
-        layer_values = None if values is None else values[0, k]
-
-        def phase(start: int, out: np.ndarray, k: int = k, lv: Any = layer_values) -> None:
-            phases_into(plan, diag, lv, x[p + k], out, start)
-
-        if k == 0:  # |+>^n unnormalised: the first layer's state is the phase itself
-            for i in _chunks(dim):
-                phase(i, state[i:i + CHUNK])
-        mix_in_place(state, {size: m[0, k] for size, m in mats.items()}, plan.blocks,
-                     scratch, phase if k else None)
-        if plan.folded:
-            _top_qubit_in_place(state, cos[k], sin[k], scratch)
-    return state
-
-
-def _top_qubit_in_place(state: np.ndarray, cos: float, sin: float, scratch: np.ndarray) -> None:
-    """The folded top qubit, in place: phi -> cos phi - i sin phi[::-1], pair by pair."""
-    half = state.shape[0] // 2
-    a, b = state[:half], state[half:][::-1]
-    minus_i_sin = -1j * sin
-    for i in range(0, half, scratch.shape[1]):
-        lo, hi = a[i:i + scratch.shape[1]], b[i:i + scratch.shape[1]]
-        t, u = scratch[0, :lo.shape[0]], scratch[1, :lo.shape[0]]
-        np.multiply(hi, minus_i_sin, out=t)
-        np.multiply(lo, minus_i_sin, out=u)
-        lo *= cos
-        lo += t
-        hi *= cos
-        hi += u
 
 
 def _row_energies(states: np.ndarray, diag: np.ndarray, doubled: np.ndarray | None

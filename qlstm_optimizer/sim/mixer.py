@@ -70,8 +70,9 @@ def _tables(sizes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
         offset += k + 1
         end += 4**k
     powers = np.concatenate(es)
-    return (np.concatenate(ec), powers, _MINUS_I_POWERS[powers], np.concatenate(take),
-            tuple(slices))
+    # float exponents: the pow NumPy would call after casting the integers, without the cast
+    return (np.concatenate(ec).astype(np.float64), powers.astype(np.float64),
+            _MINUS_I_POWERS[powers], np.concatenate(take), tuple(slices))
 
 
 def mixer_matrices(cos: np.ndarray, sin: np.ndarray, sizes: tuple[int, ...]

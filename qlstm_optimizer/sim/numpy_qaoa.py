@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..hamiltonian import DiagonalHamiltonian, as_hamiltonian, diagonal_build_bytes, format_bytes
-from . import engine
+from . import engine, single
 from .mixer import apply_mixer
 
 # Refuse an evaluation whose working memory would exceed this many bytes: a clear error beats
@@ -61,15 +61,20 @@ def check_parameters(x: Any, p: int | None = None) -> tuple[np.ndarray, bool]:
         >>> check_parameters([0.1, 0.2])[0].shape
         (1, 2)
     """
+    arr = _checked_params(x, p)
+    return (arr[None, :], True) if arr.ndim == 1 else (arr, False)
+
+
+def _checked_params(x: Any, p: int | None) -> np.ndarray:
+    """:func:`check_parameters`' checks; returns the float64 vector or 2-D batch as given."""
     try:
         arr = np.asarray(x, dtype=np.float64)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"parameters must be a real vector or a 2-D batch: {exc}") from None
-    was_1d = arr.ndim == 1
-    if arr.ndim not in (1, 2):
+    ndim = arr.ndim
+    if ndim not in (1, 2):
         raise ValueError(f"parameters must be a vector or a 2-D batch, got shape {arr.shape}")
-    batch = arr[None, :] if was_1d else arr
-    length = batch.shape[1]
+    length = arr.shape[-1]
     if length == 0 or length % 2:
         raise ValueError(
             f"a QAOA parameter vector has even length 2p ([beta_0..beta_(p-1), "
@@ -77,17 +82,22 @@ def check_parameters(x: Any, p: int | None = None) -> tuple[np.ndarray, bool]:
         )
     if p is not None and length != 2 * p:
         raise ValueError(f"depth p={p} needs {2 * p} parameters, got {length}")
-    # x . x is finite only if every entry is (a sum of squares cannot cancel an inf or a NaN):
-    # one BLAS call, a third of isfinite().all() on the short vectors of most calls; the exact
-    # check runs when the dot is not finite (a bad entry, or an overflow) or would be threaded.
-    # Valid angles beyond ~1e154 overflow the product: np.vdot does so silently (np.dot warns;
-    # an errstate guard would cost ~2.5 us a call, 8 % of a small evaluation), and the exact
-    # check then decides. tests/test_sim_numpy.py fails should a NumPy start warning here.
-    flat = batch.reshape(-1)
-    fast_ok = flat.shape[0] <= engine._DOT_MAX and math.isfinite(np.vdot(flat, flat))
-    if not (fast_ok or np.isfinite(batch).all()):
+    # A sum is finite only if every entry is (no sum of finite numbers is NaN, and an inf or a
+    # NaN cannot cancel): for one vector the Python sum of its entries (a third of the cost of
+    # isfinite().all() or of the dot below on the short vectors of most calls), for a batch
+    # x . x (one BLAS call). The exact check runs when the sum is not finite (a bad entry, or
+    # an overflow) or the dot would be threaded. Valid angles beyond ~1e154 overflow the
+    # product: np.vdot does so silently (np.dot warns; an errstate guard would cost ~2.5 us a
+    # call, 8 % of a small evaluation), and the exact check then decides.
+    # tests/test_sim_numpy.py fails should a NumPy start warning here.
+    if ndim == 1:
+        fast_ok = math.isfinite(sum(arr.tolist()))
+    else:
+        flat = arr.reshape(-1)
+        fast_ok = flat.shape[0] <= engine._DOT_MAX and math.isfinite(np.vdot(flat, flat))
+    if not (fast_ok or np.isfinite(arr).all()):
         raise ValueError("QAOA parameters contain NaN or inf")
-    return batch, was_1d
+    return arr
 
 
 def memory_needed(num_qubits: int, batch: int = 1, states: bool = False,
@@ -204,9 +214,10 @@ def qaoa_energy(hamiltonian: Any, x: Any, p: int | None = None) -> float | np.nd
         -1.0
     """
     h = as_hamiltonian(hamiltonian)
-    batch, was_1d = check_parameters(x, p)
-    energies = engine.energies(_diagonal(h, batch.shape[0]), batch)
-    return float(energies[0]) if was_1d else energies
+    arr = _checked_params(x, p)
+    if arr.ndim == 1:
+        return single.energy(_diagonal(h, 1), arr)
+    return engine.energies(_diagonal(h, arr.shape[0]), arr)
 
 
 def qaoa_diagonal_energies(diagonal: np.ndarray, params: np.ndarray) -> np.ndarray:
