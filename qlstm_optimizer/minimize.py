@@ -32,7 +32,7 @@ from .hamiltonian import as_hamiltonian
 from .model_choice import AUTO, resolve_auto
 from .options import STARTS, check_bounds, check_real, check_run_options  # noqa: F401 (STARTS)
 from .penalty_starts import candidate_starts
-from .policy import PolicyResult, PolicySpec, run_policy
+from .policy import PolicyResult, PolicySpec, run_policy, run_probed
 from .pretrained import (
     Pretrained,
     UnknownModelError,
@@ -179,6 +179,7 @@ def minimize_qaoa(
     seed: int | None = None,
     callback: Callable[[np.ndarray, float], None] | None = None,
     noise_stop: bool = True,
+    blind_scale: bool = True,
 ) -> PolicyResult:
     """Minimise a QAOA energy ``fun(x)`` with a frozen learned optimizer.
 
@@ -221,6 +222,11 @@ def minimize_qaoa(
             the objective's noise (shot noise: the best point is re-evaluated once after three
             failed steps; :class:`~qlstm_optimizer.stopping.NoiseAwareStop`). The result's
             message says so. Exact energies run on to the refine's own convergence test.
+        blind_scale: a blind run (neither ``hamiltonian`` nor ``hamiltonian_scale``) of a
+            depth-specific ``coupling-rms`` model from its learned start spends its first two
+            evaluations on probes that estimate the Hamiltonian scale
+            (:mod:`qlstm_optimizer.blind_scale`), then runs in those units. False: ``c = 1``
+            and no probes, as before the probes existed.
 
     Returns:
         :class:`~qlstm_optimizer.policy.PolicyResult`: the best point evaluated, ``nfev``, and
@@ -240,6 +246,8 @@ def minimize_qaoa(
     if not callable(fun):
         raise TypeError(f"fun must be callable (the energy of a parameter vector), got "
                         f"{type(fun).__name__}")
+    if not isinstance(blind_scale, bool | np.bool_):
+        raise TypeError(f"blind_scale must be True or False, got {blind_scale!r}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
     x0 = check_x0(x0, even=False)
@@ -279,6 +287,10 @@ def minimize_qaoa(
 
     # a depth-general model runs in the Fourier coordinates of depth p (depth_policy.py)
     run = run_policy if depth is None else partial(run_depth_policy, depth=depth, p=p)
+    if (blind_scale and depth is None and start == "learned" and hamiltonian is None
+            and opts["hamiltonian_scale"] is None and spec.scale_rule == "coupling-rms"):
+        # blind: the first evaluations probe the scale (blind_scale.py, docs/design.md)
+        run = partial(run_probed, family="sk" if family == "sk" else "maxcut")
     result = run(
         model_fun, net, spec, static=units.static,
         maxfev=DEFAULT_MAXFEV if opts["maxfev"] is None else opts["maxfev"],

@@ -1,0 +1,230 @@
+"""Blind runs that read the Hamiltonian scale from two probe energies (qlstm_optimizer.blind_scale).
+
+Produced: the tables of docs/design.md, "Blind runs: the scale from the energies", and the
+constants of ``blind_scale`` (``PROFILES``, ``PROBE_LAMBDAS``). Closed-form p = 1 energies
+wherever possible; each part runs in a few minutes::
+
+    python -m benchmarks.blind_scale --profiles    # the median ray profiles (training seeds)
+    python -m benchmarks.blind_scale --estimator   # log error of c_hat per family, 1 or 2 probes
+    python -m benchmarks.blind_scale --select      # probe positions, end to end (validation)
+    python -m benchmarks.blind_scale --final       # the one test-seed measurement, p = 1 and 2
+
+Instances. Profiles: the ``[train_instances]`` of configs/maxcut-p1.toml and configs/sk-p1.toml,
+'train' split. Estimator errors and the choice of settings: 'val' split (ER n 6..20 with edge
+probabilities 0.1..0.9, 3-regular n 8..20, weighted ER n 6..20, SK n 6..20; Max-Cut ER n 10..14
+with the benchmark's densities and SK n 8..16 end to end). The final measurement: the
+benchmark's held-out suites (``qlstm_optimizer.bench.suites``: 'er' restricted to n = 10..14,
+'sk'), their optimal energies from the benchmark's cache (computed if missing).
+
+Example:
+    >>> round(float(median_profile("sk", 8)[0]), 3)
+    1.0
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import tomllib
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qlstm_optimizer import blind_scale as B
+from qlstm_optimizer.bench.baselines import run_baseline, tqa_start
+from qlstm_optimizer.bench.optima import OptimumCache, analytic_p1_optimum, cache_path, compute_optima
+from qlstm_optimizer.bench.suites import SUITES, suite_instances
+from qlstm_optimizer.instances import InstanceDistribution, sample_instance
+from qlstm_optimizer.minimize import minimize_qaoa
+from qlstm_optimizer.sim.analytic import analytic_p1_energy
+from qlstm_optimizer.sim.numpy_qaoa import qaoa_diagonal_energies
+from qlstm_optimizer.units import hamiltonian_scale_factor
+
+ROOT = Path(__file__).resolve().parents[1]
+KS = (1, 2, 3, 5, 10)
+MAXFEV = 20
+PROFILE_SEED = 13  # base seeds of this study's instances (any: the splits never share seeds)
+VAL_SEED = 1313
+CONFIGS = {"maxcut": "maxcut-p1.toml", "sk": "sk-p1.toml"}
+TENTHS = [round(0.1 * k, 1) for k in range(1, 10)]
+VAL_FAMILIES = {  # the estimator's validation families (wider than the training pools)
+    "er": ("maxcut", [{"family": "erdos_renyi", "sizes": list(range(6, 21)),
+                       "edge_probs": TENTHS}]),
+    "3-regular": ("maxcut", [{"family": "regular", "sizes": list(range(8, 21, 2)),
+                              "degrees": [3]}]),
+    "weighted er": ("maxcut", [{"family": "weighted_erdos_renyi", "sizes": list(range(6, 21)),
+                                "edge_probs": TENTHS[1:]}]),
+    "sk": ("sk", [{"family": "sk", "sizes": list(range(6, 21))}]),
+}
+DENSE = [k / 7 for k in range(2, 7)]
+E2E_FAMILIES = {  # end to end on validation seeds: the final measurement's families
+    "er": ("maxcut", [{"family": "erdos_renyi", "sizes": [10, 11, 12, 13, 14],
+                       "edge_probs": DENSE}]),
+    "sk": ("sk", [{"family": "sk", "sizes": list(range(8, 17))}]),
+}
+
+
+def _instances(components: list[dict], split: str, count: int, base_seed: int) -> list[Any]:
+    dist = InstanceDistribution.from_dict({"components": components})
+    return [sample_instance(dist, split, i, base_seed=base_seed).problem for i in range(count)]
+
+
+def median_profile(family: str, count: int = 400) -> np.ndarray:
+    """The median of :func:`blind_scale.ray_profile` over ``count`` training instances of the
+    family's bundled p = 1 model, at t = 0, 0.1, ... while the median is above 0.001 (beyond,
+    its first zero, it carries no scale)."""
+    config = tomllib.loads((ROOT / "configs" / CONFIGS[family]).read_text())
+    comps = config["train_instances"]["components"]
+    t = B.PROFILE_STEP * np.arange(1, 61)
+    phi = np.median([B.ray_profile(h, family, t)
+                     for h in _instances(comps, "train", count, PROFILE_SEED)], axis=0)
+    stop = int(np.argmax(phi < 1e-3)) if np.any(phi < 1e-3) else phi.size
+    return np.concatenate([[1.0], phi[:stop]])
+
+
+def profiles() -> None:
+    for family in ("maxcut", "sk"):
+        table = median_profile(family)
+        same = family in B.PROFILES and np.allclose(B.PROFILES[family], table.round(4))
+        print(f'"{family}": np.array([{", ".join(f"{v:.4f}" for v in table)}]),')
+        print(f"  # module's table {'matches' if same else 'DIFFERS'}")
+
+
+def one_probe_scale(energy: float, lam: float, family: str, intercept: float) -> float:
+    """One probe: its energy measures ``a = n c**2`` (the slope), so ``c`` needs a prior on
+    n: ``log c = intercept + log(|E| / lam) / 2``, the intercept fitted on training seeds."""
+    return float(np.exp(intercept + 0.5 * np.log(max(abs(energy), 1e-300) / lam)))
+
+
+def estimator() -> None:
+    """Median and 90th percentile of |log c_hat - log c| per family, with 1 and 2 probes."""
+    lam1 = B.PROBE_LAMBDAS[-1]  # the one-probe estimator uses the small-gamma probe
+    intercepts = {}
+    for family, config in CONFIGS.items():
+        comps = tomllib.loads((ROOT / "configs" / config).read_text())["train_instances"]
+        hs = _instances(comps["components"], "train", 200, PROFILE_SEED)
+        x1 = B.probe_points(family, 1, (lam1,))[0]
+        intercepts[family] = float(np.median([
+            np.log(hamiltonian_scale_factor(h, family, "coupling-rms"))
+            - 0.5 * np.log(abs(analytic_p1_energy(h, x1) - h.constant) / lam1) for h in hs]))
+    print("| family | 1 probe: median | 90th pct | 2 probes: median | 90th pct | bias |")
+    print("|---|---|---|---|---|---|")
+    for name, (family, comps) in VAL_FAMILIES.items():
+        err1, err2 = [], []
+        for h in _instances(comps, "val", 150, VAL_SEED):
+            c = hamiltonian_scale_factor(h, family, "coupling-rms")
+            xs = B.probe_points(family, 1)
+            e = analytic_p1_energy(h, xs) - h.constant
+            err2.append(np.log(B.estimate_scale(e, family) / c))
+            err1.append(np.log(one_probe_scale(e[-1], lam1, family, intercepts[family]) / c))
+        a1, a2 = np.abs(err1), np.abs(err2)
+        print(f"| {name} | {np.median(a1):.3f} | {np.quantile(a1, 0.9):.3f} | "
+              f"{np.median(a2):.3f} | {np.quantile(a2, 0.9):.3f} | {np.median(err2):+.3f} |")
+
+
+def energy_function(h: Any, p: int) -> Any:
+    """Exact energy relative to the uniform superposition (closed form at p = 1)."""
+    rel = h.without_constant()
+    if p == 1:
+        return lambda x: float(analytic_p1_energy(rel, x))
+    diag = rel.diagonal()
+    return lambda x: float(qaoa_diagonal_energies(diag, np.asarray(x, float)[None, :])[0])
+
+
+def run_method(method: str, h: Any, family: str, p: int, maxfev: int = MAXFEV) -> list[float]:
+    """The energies of one run, in order (relative to the uniform superposition)."""
+    fun = energy_function(h, p)
+    seen: list[float] = []
+
+    def record(x: np.ndarray) -> float:
+        seen.append(fun(x))
+        return seen[-1]
+
+    model = f"{family}-p{p}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if method == "tqa+cobyla":
+            run_baseline("cobyla", record, tqa_start(p), maxfev, informed=True)
+        else:
+            kw = {"operator": {"hamiltonian": h.without_constant()},
+                  "blind today": {"hamiltonian": None, "blind_scale": False},
+                  "blind, probed": {"hamiltonian": None}}[method]
+            minimize_qaoa(record, np.zeros(2 * p), model=model, maxfev=maxfev,
+                          energy_offset=0.0, **kw)
+    return seen
+
+
+def rho_rows(runs: list[list[float]], optima: list[float]) -> np.ndarray:
+    return np.array([[np.min(e[:k]) / o for k in KS] for e, o in zip(runs, optima, strict=True)])
+
+
+def table(title: str, rows: dict[str, np.ndarray]) -> None:
+    print(f"\n{title}\n\n| method | " + " | ".join(f"rho_{k}" for k in KS) + " |")
+    print("|---|" + "---|" * len(KS))
+    for name, r in rows.items():
+        cells = [f"{np.median(r[:, i]):.3f} [{np.quantile(r[:, i], 0.1):.2f}]"
+                 for i in range(len(KS))]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+METHODS = ("blind today", "blind, probed", "operator", "tqa+cobyla")
+
+
+def select(count: int = 40) -> None:
+    """Probe positions on validation seeds, end to end at p = 1 (closed form)."""
+    candidates = [(1.0, 0.2), (1.0, 0.3), (0.8, 0.2), (1.2, 0.25), (0.2, 1.0)]
+    for name, (family, comps) in E2E_FAMILIES.items():
+        hs = _instances(comps, "val", count, VAL_SEED)
+        optima = [analytic_p1_optimum(h.without_constant())[0] for h in hs]
+        rows = {m: rho_rows([run_method(m, h, family, 1) for h in hs], optima)
+                for m in ("blind today", "operator")}
+        default = B.PROBE_LAMBDAS
+        for lam in candidates:
+            B.PROBE_LAMBDAS = lam
+            try:
+                run_probed = [run_method("blind, probed", h, family, 1) for h in hs]
+            finally:
+                B.PROBE_LAMBDAS = default
+            rows[f"probes at lam = {lam}"] = rho_rows(run_probed, optima)
+        table(f"{name}, p = 1, {count} validation instances", rows)
+
+
+def final() -> None:
+    """The one measurement on the benchmark's held-out suites, p = 1 and 2."""
+    cache = OptimumCache(cache_path())
+    for suite, family in (("er", "maxcut"), ("sk", "sk")):
+        spec = SUITES[suite]
+        for p in (1, 2):
+            insts = [i for i in suite_instances(spec, p, quick=False)
+                     if suite == "sk" or 10 <= i.n <= 14]
+            optima = []
+            for inst in insts:
+                if cache.get(inst.key, p) is None:
+                    for q, v in compute_optima(inst, list(range(1, p + 1))).items():
+                        cache.put(inst.key, q, v)
+                    cache.save()
+                optima.append(cache.get(inst.key, p))
+            rows = {m: rho_rows([run_method(m, i.problem, family, p) for i in insts], optima)
+                    for m in METHODS}
+            table(f"{suite} (test suite{', n = 10..14' if suite == 'er' else ''}), p = {p}, "
+                  f"{len(insts)} instances", rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    for part in ("profiles", "estimator", "select", "final"):
+        ap.add_argument(f"--{part}", action="store_true")
+    args = ap.parse_args(argv)
+    start = time.time()
+    for part in ("profiles", "estimator", "select", "final"):
+        if getattr(args, part):
+            globals()[part]()
+    print(f"\n({time.time() - start:.0f} s)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
