@@ -26,16 +26,21 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import tomllib
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import tomllib
 
 from qlstm_optimizer import blind_scale as B
 from qlstm_optimizer.bench.baselines import run_baseline, tqa_start
-from qlstm_optimizer.bench.optima import OptimumCache, analytic_p1_optimum, cache_path, compute_optima
+from qlstm_optimizer.bench.optima import (
+    OptimumCache,
+    analytic_p1_optimum,
+    cache_path,
+    compute_optima,
+)
 from qlstm_optimizer.bench.suites import SUITES, suite_instances
 from qlstm_optimizer.instances import InstanceDistribution, sample_instance
 from qlstm_optimizer.minimize import minimize_qaoa
