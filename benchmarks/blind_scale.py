@@ -17,7 +17,7 @@ benchmark's held-out suites (``qlstm_optimizer.bench.suites``: 'er' restricted t
 'sk'), their optimal energies from the benchmark's cache (computed if missing).
 
 Example:
-    >>> round(float(median_profile("sk", 8)[0]), 3)
+    >>> float(median_profile("sk", -np.pi / 8, 8)[0])
     1.0
 """
 
@@ -77,54 +77,60 @@ def _instances(components: list[dict], split: str, count: int, base_seed: int) -
     return [sample_instance(dist, split, i, base_seed=base_seed).problem for i in range(count)]
 
 
-def median_profile(family: str, count: int = 400) -> np.ndarray:
-    """The median of :func:`blind_scale.ray_profile` over ``count`` training instances of the
-    family's bundled p = 1 model, at t = 0, 0.1, ... while the median is above 0.001 (beyond,
-    its first zero, it carries no scale)."""
+def median_profile(family: str, beta: float, count: int = 400) -> np.ndarray:
+    """The median of :func:`blind_scale.ray_profile` at ``beta`` over ``count`` training
+    instances of the family's bundled p = 1 model, at u = 0, 0.05, ... while the median is
+    above 0.001 (beyond, its first zero, it carries no scale)."""
     config = tomllib.loads((ROOT / "configs" / CONFIGS[family]).read_text())
     comps = config["train_instances"]["components"]
-    t = B.PROFILE_STEP * np.arange(1, 61)
-    phi = np.median([B.ray_profile(h, family, t)
+    u = B.PROFILE_STEP * np.arange(1, 81)
+    phi = np.median([B.ray_profile(h, family, beta, u)
                      for h in _instances(comps, "train", count, PROFILE_SEED)], axis=0)
     stop = int(np.argmax(phi < 1e-3)) if np.any(phi < 1e-3) else phi.size
-    return np.concatenate([[1.0], phi[:stop]])
+    return np.concatenate([[1.0], phi[:stop]]).round(4)
 
 
 def profiles() -> None:
-    for family in ("maxcut", "sk"):
-        table = median_profile(family)
-        same = family in B.PROFILES and np.allclose(B.PROFILES[family], table.round(4))
-        print(f'"{family}": np.array([{", ".join(f"{v:.4f}" for v in table)}]),')
-        print(f"  # module's table {'matches' if same else 'DIFFERS'}")
+    for family, probes in B.PROBES.items():
+        tables = [median_profile(family, beta) for beta, _ in probes]
+        same = family in B.PROFILES and all(
+            a.shape == b.shape and np.allclose(a, b) for a, b in zip(
+                B.PROFILES[family], tables, strict=True))
+        print(f'    "{family}": (  # the module\'s tables {"match" if same else "DIFFER"}')
+        for table in tables:
+            print(f"        np.array([{', '.join(f'{v:.4f}' for v in table)}]),")
+        print("    ),")
 
 
-def one_probe_scale(energy: float, lam: float, family: str, intercept: float) -> float:
-    """One probe: its energy measures ``a = n c**2`` (the slope), so ``c`` needs a prior on
-    n: ``log c = intercept + log(|E| / lam) / 2``, the intercept fitted on training seeds."""
-    return float(np.exp(intercept + 0.5 * np.log(max(abs(energy), 1e-300) / lam)))
+def one_probe_scale(energy: float, gamma: float, intercept: float) -> float:
+    """One probe: its energy measures the slope ``~ n c**2``, so ``c`` needs a prior on n:
+    ``log c = intercept + log(|E / gamma|) / 2``, the intercept fitted on training seeds."""
+    return float(np.exp(intercept + 0.5 * np.log(max(abs(energy / gamma), 1e-300))))
 
 
-def estimator() -> None:
-    """Median and 90th percentile of |log c_hat - log c| per family, with 1 and 2 probes."""
-    lam1 = B.PROBE_LAMBDAS[-1]  # the one-probe estimator uses the small-gamma probe
+def estimator(count: int = 150) -> None:
+    """Median and 90th percentile of |log c_hat - log c| per family, with 1 and 2 probes (the
+    one-probe estimator uses the second probe, the one at the smaller gamma)."""
     intercepts = {}
     for family, config in CONFIGS.items():
         comps = tomllib.loads((ROOT / "configs" / config).read_text())["train_instances"]
-        hs = _instances(comps["components"], "train", 200, PROFILE_SEED)
-        x1 = B.probe_points(family, 1, (lam1,))[0]
+        x = B.probe_points(family, 1)[1]
         intercepts[family] = float(np.median([
             np.log(hamiltonian_scale_factor(h, family, "coupling-rms"))
-            - 0.5 * np.log(abs(analytic_p1_energy(h, x1) - h.constant) / lam1) for h in hs]))
-    print("| family | 1 probe: median | 90th pct | 2 probes: median | 90th pct | bias |")
+            - 0.5 * np.log(abs((analytic_p1_energy(h, x) - h.constant) / x[1]))
+            for h in _instances(comps["components"], "train", 200, PROFILE_SEED)]))
+    print(f"\n{count} validation instances per family; |log c_hat - log c|\n")
+    print("| family | 1 probe: median | 90th pct | 2 probes: median | 90th pct | "
+          "2 probes: median log c_hat - log c |")
     print("|---|---|---|---|---|---|")
     for name, (family, comps) in VAL_FAMILIES.items():
         err1, err2 = [], []
-        for h in _instances(comps, "val", 150, VAL_SEED):
+        xs = B.probe_points(family, 1)
+        for h in _instances(comps, "val", count, VAL_SEED):
             c = hamiltonian_scale_factor(h, family, "coupling-rms")
-            xs = B.probe_points(family, 1)
             e = analytic_p1_energy(h, xs) - h.constant
             err2.append(np.log(B.estimate_scale(e, family) / c))
-            err1.append(np.log(one_probe_scale(e[-1], lam1, family, intercepts[family]) / c))
+            err1.append(np.log(one_probe_scale(e[1], xs[1, 1], intercepts[family]) / c))
         a1, a2 = np.abs(err1), np.abs(err2)
         print(f"| {name} | {np.median(a1):.3f} | {np.quantile(a1, 0.9):.3f} | "
               f"{np.median(a2):.3f} | {np.quantile(a2, 0.9):.3f} | {np.median(err2):+.3f} |")
@@ -178,23 +184,41 @@ def table(title: str, rows: dict[str, np.ndarray]) -> None:
 METHODS = ("blind today", "blind, probed", "operator", "tqa+cobyla")
 
 
+# Probe sets compared by --select (p = 1 points [beta, gamma]; each with its own profiles).
+CANDIDATES = {
+    "maxcut": [((0.3927, -0.6155), (0.3927, -0.1231)),   # one ray, the table and 0.2 of it
+               ((0.3927, -0.6155), (0.3927, -0.1847)),   # ... and 0.3 of it
+               ((0.3, -0.6155), (0.3, -0.1847)),         # a smaller beta for both
+               ((0.3927, -0.6155), (0.3, -0.1847)),      # the table, then a smaller beta
+               ((0.3927, -0.6155), (0.25, -0.30775))],
+    "sk": [((-np.pi / 8, 0.5), (-np.pi / 8, 0.1)), ((-np.pi / 8, 0.5), (-np.pi / 8, 0.15))],
+}
+
+
 def select(count: int = 40) -> None:
-    """Probe positions on validation seeds, end to end at p = 1 (closed form)."""
-    candidates = [(1.0, 0.2), (1.0, 0.3), (0.8, 0.2), (1.2, 0.25), (0.2, 1.0)]
-    for name, (family, comps) in E2E_FAMILIES.items():
-        hs = _instances(comps, "val", count, VAL_SEED)
+    """Probe sets on validation seeds, end to end at p = 1 (closed form): Max-Cut ER n 10..14,
+    weighted ER n 10..14, 3-regular n 10..14; SK n 8..16."""
+    families = dict(E2E_FAMILIES)
+    families["weighted er"] = ("maxcut", [{"family": "weighted_erdos_renyi",
+                                           "sizes": [10, 11, 12, 13, 14], "edge_probs": DENSE}])
+    families["3-regular"] = ("maxcut", [{"family": "regular", "sizes": [10, 12, 14],
+                                         "degrees": [3]}])
+    saved = dict(B.PROBES), dict(B.PROFILES)
+    for name, (family, comps) in families.items():
+        hs = _instances(comps, "val", count if name in E2E_FAMILIES else count // 2, VAL_SEED)
         optima = [analytic_p1_optimum(h.without_constant())[0] for h in hs]
         rows = {m: rho_rows([run_method(m, h, family, 1) for h in hs], optima)
                 for m in ("blind today", "operator")}
-        default = B.PROBE_LAMBDAS
-        for lam in candidates:
-            B.PROBE_LAMBDAS = lam
+        for probes in CANDIDATES[family]:
+            B.PROBES[family] = probes
+            B.PROFILES[family] = tuple(median_profile(family, b, 300) for b, _ in probes)
             try:
-                run_probed = [run_method("blind, probed", h, family, 1) for h in hs]
+                runs = [run_method("blind, probed", h, family, 1) for h in hs]
             finally:
-                B.PROBE_LAMBDAS = default
-            rows[f"probes at lam = {lam}"] = rho_rows(run_probed, optima)
-        table(f"{name}, p = 1, {count} validation instances", rows)
+                B.PROBES.update(saved[0])
+                B.PROFILES.update(saved[1])
+            rows[f"probes {probes}"] = rho_rows(runs, optima)
+        table(f"{name}, p = 1, {len(hs)} validation instances", rows)
 
 
 def final() -> None:

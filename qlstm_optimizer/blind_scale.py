@@ -19,13 +19,17 @@ term is the size of the graph (``n c**2``), the third bends the energy down at t
 ``mean(D**2) / mean(D) ~ c**2``: so the *ratio* of two energies at different gammas measures
 ``c`` whatever ``n`` and the energy's units are, where one energy alone cannot (it needs ``n``).
 
-The estimator: both probes lie on one ray ``x(lam) = [beta_r, lam * gamma_r]`` of the family
-(:data:`PROBE_RAYS`, the p = 1 fixed-angle point at ``lam = 1``, embedded at depth p with the
-other layers zero, which leaves the state unchanged). Along it every instance has the energy
-``E(lam) = a * lam * phi(c * lam)`` with ``phi(0) = 1``; :data:`PROFILES` holds the median
-``phi`` of the family's training instances (:func:`ray_profile`), and ``c`` is the solution of
-``E(lam_1) / E(lam_2) = lam_1 phi(c lam_1) / (lam_2 phi(c lam_2))``. Measured in
-docs/design.md, "Blind runs: the scale from the energies" (``python -m benchmarks.blind_scale``).
+The estimator: each probe is a p = 1 point ``(beta_k, gamma_k)`` (:data:`PROBES`, embedded
+at depth p with the other layers zero, which leaves the state unchanged). On the ray of its
+beta every instance has ``E(beta, gamma) = gamma s(beta) phi_beta(c |gamma|)`` with
+``phi_beta(0) = 1`` and the slope ``s`` of the expansion (``2 sin(4 beta) sum J**2`` without
+fields); :data:`PROFILES` holds the median ``phi_beta`` of the family's training instances
+(:func:`ray_profile`) for each probe, and ``c`` solves
+``E_1 / E_2 = g_1 sin(4 b_1) phi_1(c |g_1|) / (g_2 sin(4 b_2) phi_2(c |g_2|))`` (probe k at
+``(b_k, g_k)``)
+(``sum J**2``, ``n`` and the energy's units cancel; fields, which no bundled family has, would
+not). Measured in docs/design.md, "Blind runs: the scale from the energies"
+(``python -m benchmarks.blind_scale``).
 
 Example:
     >>> from qlstm_optimizer.problems import erdos_renyi
@@ -36,7 +40,7 @@ Example:
     >>> c_hat = estimate_scale(energies, "maxcut")
     >>> c = hamiltonian_scale_factor(h, "maxcut", "coupling-rms")
     >>> round(c_hat, 2), round(c, 2)
-    (1.31, 1.33)
+    (1.3, 1.33)
 """
 
 from __future__ import annotations
@@ -50,146 +54,139 @@ from .hamiltonian import as_hamiltonian
 from .sim.analytic import analytic_p1_energy
 from .units import hamiltonian_scale_factor
 
-# The ray of each family's probes, [beta, gamma] at lam = 1: the p = 1 fixed-angle points (the
-# 3-regular table for Max-Cut, the SK table; Qiskit's signs), so lam = 1 is the start a table
-# would take and 1 / c the same start in the instance's units.
-PROBE_RAYS = {"maxcut": (0.3927, -0.6155), "sk": (-np.pi / 8, 0.5)}
-# Where on the ray the probes lie, in the order they are evaluated: the table's own point first
-# (the best single guess when nothing is known), then a small gamma where every training
-# instance is still on the rising part of its profile. Chosen on validation graphs
-# (python -m benchmarks.blind_scale --select; docs/design.md).
-PROBE_LAMBDAS = (1.0, 0.2)
-# phi tabulated at t = 0, PROFILE_STEP, 2 * PROFILE_STEP, ... (t = c * lam: model units).
-PROFILE_STEP = 0.1
-# Median ray profiles phi(t) of the training instances of the bundled models (configs/
+# The probes of each family, p = 1 points [beta, gamma] in Qiskit's signs, in the order they are
+# evaluated. Max-Cut: the 3-regular fixed-angle point first (exact on regular graphs, the best
+# single guess when nothing is known), then a smaller beta and gamma, where the triangles of
+# dense graphs (the sin(2 beta)**2 term) bend the energy less; SK: its fixed-angle point and
+# 0.3 of its gamma. Chosen on validation graphs (python -m benchmarks.blind_scale --select;
+# docs/design.md).
+PROBES = {"maxcut": ((0.3927, -0.6155), (0.25, -0.30775)),
+          "sk": ((-np.pi / 8, 0.5), (-np.pi / 8, 0.15))}
+# phi tabulated at u = 0, PROFILE_STEP, 2 * PROFILE_STEP, ... (u = c |gamma|: model units).
+PROFILE_STEP = 0.05
+# Median ray profiles, one per probe, of the training instances of the bundled models (configs/
 # maxcut-p1.toml, configs/sk-p1.toml [train_instances], 'train' split, 400 instances each) while
 # the median is above 0.001; printed by python -m benchmarks.blind_scale --profiles.
 PROFILES = {
-    "maxcut": np.array([
-        1.0000, 0.9630, 0.9158, 0.8618, 0.8015, 0.7392, 0.6754, 0.6129, 0.5485, 0.4878,
-        0.4298, 0.3776, 0.3283, 0.2824, 0.2443, 0.2063, 0.1743, 0.1440, 0.1169, 0.0920,
-        0.0699, 0.0517, 0.0372, 0.0249, 0.0153, 0.0084, 0.0040, 0.0015]),
-    "sk": np.array([
-        1.0000, 0.9954, 0.9816, 0.9591, 0.9284, 0.8903, 0.8456, 0.7955, 0.7411, 0.6836,
-        0.6242, 0.5640, 0.5043, 0.4460, 0.3903, 0.3380, 0.2892, 0.2438, 0.2030, 0.1668,
-        0.1341, 0.1066, 0.0841, 0.0653, 0.0500, 0.0379, 0.0279, 0.0201, 0.0142, 0.0096,
-        0.0063, 0.0037, 0.0020]),
+    "maxcut": (
+        np.array([
+            1.0000, 0.9708, 0.9342, 0.8932, 0.8468, 0.7978, 0.7471, 0.6960, 0.6446, 0.5927, 0.5401,
+            0.4917, 0.4446, 0.4004, 0.3596, 0.3193, 0.2825, 0.2509, 0.2192, 0.1926, 0.1669, 0.1422,
+            0.1200, 0.0994, 0.0798, 0.0639, 0.0501, 0.0382, 0.0277, 0.0192, 0.0125, 0.0075, 0.0040,
+            0.0018]),
+        np.array([
+            1.0000, 0.9822, 0.9574, 0.9274, 0.8921, 0.8530, 0.8100, 0.7610, 0.7135, 0.6623, 0.6127,
+            0.5611, 0.5113, 0.4636, 0.4176, 0.3742, 0.3324, 0.2946, 0.2571, 0.2246, 0.1932, 0.1654,
+            0.1397, 0.1158, 0.0930, 0.0737, 0.0571, 0.0424, 0.0306, 0.0210, 0.0135, 0.0080, 0.0042,
+            0.0019]),
+    ),
+    "sk": (
+        np.array([
+            1.0000, 0.9954, 0.9816, 0.9591, 0.9284, 0.8903, 0.8456, 0.7955, 0.7411, 0.6836, 0.6242,
+            0.5640, 0.5043, 0.4460, 0.3903, 0.3380, 0.2892, 0.2438, 0.2030, 0.1668, 0.1341, 0.1066,
+            0.0841, 0.0653, 0.0500, 0.0379, 0.0279, 0.0201, 0.0142, 0.0096, 0.0063, 0.0037,
+            0.0020]),
+        np.array([
+            1.0000, 0.9954, 0.9816, 0.9591, 0.9284, 0.8903, 0.8456, 0.7955, 0.7411, 0.6836, 0.6242,
+            0.5640, 0.5043, 0.4460, 0.3903, 0.3380, 0.2892, 0.2438, 0.2030, 0.1668, 0.1341, 0.1066,
+            0.0841, 0.0653, 0.0500, 0.0379, 0.0279, 0.0201, 0.0142, 0.0096, 0.0063, 0.0037,
+            0.0020]),
+    ),
 }
-# The scale of a run whose probes say nothing (an energy of zero, a ratio the profile cannot
+# The scale of a run whose probes say nothing (an energy of zero, a ratio the profiles cannot
 # reach): the units a blind run had before the probes existed.
 FALLBACK_SCALE = 1.0
 
 
 def _check_family(family: Any) -> str:
-    if family not in PROBE_RAYS:
-        raise ValueError(f"family must be one of {sorted(PROBE_RAYS)}, got {family!r}")
+    if family not in PROBES:
+        raise ValueError(f"family must be one of {sorted(PROBES)}, got {family!r}")
     return family
 
 
-def _check_lambdas(lambdas: Any) -> tuple[float, ...]:
-    """The probes' positions on the ray (default, None: :data:`PROBE_LAMBDAS`), checked."""
-    lambdas = PROBE_LAMBDAS if lambdas is None else lambdas
-    try:
-        lam = tuple(float(v) for v in lambdas)
-    except (TypeError, ValueError):
-        raise ValueError(f"lambdas must be positive numbers, got {lambdas!r}") from None
-    if not lam or not all(np.isfinite(v) and v > 0 for v in lam) or len(set(lam)) != len(lam):
-        raise ValueError(f"lambdas must be distinct positive finite numbers, got {lambdas!r}")
-    return lam
-
-
-def probe_points(family: str, p: int, lambdas: Any = None) -> np.ndarray:
-    """The probes ``(len(lambdas), 2p)`` of a depth-p run, in Qiskit order: the family's ray at
-    each ``lam`` in the first layer, the other layers zero (an identity).
+def probe_points(family: str, p: int) -> np.ndarray:
+    """The probes ``(2, 2p)`` of a depth-p run, in Qiskit order: the family's p = 1 points in
+    the first layer, the other layers zero (an identity).
 
     Example:
         >>> probe_points("maxcut", 2).round(4).tolist()
-        [[0.3927, 0.0, -0.6155, 0.0], [0.3927, 0.0, -0.1231, 0.0]]
+        [[0.3927, 0.0, -0.6155, 0.0], [0.25, 0.0, -0.3078, 0.0]]
     """
-    beta, gamma = PROBE_RAYS[_check_family(family)]
+    points = np.array(PROBES[_check_family(family)], dtype=float)
     if isinstance(p, bool) or not isinstance(p, numbers.Integral) or p < 1:
         raise ValueError(f"p must be a positive integer, got {p!r}")
-    lam = _check_lambdas(lambdas)
-    x = np.zeros((len(lam), 2 * int(p)))
-    x[:, 0] = beta
-    x[:, p] = np.asarray(lam) * gamma
+    x = np.zeros((len(points), 2 * int(p)))
+    x[:, 0], x[:, p] = points[:, 0], points[:, 1]
     return x
 
 
-def ray_profile(hamiltonian: Any, family: str, t: Any) -> np.ndarray:
-    """``phi(t) = E(x(t / c)) / (t a)`` of one Ising Hamiltonian (Z and ZZ terms) on the
-    family's ray, ``c`` its scale factor (rule ``coupling-rms``) and ``a`` the energy's slope at
-    gamma = 0 from the expansion above, so ``phi(0) = 1``; t > 0. Energies relative to the
-    uniform superposition.
+def ray_profile(hamiltonian: Any, family: str, beta: float, u: Any) -> np.ndarray:
+    """``phi_beta(u) = E(beta, gamma) / (gamma s(beta))`` of one Ising Hamiltonian (Z and ZZ
+    terms) at the model-unit gammas ``u = c |gamma|`` (> 0; the sign of the family's probes),
+    ``c`` its scale factor (rule ``coupling-rms``) and ``s(beta)`` the energy's slope at
+    gamma = 0 from the expansion above, so ``phi(0) = 1``. Energies relative to the uniform
+    superposition.
 
     Example:
         >>> from qlstm_optimizer.problems import regular
-        >>> ray_profile(regular(10, 3, seed=0), "maxcut", [1e-4, 1.0]).round(3).tolist()
+        >>> ray_profile(regular(10, 3, seed=0), "maxcut", 0.3927, [1e-4, 0.6155]).round(3).tolist()
         [1.0, 0.589]
     """
-    beta, gamma = PROBE_RAYS[_check_family(family)]
-    t = np.asarray(t, dtype=float).reshape(-1)
-    if t.size == 0 or not np.all(np.isfinite(t) & (t > 0)):
-        raise ValueError(f"t must be positive finite numbers, got {t.tolist()}")
-    c = hamiltonian_scale_factor(hamiltonian, family, "coupling-rms")
-    g = t * gamma / c
-    x = np.stack([np.full_like(t, beta), g], 1)
-    energy = analytic_p1_energy(hamiltonian, x) - analytic_p1_energy(hamiltonian, [0.0, 0.0])
+    sign = np.sign(PROBES[_check_family(family)][0][1])
+    u = np.asarray(u, dtype=float).reshape(-1)
+    if u.size == 0 or not np.all(np.isfinite(u) & (u > 0)):
+        raise ValueError(f"u must be positive finite numbers, got {u.tolist()}")
     h = as_hamiltonian(hamiltonian)
+    c = hamiltonian_scale_factor(h, family, "coupling-rms")
+    gamma = sign * u / c
+    x = np.stack([np.full_like(u, beta), gamma], 1)
+    energy = analytic_p1_energy(h, x) - h.constant
     fields = float(np.sum(h.linear ** 2))
     pairs = sum(v * v for k, v in h.terms.items() if len(k) == 2)
     slope = 2.0 * (np.sin(2 * beta) * fields + np.sin(4 * beta) * pairs)
     if slope == 0:
-        raise ValueError("the Hamiltonian has no Z or ZZ terms: its ray profile is undefined")
-    return energy / (g * slope)
+        raise ValueError(f"the Hamiltonian's energy has no slope at beta = {beta}: no profile")
+    return energy / (gamma * slope)
 
 
-def _phi(family: str, t: np.ndarray) -> np.ndarray:
-    table = PROFILES[family]
-    grid = PROFILE_STEP * np.arange(table.size)
-    return np.interp(t, grid, table, right=0.0)
+def _phi(table: np.ndarray, u: np.ndarray) -> np.ndarray:
+    return np.interp(u, PROFILE_STEP * np.arange(table.size), table, right=0.0)
 
 
-def estimate_scale(energies: Any, family: str, lambdas: Any = None,
-                   energy_offset: float = 0.0) -> float:
+def estimate_scale(energies: Any, family: str, energy_offset: float = 0.0) -> float:
     """The scale factor ``c_hat`` from the energies of :func:`probe_points` (same order).
 
-    Solves ``E_1 / E_2 = lam_1 phi(c lam_1) / (lam_2 phi(c lam_2))`` over the range of ``c``
-    where the right side falls monotonically (the median profile :data:`PROFILES`); a ratio
-    beyond that range gives its end. Energies whose ratio says nothing (the small-gamma probe
-    at or above the uniform energy, a non-finite ratio) give :data:`FALLBACK_SCALE`.
+    Solves the ratio equation above over the range of ``c`` where its right side falls
+    monotonically (up to the end of a profile); a ratio beyond that range gives its end.
+    Energies whose ratio says nothing (the second probe at or above the uniform energy)
+    give :data:`FALLBACK_SCALE`.
 
     Raises:
-        ValueError: ``energies`` not one finite real per lambda, bad ``lambdas`` or ``family``,
-            naming it.
+        ValueError: ``energies`` not one finite real per probe, or a bad ``family``, naming it.
     """
-    family = _check_family(family)
-    lam = _check_lambdas(lambdas)
-    if len(lam) != 2:
-        raise ValueError(f"lambdas must be two values (a ratio of two probes), got {lam}")
+    (b1, g1), (b2, g2) = PROBES[_check_family(family)]
     try:
         e = np.asarray(energies, dtype=float).reshape(-1) - float(energy_offset)
     except (TypeError, ValueError):
         raise ValueError(f"energies must be real numbers, got {energies!r}") from None
     if e.size != 2 or not np.all(np.isfinite(e)):
         raise ValueError(f"energies must be 2 finite numbers (one per probe), got {e.tolist()}")
-    (la, ea), (lb, eb) = sorted(zip(lam, e, strict=True), reverse=True)  # la > lb
-    if not eb < 0:  # (energies are minimised: the small-gamma probe lies below E_uniform)
+    if not e[1] < 0:  # (energies are minimised: a small-gamma probe lies below E_uniform)
         return FALLBACK_SCALE
-    t_end = PROFILE_STEP * (PROFILES[family].size - 1)
-    c = np.exp(np.linspace(np.log(1e-3), np.log(t_end / la), 4000))
-    ratio = la * _phi(family, c * la) / (lb * _phi(family, c * lb))
+    t1, t2 = PROFILES[family]
+    top = min((t1.size - 1) / abs(g1), (t2.size - 1) / abs(g2)) * PROFILE_STEP
+    c = np.exp(np.linspace(np.log(1e-3), np.log(top), 4000))
+    ratio = (g1 * np.sin(4 * b1) * _phi(t1, c * abs(g1))) / (
+        g2 * np.sin(4 * b2) * _phi(t2, c * abs(g2)))
     stop = int(np.argmin(ratio)) + 1  # the falling part (made monotone against table ripples)
     ratio = np.minimum.accumulate(ratio[:stop])
-    observed = ea / eb
-    # ratio falls with c: interpolate c on the reversed (rising) arrays
-    return float(np.exp(np.interp(-observed, -ratio, np.log(c[:stop]))))
+    # the ratio falls with c: interpolate log c on the reversed (rising) arrays
+    return float(np.exp(np.interp(-e[0] / e[1], -ratio, np.log(c[:stop]))))
 
 
 __all__ = [
     "FALLBACK_SCALE",
-    "PROBE_LAMBDAS",
-    "PROBE_RAYS",
+    "PROBES",
     "PROFILES",
     "PROFILE_STEP",
     "estimate_scale",

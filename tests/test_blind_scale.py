@@ -59,7 +59,7 @@ def test_small_gamma_expansion_matches_the_closed_form():
 
 
 def test_ray_profile_starts_at_one():
-    phi = B.ray_profile(regular(10, 3, seed=1), "maxcut", [1e-5, 0.5, 1.0])
+    phi = B.ray_profile(regular(10, 3, seed=1), "maxcut", 0.3927, [1e-5, 0.3, 0.6])
     assert phi[0] == pytest.approx(1.0, abs=1e-4)
     assert 0 < phi[2] < phi[1] < 1
 
@@ -76,14 +76,12 @@ def test_bad_arguments_are_named():
         B.estimate_scale([-1.0], "maxcut")
     with pytest.raises(ValueError, match="energies"):
         B.estimate_scale([-1.0, np.nan], "maxcut")
-    with pytest.raises(ValueError, match="lambdas"):
-        B.estimate_scale([-1.0, -0.5], "maxcut", lambdas=(1.0, -0.2))
-    with pytest.raises(ValueError, match="lambdas"):
-        B.probe_points("maxcut", 1, lambdas=(0.5, 0.5))
     with pytest.raises(ValueError, match="p must"):
         B.probe_points("maxcut", 0)
-    with pytest.raises(ValueError, match="t must"):
-        B.ray_profile(regular(8, 3, seed=0), "maxcut", [0.0])
+    with pytest.raises(ValueError, match="u must"):
+        B.ray_profile(regular(8, 3, seed=0), "maxcut", 0.3, [0.0])
+    with pytest.raises(ValueError, match="family"):
+        B.probe_points("SK", 1)
     with pytest.raises(TypeError, match="blind_scale"):
         minimize_qaoa(lambda x: 0.0, np.zeros(2), model="maxcut-p1", hamiltonian=None,
                       blind_scale="yes")
