@@ -9,9 +9,11 @@ Units. The bundled models were trained on Hamiltonians in the package's normalis
 policy runs in model units ``gamma_model = c * gamma_user``; energies need no conversion because the
 features are scale-free. Pass ``hamiltonian_scale=c`` or the Hamiltonian itself (then ``c`` and the
 uniform-superposition energy are read off it, by the rule in the model card: see
-:func:`hamiltonian_scale_factor`). Without either, ``c = 1``: for a ``"coupling-rms"`` model
-that means "unit-weight 3-regular-like", and denser graphs start with too large a gamma, so pass
-the Hamiltonian whenever you have it.
+:func:`hamiltonian_scale_factor`). Without either, a depth-specific ``"coupling-rms"`` model
+spends its first two evaluations on probes that estimate ``c`` from the energies
+(:mod:`qlstm_optimizer.blind_scale`, ``blind_scale=True``); otherwise ``c = 1``, "unit-weight
+3-regular-like", and denser graphs start with too large a gamma. Pass the Hamiltonian whenever
+you have it.
 """
 
 from __future__ import annotations
