@@ -7,6 +7,7 @@ wherever possible; each part runs in a few minutes::
     python -m benchmarks.blind_scale --profiles    # the median ray profiles (training seeds)
     python -m benchmarks.blind_scale --estimator   # log error of c_hat per family, 1 or 2 probes
     python -m benchmarks.blind_scale --select      # probe positions, end to end (validation)
+    python -m benchmarks.blind_scale --shots       # 1024-shot energies, p = 1 (validation)
     python -m benchmarks.blind_scale --final       # the one test-seed measurement, p = 1 and 2
 
 Instances. Profiles: the ``[train_instances]`` of configs/maxcut-p1.toml and configs/sk-p1.toml,
@@ -45,7 +46,7 @@ from qlstm_optimizer.bench.suites import SUITES, suite_instances
 from qlstm_optimizer.instances import InstanceDistribution, sample_instance
 from qlstm_optimizer.minimize import minimize_qaoa
 from qlstm_optimizer.sim.analytic import analytic_p1_energy
-from qlstm_optimizer.sim.numpy_qaoa import qaoa_diagonal_energies
+from qlstm_optimizer.sim.numpy_qaoa import qaoa_diagonal_energies, sampled_energy
 from qlstm_optimizer.units import hamiltonian_scale_factor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -239,6 +240,41 @@ def select(count: int = 40) -> None:
         table(f"{name}, p = 1, {len(hs)} validation instances", rows)
 
 
+def shots(count: int = 40, num_shots: int = 1024) -> None:
+    """The same runs on 1024-shot energies (validation seeds, p = 1, ER n 10..14 and SK):
+    rho_k of the point with the best *sampled* energy among the first k, by its exact energy
+    (the point a user would keep)."""
+    for name, (family, comps) in E2E_FAMILIES.items():
+        hs = _instances(comps, "val", count, VAL_SEED)
+        rows: dict[str, list] = {}
+        for i, h in enumerate(hs):
+            rel = h.without_constant()
+            optimum = analytic_p1_optimum(rel)[0]
+            for method in METHODS[:3]:
+                points: list[np.ndarray] = []
+                rng = np.random.default_rng([i, METHODS.index(method)])
+
+                def noisy(x: np.ndarray, rel: Any = rel, points: list = points,
+                          rng: Any = rng) -> float:
+                    points.append(np.array(x, dtype=float))
+                    return float(sampled_energy(rel, x, num_shots, seed=rng))
+
+                kw = {"operator": {"hamiltonian": rel},
+                      "blind today": {"hamiltonian": None, "blind_scale": False},
+                      "blind, probed": {"hamiltonian": None}}[method]
+                values: list[float] = []
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    minimize_qaoa(lambda x, f=noisy, v=values: v.append(f(x)) or v[-1],
+                                  np.zeros(2), model=f"{family}-p1", maxfev=MAXFEV,
+                                  energy_offset=0.0, **kw)
+                exact = [float(analytic_p1_energy(rel, x)) for x in points]
+                rows.setdefault(method, []).append(
+                    [exact[int(np.argmin(values[:k]))] / optimum for k in KS])
+        table(f"{name}, p = 1, {num_shots} shots, {count} validation instances",
+              {m: np.array(r) for m, r in rows.items()})
+
+
 def final() -> None:
     """The one measurement on the benchmark's held-out suites, p = 1 and 2."""
     cache = OptimumCache(cache_path())
@@ -262,11 +298,11 @@ def final() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    for part in ("profiles", "estimator", "select", "final"):
+    for part in ("profiles", "estimator", "select", "shots", "final"):
         ap.add_argument(f"--{part}", action="store_true")
     args = ap.parse_args(argv)
     start = time.time()
-    for part in ("profiles", "estimator", "select", "final"):
+    for part in ("profiles", "estimator", "select", "shots", "final"):
         if getattr(args, part):
             globals()[part]()
     print(f"\n({time.time() - start:.0f} s)", file=sys.stderr)
