@@ -415,7 +415,10 @@ def run_probed(fun: Callable[[np.ndarray], float], model: Any, spec: PolicySpec,
     scale). ``fun``, ``bounds``, ``callback`` and the result stay in the caller's units; the
     probes count against ``maxfev`` and are candidates for the best point; ``kwargs`` go to
     :func:`run_policy`. ``static`` is ignored (a blind run's, replaced by a known scale's);
-    ``x0`` must be None (a run from the caller's start has no learned start to scale).
+    ``x0`` must be None (a run from the caller's start has no learned start to scale). Bounds
+    that hold neither a probe nor its mirror image ``-x`` (the same energy; betas shifted by
+    multiples of pi as in :func:`shift_betas`) leave nothing to probe: the run is then
+    :func:`run_policy` with ``static``, as before the probes existed.
 
     Raises:
         ValueError: bad ``family``, an ``x0``, or any argument :func:`run_policy` refuses.
@@ -423,7 +426,11 @@ def run_probed(fun: Callable[[np.ndarray], float], model: Any, spec: PolicySpec,
     if x0 is not None:
         raise ValueError("x0: a probed blind run starts from its probes, not from x0")
     maxfev, refine, box, _ = check_run_args(spec, spec.p, maxfev, refine, bounds, None)
-    probes = probe_points(family, spec.p)
+    probes = [_in_box(x, box, spec.p) for x in probe_points(family, spec.p)]
+    if any(x is None for x in probes):
+        return run_policy(fun, model, spec, maxfev=maxfev, refine=refine, bounds=box,
+                          energy_offset=energy_offset, callback=callback, static=static,
+                          **kwargs)
     result = PolicyResult(x=probes[0], fun=np.inf, nfev=0, nit=0)
     evaluate = counting_evaluator(fun, result, maxfev, box, callback)
     try:
@@ -450,6 +457,16 @@ def run_probed(fun: Callable[[np.ndarray], float], model: Any, spec: PolicySpec,
     result.message = (f"{rest.message} after {len(probes)} evaluations probing the "
                       f"Hamiltonian scale (c = {scale:.4g})")
     return result
+
+
+def _in_box(x: np.ndarray, box: np.ndarray | None, p: int) -> np.ndarray | None:
+    """x or -x (E(-x) = E(x): time reversal of a real diagonal H), betas shifted into the box,
+    whichever lies inside it; None if neither does."""
+    for y in (x, -x):
+        y = shift_betas(y, box, p)
+        if box is None or np.all((box[:, 0] <= y) & (y <= box[:, 1])):
+            return y
+    return None
 
 
 def finish(result: PolicyResult, converged: bool, refine: str | None,

@@ -149,3 +149,20 @@ def test_the_option_and_operator_runs_are_unchanged():
             minimize_qaoa(fun, np.zeros(2), model="maxcut-p1", maxfev=12, blind_scale=flag, **kw)
             runs.append(np.array(seen))
         np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def test_bounds_take_the_mirrored_probes_or_none():
+    h = erdos_renyi(9, 0.5, seed=5)
+    # Max-Cut probes have beta > 0, gamma < 0: this box holds only their mirror images -x
+    fun, seen = _recording(h)
+    minimize_qaoa(fun, np.zeros(2), model="maxcut-p1", maxfev=6, hamiltonian=None,
+                  bounds=[(-1.0, 0.0), (0.0, 1.0)])
+    np.testing.assert_array_equal(np.array(seen[:2]), -B.probe_points("maxcut", 1))
+    # a box that holds neither: no probes, the run as with blind_scale=False
+    runs = []
+    for flag in (True, False):
+        fun, seen = _recording(h)
+        minimize_qaoa(fun, np.zeros(2), model="maxcut-p1", maxfev=6, hamiltonian=None,
+                      bounds=[(-1.0, 1.0), (0.7, 1.0)], blind_scale=flag)
+        runs.append(np.array(seen))
+    np.testing.assert_array_equal(runs[0], runs[1])
