@@ -8,6 +8,7 @@ wherever possible; each part runs in a few minutes::
     python -m benchmarks.blind_scale --estimator   # log error of c_hat per family, 1 or 2 probes
     python -m benchmarks.blind_scale --select      # probe positions, end to end (validation)
     python -m benchmarks.blind_scale --shots       # 1024-shot energies, p = 1 (validation)
+    python -m benchmarks.blind_scale --p2-validation  # why minimize_qaoa probes at p = 1 only
     python -m benchmarks.blind_scale --final       # the one test-seed measurement, p = 1 and 2
 
 Instances. Profiles: the ``[train_instances]`` of configs/maxcut-p1.toml and configs/sk-p1.toml,
@@ -45,9 +46,12 @@ from qlstm_optimizer.bench.optima import (
 from qlstm_optimizer.bench.suites import SUITES, suite_instances
 from qlstm_optimizer.instances import InstanceDistribution, sample_instance
 from qlstm_optimizer.minimize import minimize_qaoa
+from qlstm_optimizer.optimum import optimal_qaoa_energy
+from qlstm_optimizer.policy import run_probed
+from qlstm_optimizer.pretrained import load_pretrained
 from qlstm_optimizer.sim.analytic import analytic_p1_energy
 from qlstm_optimizer.sim.numpy_qaoa import qaoa_diagonal_energies, sampled_energy
-from qlstm_optimizer.units import hamiltonian_scale_factor
+from qlstm_optimizer.units import hamiltonian_scale_factor, static_features
 
 ROOT = Path(__file__).resolve().parents[1]
 KS = (1, 2, 3, 5, 10)
@@ -178,6 +182,12 @@ def run_method(method: str, h: Any, family: str, p: int, maxfev: int = MAXFEV) -
         warnings.simplefilter("ignore")
         if method == "tqa+cobyla":
             run_baseline("cobyla", record, tqa_start(p), maxfev, informed=True)
+        elif method == "blind, probed" and p > 1:
+            # minimize_qaoa probes at p = 1 only (measured here); the probed run at depth p
+            # itself, as minimize_qaoa would run it (blind units c = 1, energies relative)
+            pre = load_pretrained(model)
+            run_probed(record, pre.model, pre.spec, family=family, maxfev=maxfev,
+                       static=static_features(None))
         else:
             kw = {"operator": {"hamiltonian": h.without_constant()},
                   "blind today": {"hamiltonian": None, "blind_scale": False},
@@ -275,6 +285,39 @@ def shots(count: int = 40, num_shots: int = 1024) -> None:
               {m: np.array(r) for m, r in rows.items()})
 
 
+def p2_validation(count: int = 15) -> None:
+    """Probes at p = 2 on validation seeds: 3-regular and weighted ER graphs, and on ER graphs
+    n 10..12 the maxcut-p2 run given the true scale or c_hat (no probe cost) as
+    ``hamiltonian_scale``, to tell the estimate's error from the two evaluations' cost."""
+    families = {
+        "3-regular": [{"family": "regular", "sizes": [10, 12, 14], "degrees": [3]}],
+        "weighted er": [{"family": "weighted_erdos_renyi", "sizes": [10, 11, 12],
+                         "edge_probs": DENSE}],
+        "er": [{"family": "erdos_renyi", "sizes": [10, 11, 12], "edge_probs": DENSE}]}
+    for name, comps in families.items():
+        hs = _instances(comps, "val", count if name != "er" else 24, VAL_SEED)
+        optima = [float(optimal_qaoa_energy(h, 2).relative_energy) for h in hs]
+        rows = {m: rho_rows([run_method(m, h, "maxcut", 2) for h in hs], optima)
+                for m in METHODS[:3]}
+        if name == "er":
+            for label, scale_of in (
+                    ("true c as hamiltonian_scale",
+                     lambda h: hamiltonian_scale_factor(h, "maxcut", "coupling-rms")),
+                    ("c_hat as hamiltonian_scale (no probe cost)",
+                     lambda h: B.estimate_scale(analytic_p1_energy(
+                         h.without_constant(), B.probe_points("maxcut", 1)), "maxcut"))):
+                runs = []
+                for h in hs:
+                    fun, seen = energy_function(h, 2), []
+                    minimize_qaoa(lambda x, f=fun, s=seen: s.append(f(x)) or s[-1],
+                                  np.zeros(4), model="maxcut-p2", maxfev=MAXFEV,
+                                  hamiltonian=None, hamiltonian_scale=scale_of(h),
+                                  energy_offset=0.0)
+                    runs.append(seen)
+                rows[label] = rho_rows(runs, optima)
+        table(f"{name}, p = 2, {len(hs)} validation instances", rows)
+
+
 def final() -> None:
     """The one measurement on the benchmark's held-out suites, p = 1 and 2."""
     cache = OptimumCache(cache_path())
@@ -298,11 +341,11 @@ def final() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    for part in ("profiles", "estimator", "select", "shots", "final"):
+    for part in ("profiles", "estimator", "select", "shots", "p2-validation", "final"):
         ap.add_argument(f"--{part}", action="store_true")
     args = ap.parse_args(argv)
     start = time.time()
-    for part in ("profiles", "estimator", "select", "shots", "final"):
+    for part in ("profiles", "estimator", "select", "shots", "p2_validation", "final"):
         if getattr(args, part):
             globals()[part]()
     print(f"\n({time.time() - start:.0f} s)", file=sys.stderr)

@@ -9,11 +9,11 @@ Units. The bundled models were trained on Hamiltonians in the package's normalis
 policy runs in model units ``gamma_model = c * gamma_user``; energies need no conversion because the
 features are scale-free. Pass ``hamiltonian_scale=c`` or the Hamiltonian itself (then ``c`` and the
 uniform-superposition energy are read off it, by the rule in the model card: see
-:func:`hamiltonian_scale_factor`). Without either, a depth-specific ``"coupling-rms"`` model
-spends its first two evaluations on probes that estimate ``c`` from the energies
-(:mod:`qlstm_optimizer.blind_scale`, ``blind_scale=True``); otherwise ``c = 1``, "unit-weight
-3-regular-like", and denser graphs start with too large a gamma. Pass the Hamiltonian whenever
-you have it.
+:func:`hamiltonian_scale_factor`). Without either, a p = 1 run of a depth-specific
+``"coupling-rms"`` model spends its first two evaluations on probes that estimate ``c`` from the
+energies (:mod:`qlstm_optimizer.blind_scale`, ``blind_scale=True``); otherwise ``c = 1``,
+"unit-weight 3-regular-like", and denser graphs start with too large a gamma. Pass the
+Hamiltonian whenever you have it.
 """
 
 from __future__ import annotations
@@ -224,11 +224,11 @@ def minimize_qaoa(
             the objective's noise (shot noise: the best point is re-evaluated once after three
             failed steps; :class:`~qlstm_optimizer.stopping.NoiseAwareStop`). The result's
             message says so. Exact energies run on to the refine's own convergence test.
-        blind_scale: a blind run (neither ``hamiltonian`` nor ``hamiltonian_scale``) of a
-            depth-specific ``coupling-rms`` model from its learned start spends its first two
+        blind_scale: a blind p = 1 run (neither ``hamiltonian`` nor ``hamiltonian_scale``) of
+            a depth-specific ``coupling-rms`` model from its learned start spends its first two
             evaluations on probes that estimate the Hamiltonian scale
             (:mod:`qlstm_optimizer.blind_scale`), then runs in those units. False: ``c = 1``
-            and no probes, as before the probes existed.
+            and no probes, as before the probes existed (and as at p >= 2).
 
     Returns:
         :class:`~qlstm_optimizer.policy.PolicyResult`: the best point evaluated, ``nfev``, and
@@ -289,9 +289,10 @@ def minimize_qaoa(
 
     # a depth-general model runs in the Fourier coordinates of depth p (depth_policy.py)
     run = run_policy if depth is None else partial(run_depth_policy, depth=depth, p=p)
-    if (blind_scale and depth is None and start == "learned" and hamiltonian is None
+    if (blind_scale and depth is None and p == 1 and start == "learned" and hamiltonian is None
             and opts["hamiltonian_scale"] is None and spec.scale_rule == "coupling-rms"):
-        # blind: the first evaluations probe the scale (blind_scale.py, docs/design.md)
+        # blind at p = 1: the first evaluations probe the scale (blind_scale.py; p >= 2 lost on
+        # 3-regular graphs and SK: docs/design.md, "Blind runs: the scale from the energies")
         run = partial(run_probed, family="sk" if family == "sk" else "maxcut")
     result = run(
         model_fun, net, spec, static=units.static,

@@ -7,6 +7,8 @@ import pytest
 from qlstm_optimizer import blind_scale as B
 from qlstm_optimizer.hamiltonian import DiagonalHamiltonian
 from qlstm_optimizer.minimize import minimize_qaoa
+from qlstm_optimizer.policy import run_probed
+from qlstm_optimizer.pretrained import load_pretrained
 from qlstm_optimizer.problems import erdos_renyi, regular, sk
 from qlstm_optimizer.sim import qaoa_energy
 from qlstm_optimizer.sim.analytic import analytic_p1_energy
@@ -97,8 +99,9 @@ def _recording(h):
     return fun, seen
 
 
-@pytest.mark.parametrize("model, p", [("maxcut-p1", 1), ("maxcut-p2", 2), ("sk-p1", 1)])
-def test_blind_run_probes_first_and_counts_them(model, p):
+@pytest.mark.parametrize("model", ["maxcut-p1", "maxcut-p1-lstm", "sk-p1"])
+def test_blind_run_probes_first_and_counts_them(model):
+    p = 1
     h = sk(8, seed=1) if model.startswith("sk") else erdos_renyi(9, 0.6, seed=2)
     fun, seen = _recording(h)
     res = minimize_qaoa(fun, np.zeros(2 * p), model=model, maxfev=9, hamiltonian=None)
@@ -166,3 +169,29 @@ def test_bounds_take_the_mirrored_probes_or_none():
                       bounds=[(-1.0, 1.0), (0.7, 1.0)], blind_scale=flag)
         runs.append(np.array(seen))
     np.testing.assert_array_equal(runs[0], runs[1])
+
+
+@pytest.mark.parametrize("model", ["maxcut-p2", "sk-p2"])
+def test_blind_runs_at_depth_two_do_not_probe(model):
+    # measured: at p = 2 the estimate's error costs more than c = 1 on 3-regular graphs and SK
+    h = sk(8, seed=1) if model.startswith("sk") else erdos_renyi(9, 0.6, seed=2)
+    runs = []
+    for flag in (True, False):
+        fun, seen = _recording(h)
+        res = minimize_qaoa(fun, np.zeros(4), model=model, maxfev=8, hamiltonian=None,
+                            blind_scale=flag)
+        runs.append(np.array(seen))
+        assert "probing" not in res.message
+    np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def test_run_probed_at_depth_two_embeds_the_probes():
+    # the probes are p = 1 points in the first layer (run_probed works at any depth)
+    h = erdos_renyi(8, 0.5, seed=6)
+    pre = load_pretrained("maxcut-p2")
+    fun, seen = _recording(h)
+    res = run_probed(fun, pre.model, pre.spec, family="maxcut", maxfev=6)
+    assert res.nfev == 6
+    np.testing.assert_array_equal(np.array(seen[:2]), B.probe_points("maxcut", 2))
+    x = B.probe_points("maxcut", 2)[0]
+    assert qaoa_energy(h, x) == pytest.approx(qaoa_energy(h, x[[0, 2]]), abs=1e-12)
