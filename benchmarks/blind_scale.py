@@ -47,7 +47,6 @@ from qlstm_optimizer.bench.suites import SUITES, suite_instances
 from qlstm_optimizer.instances import InstanceDistribution, sample_instance
 from qlstm_optimizer.minimize import minimize_qaoa
 from qlstm_optimizer.optimum import optimal_qaoa_energy
-from qlstm_optimizer.policy import run_probed
 from qlstm_optimizer.pretrained import load_pretrained
 from qlstm_optimizer.sim.analytic import analytic_p1_energy
 from qlstm_optimizer.sim.numpy_qaoa import qaoa_diagonal_energies, sampled_energy
@@ -186,7 +185,7 @@ def run_method(method: str, h: Any, family: str, p: int, maxfev: int = MAXFEV) -
             # minimize_qaoa probes at p = 1 only (measured here); the probed run at depth p
             # itself, as minimize_qaoa would run it (blind units c = 1, energies relative)
             pre = load_pretrained(model)
-            run_probed(record, pre.model, pre.spec, family=family, maxfev=maxfev,
+            B.run_probed(record, pre.model, pre.spec, family=family, maxfev=maxfev,
                        static=static_features(None))
         else:
             kw = {"operator": {"hamiltonian": h.without_constant()},

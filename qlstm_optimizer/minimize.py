@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .autodetect import inspect_objective
+from .blind_scale import run_probed
 from .depth import DepthSpec
 from .depth_policy import run_depth_policy
 from .fallback import refine_from_x0
@@ -34,7 +35,7 @@ from .hamiltonian import as_hamiltonian
 from .model_choice import AUTO, resolve_auto
 from .options import STARTS, check_bounds, check_real, check_run_options  # noqa: F401 (STARTS)
 from .penalty_starts import candidate_starts
-from .policy import PolicyResult, PolicySpec, run_policy, run_probed
+from .policy import PolicyResult, PolicySpec, run_policy
 from .pretrained import (
     Pretrained,
     UnknownModelError,

@@ -34,7 +34,6 @@ from typing import Any
 import numpy as np
 
 from . import features as F
-from .blind_scale import estimate_scale, probe_points
 from .options import (
     InvalidEnergyError,
     as_energy,
@@ -401,72 +400,6 @@ def run_policy(
     except StopRun:
         pass
     return finish(result, converged, refine, reason)
-
-
-def run_probed(fun: Callable[[np.ndarray], float], model: Any, spec: PolicySpec, *,
-               family: str, maxfev: int | None = None, refine: str | None = DEFAULT_REFINE,
-               bounds: Any = None, energy_offset: float = 0.0,
-               callback: Callable[[np.ndarray, float], None] | None = None,
-               static: np.ndarray | None = None, x0: np.ndarray | None = None,
-               **kwargs: Any) -> PolicyResult:
-    """A blind run (no operator, no scale): the first evaluations are the probes of
-    :mod:`qlstm_optimizer.blind_scale` (``family``'s, "maxcut" or "sk"), the rest is
-    :func:`run_policy` in the units of the scale they give (static features as for a given
-    scale). ``fun``, ``bounds``, ``callback`` and the result stay in the caller's units; the
-    probes count against ``maxfev`` and are candidates for the best point; ``kwargs`` go to
-    :func:`run_policy`. ``static`` is ignored (a blind run's, replaced by a known scale's);
-    ``x0`` must be None (a run from the caller's start has no learned start to scale). Bounds
-    that hold neither a probe nor its mirror image ``-x`` (the same energy; betas shifted by
-    multiples of pi as in :func:`shift_betas`) leave nothing to probe: the run is then
-    :func:`run_policy` with ``static``, as before the probes existed.
-
-    Raises:
-        ValueError: bad ``family``, an ``x0``, or any argument :func:`run_policy` refuses.
-    """
-    if x0 is not None:
-        raise ValueError("x0: a probed blind run starts from its probes, not from x0")
-    maxfev, refine, box, _ = check_run_args(spec, spec.p, maxfev, refine, bounds, None)
-    probes = [_in_box(x, box, spec.p) for x in probe_points(family, spec.p)]
-    if any(x is None for x in probes):
-        return run_policy(fun, model, spec, maxfev=maxfev, refine=refine, bounds=box,
-                          energy_offset=energy_offset, callback=callback, static=static,
-                          **kwargs)
-    result = PolicyResult(x=probes[0], fun=np.inf, nfev=0, nit=0)
-    evaluate = counting_evaluator(fun, result, maxfev, box, callback)
-    try:
-        energies = [evaluate(x) for x in probes]
-    except StopRun:
-        return finish(result, False, refine, None)
-    scale = estimate_scale(energies, family, energy_offset=energy_offset)
-    to_model = np.concatenate([np.ones(spec.p), np.full(spec.p, scale)])
-    if result.nfev >= maxfev:
-        return finish(result, False, refine, None)
-    rest = run_policy(
-        lambda x: fun(x / to_model), model, spec, maxfev=maxfev - result.nfev, refine=refine,
-        bounds=None if box is None else box * to_model[:, None], energy_offset=energy_offset,
-        callback=None if callback is None else lambda x, e: callback(x / to_model, e),
-        static=F.static_features(None, scale_known=True), **kwargs)
-    result.history_x += [x / to_model for x in rest.history_x]
-    result.history_fun += rest.history_fun
-    if rest.fun < result.fun:
-        result.x, result.fun = rest.x / to_model, rest.fun
-    result.nfev += rest.nfev
-    result.nit = result.nfev
-    result.stopped_by_callback = rest.stopped_by_callback
-    result.status, result.success = rest.status, rest.success
-    result.message = (f"{rest.message} after {len(probes)} evaluations probing the "
-                      f"Hamiltonian scale (c = {scale:.4g})")
-    return result
-
-
-def _in_box(x: np.ndarray, box: np.ndarray | None, p: int) -> np.ndarray | None:
-    """x or -x (E(-x) = E(x): time reversal of a real diagonal H), betas shifted into the box,
-    whichever lies inside it; None if neither does."""
-    for y in (x, -x):
-        y = shift_betas(y, box, p)
-        if box is None or np.all((box[:, 0] <= y) & (y <= box[:, 1])):
-            return y
-    return None
 
 
 def finish(result: PolicyResult, converged: bool, refine: str | None,

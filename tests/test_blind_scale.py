@@ -1,5 +1,5 @@
 """The scale of a blind run from two probe energies (qlstm_optimizer.blind_scale) and its wiring
-into minimize_qaoa (policy.run_probed)."""
+into minimize_qaoa (blind_scale.run_probed)."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,6 @@ import pytest
 from qlstm_optimizer import blind_scale as B
 from qlstm_optimizer.hamiltonian import DiagonalHamiltonian
 from qlstm_optimizer.minimize import minimize_qaoa
-from qlstm_optimizer.policy import run_probed
 from qlstm_optimizer.pretrained import load_pretrained
 from qlstm_optimizer.problems import erdos_renyi, regular, sk
 from qlstm_optimizer.sim import qaoa_energy
@@ -190,7 +189,7 @@ def test_run_probed_at_depth_two_embeds_the_probes():
     h = erdos_renyi(8, 0.5, seed=6)
     pre = load_pretrained("maxcut-p2")
     fun, seen = _recording(h)
-    res = run_probed(fun, pre.model, pre.spec, family="maxcut", maxfev=6)
+    res = B.run_probed(fun, pre.model, pre.spec, family="maxcut", maxfev=6)
     assert res.nfev == 6
     np.testing.assert_array_equal(np.array(seen[:2]), B.probe_points("maxcut", 2))
     x = B.probe_points("maxcut", 2)[0]

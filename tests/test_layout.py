@@ -18,11 +18,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "qlstm_optimizer"
 LAYERS = {
     "_version": 0, "hamiltonian": 0,
     "units": 1, "sim": 1, "models": 1, "stopping": 1, "model_choice": 1,
-    "angles": 2, "blind_scale": 2, "features": 2, "refine": 2, "autodetect": 2, "instance_pool": 2,
+    "angles": 2, "features": 2, "refine": 2, "autodetect": 2, "instance_pool": 2,
     "optimum": 3, "options": 3, "depth": 3,
     "policy": 4, "problems": 4,
     "pretrained": 5, "qubo_problems": 5, "instances": 6, "penalty_starts": 4,
-    "fallback": 5, "depth_policy": 5, "minimize": 6,
+    "fallback": 5, "depth_policy": 5, "blind_scale": 5, "minimize": 6,
     "qiskit": 7, "scipy": 7, "optuna": 7, "training": 7,
     "bench": 8, "demo": 8,
     "__init__": 9, "cli": 10, "__main__": 11,
