@@ -9,9 +9,11 @@ Units. The bundled models were trained on Hamiltonians in the package's normalis
 policy runs in model units ``gamma_model = c * gamma_user``; energies need no conversion because the
 features are scale-free. Pass ``hamiltonian_scale=c`` or the Hamiltonian itself (then ``c`` and the
 uniform-superposition energy are read off it, by the rule in the model card: see
-:func:`hamiltonian_scale_factor`). Without either, ``c = 1``: for a ``"coupling-rms"`` model
-that means "unit-weight 3-regular-like", and denser graphs start with too large a gamma, so pass
-the Hamiltonian whenever you have it.
+:func:`hamiltonian_scale_factor`). Without either, a p = 1 run of a depth-specific
+``"coupling-rms"`` model spends its first two evaluations on probes that estimate ``c`` from the
+energies (:mod:`qlstm_optimizer.blind_scale`, ``blind_scale=True``); otherwise ``c = 1``,
+"unit-weight 3-regular-like", and denser graphs start with too large a gamma. Pass the
+Hamiltonian whenever you have it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .autodetect import inspect_objective
+from .blind_scale import run_probed
 from .depth import DepthSpec
 from .depth_policy import run_depth_policy
 from .fallback import refine_from_x0
@@ -179,6 +182,7 @@ def minimize_qaoa(
     seed: int | None = None,
     callback: Callable[[np.ndarray, float], None] | None = None,
     noise_stop: bool = True,
+    blind_scale: bool = True,
 ) -> PolicyResult:
     """Minimise a QAOA energy ``fun(x)`` with a frozen learned optimizer.
 
@@ -221,6 +225,11 @@ def minimize_qaoa(
             the objective's noise (shot noise: the best point is re-evaluated once after three
             failed steps; :class:`~qlstm_optimizer.stopping.NoiseAwareStop`). The result's
             message says so. Exact energies run on to the refine's own convergence test.
+        blind_scale: a blind p = 1 run (neither ``hamiltonian`` nor ``hamiltonian_scale``) of
+            a depth-specific ``coupling-rms`` model from its learned start spends its first two
+            evaluations on probes that estimate the Hamiltonian scale
+            (:mod:`qlstm_optimizer.blind_scale`), then runs in those units. False: ``c = 1``
+            and no probes, as before the probes existed (and as at p >= 2).
 
     Returns:
         :class:`~qlstm_optimizer.policy.PolicyResult`: the best point evaluated, ``nfev``, and
@@ -240,6 +249,8 @@ def minimize_qaoa(
     if not callable(fun):
         raise TypeError(f"fun must be callable (the energy of a parameter vector), got "
                         f"{type(fun).__name__}")
+    if not isinstance(blind_scale, bool | np.bool_):
+        raise TypeError(f"blind_scale must be True or False, got {blind_scale!r}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
     x0 = check_x0(x0, even=False)
@@ -282,6 +293,11 @@ def minimize_qaoa(
             and hamiltonian is not None:
         # the learned anchors rescaled to the operator's exact p = 1 first basin
         run = partial(run, basin=np.asarray(first_basin(hamiltonian)) * to_model[[0, -1]])
+    elif (blind_scale and depth is None and p == 1 and start == "learned" and hamiltonian is None
+            and opts["hamiltonian_scale"] is None and spec.scale_rule == "coupling-rms"):
+        # blind at p = 1: the first evaluations probe the scale (blind_scale.py; p >= 2 lost on
+        # 3-regular graphs and SK: docs/design.md, "Blind runs: the scale from the energies")
+        run = partial(run_probed, family="sk" if family == "sk" else "maxcut")
     result = run(
         model_fun, net, spec, static=units.static,
         maxfev=DEFAULT_MAXFEV if opts["maxfev"] is None else opts["maxfev"],

@@ -22,7 +22,7 @@ LAYERS = {
     "optimum": 3, "options": 3, "depth": 3,
     "policy": 4, "problems": 4,
     "pretrained": 5, "qubo_problems": 5, "instances": 6, "penalty_starts": 4,
-    "fallback": 5, "depth_policy": 5, "minimize": 6,
+    "fallback": 5, "depth_policy": 5, "blind_scale": 5, "minimize": 6,
     "qiskit": 7, "scipy": 7, "optuna": 7, "training": 7,
     "bench": 8, "demo": 8,
     "__init__": 9, "cli": 10, "__main__": 11,
