@@ -38,6 +38,7 @@ from .hamiltonian import as_hamiltonian
 AUTO = "auto"
 GENERAL_FAMILY = "qubo"
 UNTRAINED = "which was not trained on such terms"  # ends the reason of a fallback choice
+NEGLIGIBLE = 1e-12  # relative size below which a term does not decide the family
 logger = logging.getLogger("qlstm_optimizer")
 
 
@@ -76,11 +77,15 @@ def choose_family(hamiltonian: Any, bundled: Collection[str] = ("maxcut", "sk")
     if hamiltonian is None:
         return "maxcut", "no operator (a blind run): the Max-Cut family"
     h = as_hamiltonian(hamiltonian)
-    orders = {len(k) for k, c in h.terms.items() if k and c != 0}
+    # terms below NEGLIGIBLE of the largest are rounding residue, not structure: qiskit-
+    # optimization's QuadraticProgramToQubo + to_ising leaves fields of 1e-16 on Max-Cut
+    top = max((abs(c) for k, c in h.terms.items() if k), default=0.0)
+    terms = {k: c for k, c in h.terms.items() if k and abs(c) > NEGLIGIBLE * top}
+    orders = {len(k) for k in terms}
     if not orders:
         return "maxcut", "a constant operator (nothing to optimise): the Max-Cut family"
     if orders == {2}:
-        couplings = [c for k, c in h.terms.items() if len(k) == 2 and c != 0]
+        couplings = [c for k, c in terms.items() if len(k) == 2]
         if couplings and all(c > 0 for c in couplings):
             if GENERAL_FAMILY in bundled and _is_partitioning(h):
                 return GENERAL_FAMILY, ("ZZ couplings only, J_ij = a_i a_j with unequal a_i "

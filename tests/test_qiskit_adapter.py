@@ -278,6 +278,12 @@ def test_auto_model_is_chosen_from_the_operator_and_reported(caplog):
         assert result.model == "qubo-depth"
     assert choose_family(DiagonalHamiltonian(3, {(0, 1, 2): 1.0}), {"qubo"})[1].startswith(
         "terms of order > 2")
+    # rounding residue is not structure: Max-Cut through qiskit-optimization's converters
+    # carries 1e-16 Z fields and stays Max-Cut
+    residue = DiagonalHamiltonian(3, {(0, 1): 0.5, (1, 2): 0.25, (0,): 5.6e-17})
+    assert choose_family(residue, {"maxcut", "sk", "qubo"})[0] == "maxcut"
+    assert choose_family(DiagonalHamiltonian(3, {(0, 1): 0.5, (0,): 1e-6}),
+                         {"maxcut", "qubo"})[0] == "qubo"
     # without a general family bundled: Max-Cut, with a warning that says why
     family, reason = choose_family(fields, {"maxcut", "sk"})
     assert family == "maxcut" and reason.endswith(UNTRAINED)
