@@ -72,9 +72,9 @@ def subspace_in_box(sub: Subspace, box: np.ndarray | None) -> Subspace:
     return sub  # no exact move fits: the evaluator clips
 
 
-def depth_static(static: np.ndarray | None, p: int) -> np.ndarray:
-    """The run's static features (blind: zeros) followed by the depth feature."""
-    base = np.zeros(F.NUM_STATIC) if static is None else np.asarray(static, dtype=float)
+def depth_static(static: np.ndarray | None, p: int, size: int = F.NUM_STATIC) -> np.ndarray:
+    """The run's static features (blind: ``size`` zeros) followed by the depth feature."""
+    base = np.zeros(size) if static is None else np.asarray(static, dtype=float)
     return np.append(base, DepthSpec.depth_feature(p))
 
 
@@ -138,7 +138,7 @@ def run_depth_policy(
         raise ValueError("run_depth_policy needs a depth-general policy (depth_feature = true)")
     p = depth.check_depth(check_count("p", p))
     maxfev, refine, box, x0 = check_run_args(spec, p, maxfev, refine, bounds, x0)
-    row = depth_static(static, p)
+    row = depth_static(static, p, spec.num_static - 1)
     regular = bool(F.probes_anchor("regular", row[:F.NUM_STATIC]))
     anchor = None
     if basin is not None:

@@ -36,6 +36,7 @@ import numpy as np
 # The static features' definitions (and the Hamiltonian units they describe) live in .units;
 # re-exported here because the policy and the trainer read every model input through this module.
 from .units import (  # noqa: F401
+    GENERAL_STATIC_NAMES,
     NUM_STATIC,
     REGULAR_CV,
     STATIC_FEATURE_NAMES,

@@ -50,7 +50,7 @@ from .pretrained import (
 from .refine import DEFAULT_REFINE
 
 # hamiltonian_scale_factor is re-exported: it was defined here before .units existed.
-from .units import hamiltonian_scale_factor, static_features
+from .units import general_static, hamiltonian_scale_factor, static_features
 
 DEFAULT_MAXFEV = 50
 
@@ -82,9 +82,11 @@ class ModelUnits:
             raise ValueError(f"the Hamiltonian scale must be positive and finite, got {scale}")
         if energy_offset is None:
             energy_offset = 0.0 if hamiltonian is None else as_hamiltonian(hamiltonian).constant
+        static = static_features(hamiltonian, scale_known=hamiltonian_scale is not None)
+        if spec.general_features:  # what the operator's terms are (zeros without one)
+            static = np.append(static, general_static(hamiltonian))
         return cls(np.concatenate([np.ones(p), np.full(p, float(scale))]),
-                   float(energy_offset),
-                   static_features(hamiltonian, scale_known=hamiltonian_scale is not None))
+                   float(energy_offset), static)
 
 
 def resolve_model(model: Any, num_parameters: int

@@ -106,6 +106,11 @@ class PolicySpec:
             (:func:`qlstm_optimizer.depth.calibrated_anchor`,
             :func:`qlstm_optimizer.penalty_starts.first_basin`), in training as at inference.
             Depth-general models only.
+        general_features: the static features go on with
+            :data:`~qlstm_optimizer.units.GENERAL_STATIC_NAMES` of the operator
+            (:func:`qlstm_optimizer.units.general_static`; zeros for a blind run): the
+            field-to-coupling ratio, the term orders, a squared-sum penalty's share, the fields'
+            alignment with the couplings. Depth-general models only.
     """
 
     p: int
@@ -122,6 +127,7 @@ class PolicySpec:
     depth_feature: bool = False
     start_candidates: int = 0
     calibrate_anchor: bool = False
+    general_features: bool = False
 
     def __post_init__(self) -> None:
         # A card's policy block becomes a PolicySpec, so these checks are what stands between
@@ -161,6 +167,12 @@ class PolicySpec:
         if not isinstance(self.calibrate_anchor, bool | np.bool_):
             raise ValueError(f"calibrate_anchor must be true or false, got "
                              f"{self.calibrate_anchor!r}")
+        if not isinstance(self.general_features, bool | np.bool_):
+            raise ValueError(f"general_features must be true or false, got "
+                             f"{self.general_features!r}")
+        if self.general_features and not self.depth_feature:
+            raise ValueError("general_features needs depth_feature = true (depth-general "
+                             "models only)")
         if self.calibrate_anchor and not self.depth_feature:
             raise ValueError("calibrate_anchor needs depth_feature = true (it rescales the "
                              "depth-general anchors)")
@@ -184,7 +196,8 @@ class PolicySpec:
     @property
     def num_static(self) -> int:
         """Static features the model sees after its step features (0 without them)."""
-        return (F.NUM_STATIC + int(self.depth_feature)) if self.static_features else 0
+        general = len(F.GENERAL_STATIC_NAMES) if self.general_features else 0
+        return (F.NUM_STATIC + general + int(self.depth_feature)) if self.static_features else 0
 
     @property
     def learned_steps(self) -> int:
@@ -194,9 +207,9 @@ class PolicySpec:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["anchor"] = list(self.anchor)
-        for key in ("start_candidates", "calibrate_anchor"):  # added later: cards without
-            if not d[key]:  # them stay as they were
-                del d[key]
+        for key in ("start_candidates", "calibrate_anchor", "general_features"):  # added later
+            if not d[key]:
+                del d[key]  # cards without them stay as they were
         return d
 
 
@@ -302,7 +315,9 @@ class Rollout:
         size = max(spec.num_static, F.NUM_STATIC)
         static = np.zeros(size) if static is None else np.asarray(static, dtype=float)
         if static.size != size or not np.all(np.isfinite(static)):
-            names = F.STATIC_FEATURE_NAMES + (("depth",) if spec.depth_feature else ())
+            names = F.STATIC_FEATURE_NAMES + (
+                F.GENERAL_STATIC_NAMES if spec.general_features else ()) + (
+                ("depth",) if spec.depth_feature else ())
             raise ValueError(f"static features are {size} finite values {names}, got "
                              f"{static.tolist()}")
         self.static = static.reshape(1, size)

@@ -224,6 +224,30 @@ def _top_coupling_share(h: Any) -> float:
     return min(top * top / frob2, 1.0)
 
 
+# The general features a general-family model reads (PolicySpec.general_features), after
+# scale_known and degree_cv: the ones the field_units study recommends (docs/design.md), orders
+# centred on 2 (Max-Cut and SK then read field_weight = order = alignment = 0).
+GENERAL_STATIC_NAMES = ("field_weight", "mean_order", "max_order", "coupling_rank1",
+                        "field_alignment")
+
+
+def general_static(hamiltonian: Any = None) -> np.ndarray:
+    """The (5,) general static features of a run: :data:`GENERAL_STATIC_NAMES` from
+    :func:`general_features`, ``(order - 2) / 2`` for the two orders; zeros without an operator
+    (a blind run knows none of them).
+
+    Example:
+        >>> from qlstm_optimizer.qubo_problems import labs
+        >>> general_static(None).tolist(), general_static(labs(6))[2]
+        ([0.0, 0.0, 0.0, 0.0, 0.0], 1.0)
+    """
+    if hamiltonian is None:
+        return np.zeros(len(GENERAL_STATIC_NAMES))
+    f = general_features(hamiltonian)
+    f["mean_order"], f["max_order"] = (f["mean_order"] - 2) / 2, (f["max_order"] - 2) / 2
+    return np.array([f[k] for k in GENERAL_STATIC_NAMES], dtype=float)
+
+
 def general_features(hamiltonian: Any) -> dict[str, float]:
     """Candidate static features of any diagonal Hamiltonian, named as in
     :data:`GENERAL_FEATURE_NAMES` (all dimensionless: unchanged when H is scaled, unlike
@@ -285,6 +309,7 @@ def general_features(hamiltonian: Any) -> dict[str, float]:
 __all__ = [
     "DENSE_EIG_QUBITS",
     "GENERAL_FEATURE_NAMES",
+    "GENERAL_STATIC_NAMES",
     "MAX_DEGREE_CV",
     "NUM_STATIC",
     "REFERENCE_SCALES",
@@ -295,6 +320,7 @@ __all__ = [
     "coupling_scale",
     "degree_cv",
     "general_features",
+    "general_static",
     "hamiltonian_scale_factor",
     "static_features",
     "static_rows",

@@ -58,9 +58,10 @@ def test_gamma_window_uses_the_energy_period():
 
 # -- settings and models ---------------------------------------------------------------------------
 def test_default_model_falls_back_to_maxcut_until_a_qubo_family_exists():
-    from qlstm_optimizer.pretrained import families, list_pretrained
+    from qlstm_optimizer.pretrained import depth_models, families, list_pretrained
 
-    has_qubo = "qubo" in families() or "qubo" in list_pretrained()
+    has_qubo = "qubo" in families() or "qubo" in list_pretrained() or "qubo" in depth_models()
+    assert has_qubo  # qubo-depth is bundled
     assert qubo.default_model() == ("qubo" if has_qubo else "maxcut")
 
 
@@ -189,19 +190,20 @@ def test_quick_qubo_part_runs_end_to_end(tmp_path):
         warnings.simplefilter("error", BlindRunWarning)
         results = run_suite(cfg)
     block = results["qubo"]["suites"]["vertex_cover"]["1"]
-    assert {"maxcut", "maxcut-norefine", "cobyla@random", "cobyla@scaled"} <= set(
+    assert {"qubo", "qubo-norefine", "cobyla@random", "cobyla@scaled"} <= set(
         block["summary"])
     inst = block["instances"][0]
     assert inst["opt"] <= inst["opt_standard"] + 1e-12 < 0
     for run in inst["runs"].values():
         assert run["nfev"] <= 12 and run["rho"]["10"] <= 1 + 1e-6
     e2e = results["qubo"]["e2e"]
-    assert list(e2e["classes"]) == ["vertex_cover"] and e2e["model"] == "maxcut-p1"
-    learned = e2e["classes"]["vertex_cover"]["instances"][0]["runs"]["learned"]
-    assert learned["nfev"] <= 3 and 0 <= learned["p_optimal"] <= 1
+    assert list(e2e["classes"]) == ["vertex_cover"] and e2e["model"] == "qubo-depth"
+    for label in ("learned", "auto"):  # model='auto' picks the same general family here
+        run = e2e["classes"]["vertex_cover"]["instances"][0]["runs"][label]
+        assert run["nfev"] <= 3 and 0 <= run["p_optimal"] <= 1
     kinds = {r["kind"] for r in results["qubo_targets"]}
     assert kinds == {"absolute", "baseline", "e2e", "regression"}
-    # On SK the family's own model runs beside the (maxcut) primary: the no-regression row.
+    # On SK the family's own model runs beside the (qubo) primary: the no-regression row.
     assert "shipped-sk" in results["qubo"]["suites"]["sk"]["1"]["summary"]
     assert "shipped-maxcut" not in results["qubo"]["suites"]["vertex_cover"]["1"]["summary"]
     regression = [r for r in results["qubo_targets"] if r["kind"] == "regression"]
@@ -210,7 +212,7 @@ def test_quick_qubo_part_runs_end_to_end(tmp_path):
     assert set(saved["qubo"]["suites"]) == {"vertex_cover", "labs", "sk"}
     report = (tmp_path / "out" / "report.md").read_text()
     assert "## General diagonal Hamiltonians" in report and "End to end" in report
-    assert "stand in" in report  # says that the maxcut model ran in place of a qubo one
+    assert "stand in" not in report  # a qubo model ran, nothing stood in for it
     # A second run reads the cached optima instead of searching again.
     cache = json.loads((tmp_path / "bench" / "optima-wide.json").read_text())
     assert inst["key"] in cache and "standard:1" in cache[inst["key"]]

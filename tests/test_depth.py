@@ -370,3 +370,29 @@ def test_run_depth_policy_checks_the_basin_and_starts_at_the_calibrated_anchor()
     with pytest.raises(ValueError, match="calibrate_anchor must be true or false"):
         PolicySpec(p=1, anchor=[0.0, 0.0], static_features=True, depth_feature=True,
                    calibrate_anchor=1)
+
+
+def test_general_features_policy_option_is_checked_and_reaches_the_model():
+    from qlstm_optimizer.minimize import ModelUnits
+    from qlstm_optimizer.qubo_problems import vertex_cover
+    from qlstm_optimizer.units import GENERAL_STATIC_NAMES, general_static
+
+    base = dict(p=1, anchor=[0.0, 0.0], static_features=True, depth_feature=True)
+    with pytest.raises(ValueError, match="general_features must be true or false"):
+        PolicySpec(**base, general_features="yes")
+    with pytest.raises(ValueError, match="general_features needs depth_feature"):
+        PolicySpec(p=1, anchor=[0.0, 0.0], static_features=True, general_features=True)
+    spec = PolicySpec(**base, general_features=True)
+    assert spec.num_static == 2 + len(GENERAL_STATIC_NAMES) + 1
+    assert "general_features" not in PolicySpec(**base).to_dict()
+    h = vertex_cover(8, 0.5, seed=1)
+    units = ModelUnits.resolve(spec, "qubo", h, p=1)
+    np.testing.assert_allclose(units.static[2:], general_static(h))
+    assert general_static(h)[0] > 0.5  # penalty fields dominate vertex cover
+    blind = ModelUnits.resolve(spec, "qubo", None, p=1)
+    np.testing.assert_array_equal(blind.static, np.zeros(7))
+    # a model of the wrong input width is refused, naming the features
+    model = init_numpy_model("lstm", p=1, seed=0, num_features=7)
+    depth = DepthSpec(modes=1, anchors=[[-0.3, 0.5]])
+    with pytest.raises(ValueError, match="model takes 7 features"):
+        run_depth_policy(lambda x: qaoa_energy(h, x), model, spec, depth, p=1, maxfev=3)

@@ -230,7 +230,8 @@ TINY_QUBO = TINY_DEPTH.replace('name = "tiny-depth"', 'name = "tiny-qubo"').repl
               { family = "regular", sizes = [6], degrees = [3] }]''',
     '''components = [{ family = "stable_set", sizes = [6], edge_probs = [0.5] }]''').replace(
     'depth_feature = true\n',
-    'depth_feature = true\nprobe_anchor = "always"\ncalibrate_anchor = true\n')
+    'depth_feature = true\nprobe_anchor = "always"\ncalibrate_anchor = true\n'
+    'general_features = true\n')
 
 
 def test_a_general_family_model_trains_loads_and_runs_on_a_penalty_operator(tmp_path):
@@ -250,6 +251,7 @@ def test_a_general_family_model_trains_loads_and_runs_on_a_penalty_operator(tmp_
     pre = load_card(tmp_path / "q" / "tiny-qubo.json")
     assert pre.family == "qubo" and pre.depth is not None
     assert pre.spec.calibrate_anchor and pre.spec.probe_anchor == "always"
+    assert pre.spec.general_features and pre.spec.num_static == 8
     h = vertex_cover(6, 0.5, seed=4)
     c = hamiltonian_scale_factor(h, "qubo", "term-local")
     basin = np.asarray(first_basin(h))
@@ -293,7 +295,7 @@ def test_calibrated_training_batches_start_where_minimize_does(tmp_path):
     from qlstm_optimizer.penalty_starts import first_basin
     from qlstm_optimizer.training.depth_setup import DepthTraining, pool_basins
     from qlstm_optimizer.training.rollout import BatchDiagonals
-    from qlstm_optimizer.units import hamiltonian_scale_factor
+    from qlstm_optimizer.units import general_static, hamiltonian_scale_factor
 
     cfg = parse_config(tomllib.loads(TINY_QUBO))
     dist = cfg.train_instances.distribution
@@ -317,5 +319,10 @@ def test_calibrated_training_batches_start_where_minimize_does(tmp_path):
         expected = dt.spec.learned_anchor(3) if blind[i] else calibrated_anchor(
             dt.spec.learned_anchor(3), first, basins[i])
         np.testing.assert_allclose(lifted.anchor[i].numpy(), expected)
+        # general static features between the base ones and the depth, as minimize builds them
+        inst = sample_instance(dist, "train", i, cfg.seed)
+        general = np.zeros(5) if blind[i] else general_static(inst.problem)
+        np.testing.assert_allclose(lifted.static[i, 2:7].numpy(), general)
+        assert lifted.static.shape[1] == cfg.policy.num_static
     with pytest.raises(ValueError, match="does not match its distribution"):
         pool_basins(pool, dist, cfg.seed + 1, tmp_path)

@@ -175,6 +175,7 @@ _POLICY_TYPES: dict[str, tuple[str, Any]] = {
     "depth_feature": ("true or false", lambda v: isinstance(v, bool)),
     "start_candidates": ("a non-negative integer", lambda v: _is_int(v) and v >= 0),
     "calibrate_anchor": ("true or false", lambda v: isinstance(v, bool)),
+    "general_features": ("true or false", lambda v: isinstance(v, bool)),
 }
 
 

@@ -297,7 +297,7 @@ def _check_policy(policy: dict[str, Any]) -> None:
     for key in ("beta_step", "gamma_step", "refine_step", "probe_step_scale"):
         if key in policy and not check_real(f"policy.{key}", policy[key]) > 0:
             raise ConfigError(f"policy.{key} must be positive, got {policy[key]!r}")
-    for key in ("static_features", "depth_feature", "calibrate_anchor"):
+    for key in ("static_features", "depth_feature", "calibrate_anchor", "general_features"):
         if not isinstance(policy.get(key, False), bool):
             raise ConfigError(f"policy.{key} must be true or false, got {policy[key]!r}")
     for key in ("scale_rule", "probe_anchor"):

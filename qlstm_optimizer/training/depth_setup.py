@@ -21,8 +21,6 @@ cached under the pool cache directory keyed by what they depend on.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,14 +32,15 @@ from .. import features as F
 from ..angles import fixed_angle_depths, fixed_angles, interp_angles, tqa_angles
 from ..depth import DepthSpec, calibrated_anchor, fourier_matrix
 from ..depth_policy import run_depth_policy
-from ..instances import InstancePool, _atomic_savez, default_cache_dir, sample_instance
-from ..penalty_starts import first_basin
+from ..instances import InstancePool, _atomic_savez
 from ..policy import PolicySpec
 from ..sim.torch_qaoa import qaoa_energy_torch
 from .config import ConfigError
+from .depth_cache import cache_path as _cache_path
+from .depth_cache import pool_key as _pool_key
+from .pool_operators import pool_basins, pool_general
 from .rollout import BatchDiagonals
 
-DEPTH_CACHE_FORMAT = 1
 RAMP_STEPS = (0.4, 0.6, 0.8, 1.0)
 # The anchors are fitted on the pool's first ANCHOR_INSTANCES instances (a mean over 64 random
 # graphs is as settled as one over 192, at a third of the cost) with ANCHOR_ITERS L-BFGS
@@ -98,19 +97,6 @@ def _starts(p: int, previous: np.ndarray | None) -> list[np.ndarray]:
         x = tqa_angles(p, dt)
         ramps += [x, np.concatenate([x[:p], -x[p:]])]  # both gamma signs (conventions differ)
     return ramps + ([] if previous is None else [interp_angles(previous)])
-
-
-def _cache_path(cache_dir: str | Path | None, kind: str, key: Any) -> Path:
-    blob = json.dumps([DEPTH_CACHE_FORMAT, kind, key], sort_keys=True).encode()
-    root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    return root / "depth" / f"{kind}-{hashlib.sha256(blob).hexdigest()[:16]}.npz"
-
-
-def _pool_key(pool: InstancePool) -> str:
-    h = hashlib.sha256()
-    for arr in (pool.seeds, pool.sizes, pool.opt, pool.norms):
-        h.update(np.ascontiguousarray(arr).tobytes())
-    return h.hexdigest()[:16]
 
 
 def regular_instances(pool: InstancePool) -> np.ndarray:
@@ -214,47 +200,23 @@ def reference_energies(pool: InstancePool, anchors: Sequence[np.ndarray],
     return out
 
 
-# Bump when penalty_starts.first_basin changes what it returns (cached basins go stale).
-BASIN_RULE = 2  # 2: beta on the (-pi/2, 0] branch for even-order operators
-
-
-def pool_basins(pool: InstancePool, dist: Any, base_seed: int,
-                cache_dir: str | Path | None = None) -> np.ndarray:
-    """(I, 2) each pool instance's p = 1 first-basin optimum ``(beta, gamma)`` in the pool's
-    (model) units: :func:`qlstm_optimizer.penalty_starts.first_basin` of the instance
-    regenerated from its seed, gamma times its scale ``c`` (``1 / pool.scales``), which is what
-    ``minimize_qaoa`` computes from the operator at inference."""
-    path = _cache_path(cache_dir, "basins", [_pool_key(pool), dist.to_dict(), int(base_seed),
-                                             BASIN_RULE])
-    if path.exists():
-        with np.load(path, allow_pickle=False) as f:
-            return f["basins"]
-    out = np.zeros((len(pool), 2))
-    for i in range(len(pool)):
-        inst = sample_instance(dist, pool.split, i, base_seed)
-        if inst.n != pool.sizes[i] or inst.seed != pool.seeds[i]:
-            raise ValueError(f"pool instance {i} does not match its distribution (regenerated "
-                             f"n = {inst.n}, seed {inst.seed}; pool n = {pool.sizes[i]})")
-        beta, gamma = first_basin(inst.problem)
-        out[i] = beta, gamma / pool.scales[i]
-    _atomic_savez(path, {"basins": out})
-    return out
-
-
 class LiftedBatch:
     """A :class:`~qlstm_optimizer.training.rollout.BatchDiagonals` seen through a depth-p run's
     coordinates: ``energies(c)`` is the energy of ``anchor + c M^T``; ``opt`` the references and
     ``static`` the static features with the depth appended (what ``unroll`` reads)."""
 
     def __init__(self, base: BatchDiagonals, p: int, anchor: np.ndarray, modes: int,
-                 opt: np.ndarray) -> None:
-        # anchor: (2p,) for the whole batch or (B, 2p), one per instance
+                 opt: np.ndarray, general: np.ndarray | None = None) -> None:
+        # anchor: (2p,) for the whole batch or (B, 2p), one per instance; general: (B, 5)
+        # general static features (PolicySpec.general_features), between the base ones and depth
         self.base, self.size = base, base.size
         self.anchor = torch.as_tensor(anchor, dtype=torch.float64)
         self.matrix = torch.as_tensor(fourier_matrix(p, modes), dtype=torch.float64)
         self.opt = torch.as_tensor(opt, dtype=torch.float64)
         depth = torch.full((base.size, 1), DepthSpec.depth_feature(p), dtype=torch.float64)
-        self.static = torch.cat([base.static, depth], 1)
+        parts = [base.static] + ([] if general is None else [
+            torch.as_tensor(general, dtype=torch.float64)]) + [depth]
+        self.static = torch.cat(parts, 1)
 
     def energies(self, c: torch.Tensor) -> torch.Tensor:
         return self.base.energies(self.anchor + c @ self.matrix.T)
@@ -262,19 +224,24 @@ class LiftedBatch:
 
 def depth_rhos(numpy_model: Any, spec: PolicySpec, depth: DepthSpec, pool: InstancePool,
                refs: dict[int, np.ndarray], budgets: Sequence[int], blind: bool = False,
-               basins: np.ndarray | None = None) -> dict[int, np.ndarray]:
+               basins: np.ndarray | None = None, general: np.ndarray | None = None
+               ) -> dict[int, np.ndarray]:
     """rho_k (I, K) per validation depth: the NumPy policy without a refine (the learned steps
     alone, as ``validate.policy_rhos``), against the reference energies; ``basins`` (I, 2):
-    calibrated anchors for runs that know the operator (``spec.calibrate_anchor``)."""
+    calibrated anchors for runs that know the operator (``spec.calibrate_anchor``);
+    ``general`` (I, 5): their general static features (``spec.general_features``)."""
     kmax = max(budgets)
     out = {}
     for p, ref in refs.items():
         rhos = np.zeros((len(pool), len(budgets)))
         for i in range(len(pool)):
             basin = None if blind or basins is None else basins[i]
+            static = F.static_rows(pool.cvs[i], blind)
+            if general is not None:
+                static = np.append(static, 0.0 * general[i] if blind else general[i])
             result = run_depth_policy(lambda x, i=i: pool.energy(i, x, blind), numpy_model,
                                       spec, depth, p, maxfev=kmax, refine=None,
-                                      static=F.static_rows(pool.cvs[i], blind), basin=basin)
+                                      static=static, basin=basin)
             best = np.minimum.accumulate(np.asarray(result.history_fun))
             optimum = ref[i] * (pool.norms[i] if blind else 1.0)
             rhos[i] = [best[min(k, len(best)) - 1] / optimum for k in budgets]
@@ -311,6 +278,11 @@ class DepthTraining:
                                             cfg.seed, cache_dir)
             self.val_basins = pool_basins(val_pool, cfg.val_instances.distribution, cfg.seed,
                                           cache_dir)
+        self.train_general = self.val_general = None
+        if cfg.policy.general_features:  # what each operator's terms are
+            self.train_general = pool_general(train_pool, cfg.train_instances.distribution,
+                                              cfg.seed)
+            self.val_general = pool_general(val_pool, cfg.val_instances.distribution, cfg.seed)
         self.train_refs = self._references(train_pool, dc.train_depths, cache_dir,
                                            self.train_basins)
         self.val_refs = self._references(val_pool, dc.val_depths, cache_dir, self.val_basins)
@@ -357,14 +329,17 @@ class DepthTraining:
                                    for b in self.train_basins[indices]])
             anchor = np.where(known[:, None], calibrated, np.broadcast_to(
                 anchor, calibrated.shape))
+        general = None
+        if self.train_general is not None:  # a blind run knows none of them
+            general = np.where(known[:, None], self.train_general[indices], 0.0)
         return LiftedBatch(base, p, anchor, self.config.modes,
-                           self.train_refs[p][indices] * factor)
+                           self.train_refs[p][indices] * factor, general)
 
     def validate(self, numpy_model: Any, spec: PolicySpec, pool: InstancePool,
                  budgets: Sequence[int], blind: bool = False) -> tuple[np.ndarray, dict]:
         """All validation depths' rho_k stacked (for the score) and per-depth medians."""
         per = depth_rhos(numpy_model, spec, self.spec, pool, self.val_refs, budgets, blind,
-                         self.val_basins)
+                         self.val_basins, self.val_general)
         medians = {f"p{p}_rho_{k}_median": float(np.median(r[:, j]))
                    for p, r in per.items() for j, k in enumerate(budgets)}
         return np.vstack(list(per.values())), medians
