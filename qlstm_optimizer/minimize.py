@@ -247,12 +247,11 @@ def minimize_qaoa(
     opts = check_run_options(
         maxfev=maxfev, refine=refine, start=start, hamiltonian=hamiltonian,
         hamiltonian_scale=hamiltonian_scale, energy_offset=energy_offset,
-        exploration_noise=exploration_noise, seed=seed, noise_stop=noise_stop)
+        exploration_noise=exploration_noise, seed=seed, noise_stop=noise_stop,
+        blind_scale=blind_scale)
     if not callable(fun):
         raise TypeError(f"fun must be callable (the energy of a parameter vector), got "
                         f"{type(fun).__name__}")
-    if not isinstance(blind_scale, bool | np.bool_):
-        raise TypeError(f"blind_scale must be True or False, got {blind_scale!r}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
     x0 = check_x0(x0, even=False)
@@ -295,8 +294,9 @@ def minimize_qaoa(
             and hamiltonian is not None:
         # the learned anchors rescaled to the operator's exact p = 1 first basin
         run = partial(run, basin=np.asarray(first_basin(hamiltonian)) * to_model[[0, -1]])
-    elif (blind_scale and depth is None and p == 1 and start == "learned" and hamiltonian is None
-            and opts["hamiltonian_scale"] is None and spec.scale_rule == "coupling-rms"):
+    elif (opts["blind_scale"] and depth is None and p == 1 and start == "learned"
+            and hamiltonian is None and opts["hamiltonian_scale"] is None
+            and spec.scale_rule == "coupling-rms"):
         # blind at p = 1: the first evaluations probe the scale (blind_scale.py; p >= 2 lost on
         # 3-regular graphs and SK: docs/design.md, "Blind runs: the scale from the energies")
         run = partial(run_probed, family="sk" if family == "sk" else "maxcut")

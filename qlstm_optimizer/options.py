@@ -115,7 +115,8 @@ def check_hamiltonian(hamiltonian: Any) -> None:
 def check_run_options(*, maxfev: Any = None, refine: Any = DEFAULT_REFINE, start: Any = "learned",
                       hamiltonian: Any = "auto", hamiltonian_scale: Any = None,
                       energy_offset: Any = None, exploration_noise: Any = 0.0,
-                      seed: Any = None, noise_stop: Any = True) -> dict[str, Any]:
+                      seed: Any = None, noise_stop: Any = True,
+                      blind_scale: Any = True) -> dict[str, Any]:
     """Check every run option of :func:`~qlstm_optimizer.minimize.minimize_qaoa` (the model is
     checked when it is resolved); returns them normalised (ints, floats, lower-case refine).
 
@@ -129,6 +130,8 @@ def check_run_options(*, maxfev: Any = None, refine: Any = DEFAULT_REFINE, start
     check_hamiltonian(hamiltonian)
     if not isinstance(noise_stop, bool | np.bool_):
         raise TypeError(f"noise_stop must be True or False, got {noise_stop!r}")
+    if not isinstance(blind_scale, bool | np.bool_):
+        raise TypeError(f"blind_scale must be True or False, got {blind_scale!r}")
     return {
         "maxfev": None if maxfev is None else check_count("maxfev", maxfev),
         "refine": check_refine(refine),
@@ -142,6 +145,7 @@ def check_run_options(*, maxfev: Any = None, refine: Any = DEFAULT_REFINE, start
                                         nonnegative=True),
         "seed": seed,
         "noise_stop": bool(noise_stop),
+        "blind_scale": bool(blind_scale),
     }
 
 

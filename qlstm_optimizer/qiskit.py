@@ -51,7 +51,7 @@ from .refine import DEFAULT_REFINE
 # Constructor defaults (a repr shows only the settings that differ from them).
 _DEFAULTS = {"refine": DEFAULT_REFINE, "start": "learned", "hamiltonian": "auto",
              "hamiltonian_scale": None, "energy_offset": None, "exploration_noise": 0.0,
-             "seed": None, "noise_stop": True}
+             "seed": None, "noise_stop": True, "blind_scale": True}
 
 
 class QLSTMOptimizer(Optimizer):
@@ -82,6 +82,8 @@ class QLSTMOptimizer(Optimizer):
         seed: seed of the exploration noise.
         noise_stop: end the refine once its steps cannot beat the energies' shot noise (default
             True; see ``minimize_qaoa`` and docs/user-guide.md "Stopping under noise").
+        blind_scale: a blind p = 1 run reads the Hamiltonian scale from two probe energies
+            first (default True; ``minimize_qaoa``, :mod:`qlstm_optimizer.blind_scale`).
     """
 
     def __init__(
@@ -97,6 +99,7 @@ class QLSTMOptimizer(Optimizer):
         seed: int | None = None,
         maxiter: int | None = None,
         noise_stop: bool = True,
+        blind_scale: bool = True,
     ) -> None:
         self._card = None
         self._settings: dict[str, Any] = {}
@@ -104,7 +107,7 @@ class QLSTMOptimizer(Optimizer):
             model=model, maxfev=budget_option(maxfev, maxiter), refine=refine, start=start,
             hamiltonian=hamiltonian, hamiltonian_scale=hamiltonian_scale,
             energy_offset=energy_offset, exploration_noise=exploration_noise, seed=seed,
-            noise_stop=noise_stop))
+            noise_stop=noise_stop, blind_scale=blind_scale))
         super().__init__()
         self._options = self.settings
 
@@ -194,7 +197,7 @@ class QLSTMOptimizer(Optimizer):
             start=s["start"], hamiltonian=s["hamiltonian"],
             hamiltonian_scale=s["hamiltonian_scale"], energy_offset=s["energy_offset"],
             exploration_noise=s["exploration_noise"], seed=s["seed"],
-            noise_stop=s["noise_stop"],
+            noise_stop=s["noise_stop"], blind_scale=s["blind_scale"],
         )
         out = OptimizerResult()
         out.x = result.x

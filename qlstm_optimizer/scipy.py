@@ -83,6 +83,7 @@ def qlstm(
     energy_offset: float | None = None,
     exploration_noise: float = 0.0,
     noise_stop: bool = True,
+    blind_scale: bool = True,
     tol: float | None = None,
     disp: bool = False,
     **unknown_options: Any,
@@ -98,6 +99,8 @@ def qlstm(
         refine: ``"quadratic"`` (default), ``"cobyla"``, ``"nelder-mead"`` or None.
         seed, start, hamiltonian, hamiltonian_scale, energy_offset, exploration_noise,
             noise_stop: as for :class:`qlstm_optimizer.QLSTMOptimizer`.
+            blind_scale: as for :class:`qlstm_optimizer.QLSTMOptimizer` (a plain function at
+                p = 1 is a blind run: the scale is read from two probe energies first).
         tol: accepted and ignored; disp: print the final message.
     Unknown options get SciPy's ``OptimizeWarning: Unknown solver options: ...``.
 
@@ -143,6 +146,7 @@ def qlstm(
         hamiltonian=hamiltonian,
         hamiltonian_scale=hamiltonian_scale, energy_offset=energy_offset,
         exploration_noise=exploration_noise, seed=seed, noise_stop=noise_stop,
+        blind_scale=blind_scale,
         callback=None if callback is None else on_eval,
     )
     if disp:

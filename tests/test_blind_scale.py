@@ -194,3 +194,33 @@ def test_run_probed_at_depth_two_embeds_the_probes():
     np.testing.assert_array_equal(np.array(seen[:2]), B.probe_points("maxcut", 2))
     x = B.probe_points("maxcut", 2)[0]
     assert qaoa_energy(h, x) == pytest.approx(qaoa_energy(h, x[[0, 2]]), abs=1e-12)
+
+
+def test_the_adapters_pass_blind_scale_through_and_check_it():
+    # SciPy's plain-function line and the Qiskit optimizer both probe by default; False gives
+    # the learned start at once; a non-bool is refused by name at construction / call
+    import warnings
+
+    from scipy.optimize import minimize
+
+    from qlstm_optimizer import QLSTMOptimizer, qlstm
+    from qlstm_optimizer.autodetect import BlindRunWarning
+
+    h = regular(8, 3, seed=2)
+    firsts = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BlindRunWarning)
+        for flag in (True, False):
+            fun, seen = _recording(h)
+            minimize(fun, np.zeros(2), method=qlstm,
+                     options={"maxfev": 4, "hamiltonian": None, "blind_scale": flag})
+            firsts[flag] = seen[0]
+            fun, seen_q = _recording(h)
+            opt = QLSTMOptimizer("maxcut-p1", maxfev=4, hamiltonian=None, blind_scale=flag)
+            opt.minimize(fun, np.zeros(2))
+            np.testing.assert_array_equal(seen_q[0], seen[0])
+            assert opt.settings["blind_scale"] is flag
+    np.testing.assert_allclose(firsts[True], B.probe_points("maxcut", 1)[0])
+    assert not np.allclose(firsts[False], firsts[True])
+    with pytest.raises(TypeError, match="blind_scale"):
+        QLSTMOptimizer(blind_scale=1)
