@@ -162,6 +162,115 @@ def test_targets_report_pass_fail_and_shortfall():
     assert sk_vs["passed"] is False and sk_vs["shortfall"] == pytest.approx(0.01)
 
 
+# -- blind targets (issue 13) -------------------------------------------------------------------
+
+_KS = ("1", "3", "5", "10")
+
+
+def _blind_block(values: dict[str, tuple[float, float]], blind_flag: bool = True) -> dict:
+    """A hand-made block: per label (median, 10th percentile), the same at every k."""
+    summary = {lab: {"rho_median": dict.fromkeys(_KS, med), "rho_p10": dict.fromkeys(_KS, p10)}
+               for lab, (med, p10) in values.items()}
+    learned = [{"label": "qlstm", "primary": True, "refine": "quadratic"},
+               {"label": "qlstm-blind", "refine": "quadratic",
+                **({"blind": True} if blind_flag else {})}]
+    runs = {lab: {"rho": s["rho_median"]} for lab, s in summary.items()}
+    return {"instances": [{"runs": runs}] * 4, "summary": summary, "learned": learned}
+
+
+def _blind_suites(blind: tuple[float, float], base: tuple[float, float]) -> dict:
+    # The operator-using @scaled start is far ahead everywhere: it must not count.
+    block = {"qlstm": (1.0, 1.0), "qlstm-blind": blind, "cobyla@tqa": base,
+             "cobyla@scaled": (1.0, 1.0)}
+    return {"er": {"1": _blind_block(block), "2": _blind_block(block)},
+            "sk": {"1": _blind_block(block, blind_flag=False)},  # older results: label only
+            "regular3": {"1": _blind_block(block)}}
+
+
+def test_blind_operator_free_baselines_are_the_starts_without_the_operator():
+    from qlstm_optimizer.bench.blind_targets import operator_free
+
+    # Every start the exclusion keeps is built without the operator; @scaled needs it.
+    for start in B.STARTS:
+        assert B.start_point(start, "maxcut", 1, np.random.default_rng(0)).shape == (2,)
+    with pytest.raises(TypeError):
+        B.start_point("scaled", "maxcut", 1, None)
+    labels = ["qlstm", "qlstm-blind"] + [f"cobyla@{s}" for s in (*B.STARTS, "scaled")]
+    assert operator_free(labels) == [f"cobyla@{s}" for s in B.STARTS]
+
+
+def test_blind_targets_pass():
+    from qlstm_optimizer.bench.blind_targets import BLIND_TARGETS
+    from qlstm_optimizer.bench.targets import evaluate_targets
+
+    rows = [r for r in evaluate_targets(_blind_suites((0.995, 0.98), (0.99, 0.97)))
+            if r.get("kind") == "blind"]
+    assert len(rows) == len(BLIND_TARGETS) + 6  # 3 targeted blocks x (median, 10th pct)
+    assert all(r["passed"] is True for r in rows), [r for r in rows if not r["passed"]]
+    assert all(r["method"] == ["qlstm-blind"] for r in rows)
+    assert not any(r["suite"] == "regular3" for r in rows)  # reported, not targeted
+
+
+def test_blind_targets_fail_each_threshold_with_its_shortfall():
+    from qlstm_optimizer.bench.blind_targets import BLIND_TARGETS, evaluate_blind_targets
+
+    rows = evaluate_blind_targets(_blind_suites((0.5, 0.4), (0.1, 0.1)))
+    absolute = [r for r in rows if "k" in r]
+    for r, (_, _, statistic, _, threshold) in zip(absolute, BLIND_TARGETS, strict=True):
+        value = 0.5 if statistic == "median" else 0.4
+        assert r["passed"] is False and r["shortfall"] == pytest.approx(threshold - value)
+    # Ahead of the operator-free baseline (the operator's @scaled is not counted) ...
+    assert all(r["passed"] for r in rows if "k" not in r)
+
+
+def test_blind_baseline_rows_fail_in_median_or_10th_percentile():
+    from qlstm_optimizer.bench.blind_targets import evaluate_blind_targets
+
+    suites = _blind_suites((0.995, 0.98), (0.99, 0.97))
+    # The 10th percentile behind a random-start baseline at k = 5 only; the median ahead.
+    suites["er"]["1"]["summary"]["spsa@random"] = {
+        "rho_median": dict.fromkeys(_KS, 0.2), "rho_p10": {**dict.fromkeys(_KS, 0.1), "5": 0.99}}
+    rows = {r["target"]: r for r in evaluate_blind_targets(suites)}
+    p10 = rows["er p=1 blind: 10th pct rho_k >= best operator-free baseline at every k"]
+    assert p10["passed"] is False and p10["worst_k"] == 5
+    assert p10["worst_baseline"] == "spsa@random" and p10["shortfall"] == pytest.approx(0.01)
+    assert rows["er p=1 blind: median rho_k >= best operator-free baseline at every k"]["passed"]
+    assert rows["er p=2 blind: 10th pct rho_k >= best operator-free baseline at every k"][
+        "passed"]
+
+
+def test_blind_targets_missing_blocks_are_na_and_the_report_renders_them(tmp_path):
+    from qlstm_optimizer.bench.blind_targets import evaluate_blind_targets
+    from qlstm_optimizer.bench.report import blind_section, targets_section
+
+    suites = _blind_suites((0.995, 0.98), (0.99, 0.97))
+    del suites["er"]["2"]  # p = 2 did not run
+    suites["sk"]["1"]["summary"].pop("qlstm-blind")  # no blind method
+    suites["sk"]["1"]["summary"].pop("cobyla@tqa")
+    rows = evaluate_blind_targets(suites)
+    na = [r for r in rows if r["passed"] is None]
+    assert {(r["suite"], r["p"]) for r in na} == {("er", 2), ("sk", 1)}
+    assert all(r["value"] is None and r["shortfall"] is None for r in na)
+    assert all(r["passed"] is None for r in evaluate_blind_targets({}))
+    results = {"suites": suites, "targets": rows}
+    text = "\n".join(blind_section(results))
+    assert "| n/a |" in text and "| PASS |" in text and "Met: 6 of 13" in text
+    assert "| regular3 p=1 | qlstm-blind |" in text  # reported, not targeted
+    assert "6 of 13 (7 n/a) blind" in "\n".join(targets_section(results))
+    # Results from before the blind targets: the section evaluates them from the suites.
+    assert "Met: 6 of 13" in "\n".join(blind_section({"suites": suites, "targets": []}))
+
+
+def test_blind_targets_section_keeps_the_operator_given_rows():
+    from qlstm_optimizer.bench.report import targets_section
+    from qlstm_optimizer.bench.targets import evaluate_targets
+
+    suites = _blind_suites((0.995, 0.98), (0.99, 0.97))
+    text = "\n".join(targets_section({"targets": evaluate_targets(suites)}))
+    assert "| Max-Cut p=1 median rho_3 | qlstm |" in text and "blind" not in text.split(
+        "Targets met")[0]
+
+
 # -- end to end --------------------------------------------------------------------------------
 
 

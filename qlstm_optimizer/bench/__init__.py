@@ -10,9 +10,9 @@ Layers (each imports only the ones below it):
 2. the parts: ``tasks`` (one instance of the main and noise parts), ``noise`` (qiskit-aer),
    ``scale`` (n = 50..500 at p = 1), ``paper`` (the seed paper's Table I), ``depth`` (every
    depth baseline at p = 1..16), ``qubo`` and ``qubo_e2e`` (general diagonal Hamiltonians at
-   p = 1, 2, and end to end through qiskit-optimization); ``report``, ``depth_report`` and
-   ``qubo_report`` (markdown, figures) and ``targets`` (pass/fail of each claim) read the
-   results.
+   p = 1, 2, and end to end through qiskit-optimization); ``report``, ``depth_report``,
+   ``qubo_report`` and ``blind_report`` (markdown, figures) and ``targets`` /
+   ``blind_targets`` (pass/fail of each claim; the blind runs' own) read the results.
 3. the pieces: ``baselines`` (one function per optimizer), ``depth_methods`` (INTERP, FOURIER,
    ramps and tables at depth), ``learned`` (bundled models), ``optima`` (denominators of rho,
    cached; ``qubo_optima``: the wide-gamma search of the qubo part), ``suites`` (instance

@@ -2,7 +2,8 @@
 
 Each target is ``(what, family, p, k, statistic, threshold)``; Max-Cut targets pool every Max-Cut
 suite (Erdos-Renyi, 3-regular, weighted ER) at that depth. The "at least as good as the best
-baseline" target is checked per suite, depth and k on medians.
+baseline" target is checked per suite, depth and k on medians. Blind runs (no operator) have
+their own rows, kind ``"blind"`` (:mod:`.blind_targets`), appended by :func:`evaluate_targets`.
 
 The qubo part (issue 12) has its own: :data:`QUBO_TARGETS` per (class, p), the best-baseline
 comparison and the end-to-end feasibility check (:func:`evaluate_qubo_targets`).
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .blind_targets import evaluate_blind_targets
 from .learned import is_depth_model
 
 MAXCUT_SUITES = ("er", "regular3", "weighted_er")
@@ -57,7 +59,8 @@ def evaluate_targets(suites: dict[str, Any]) -> list[dict[str, Any]]:
     """Pass/fail rows with the measured value and the shortfall (threshold - value) if missed.
 
     ``suites`` is ``results["suites"]``: ``{suite: {str(p): block}}`` with per-instance
-    ``rho`` dicts in ``block["instances"][i]["runs"][label]``.
+    ``rho`` dicts in ``block["instances"][i]["runs"][label]``. The blind runs' rows (kind
+    ``"blind"``, :func:`.blind_targets.evaluate_blind_targets`) come last.
     """
     rows: list[dict[str, Any]] = []
     for name, family, p, k, statistic, threshold in TARGETS:
@@ -88,7 +91,7 @@ def evaluate_targets(suites: dict[str, Any]) -> list[dict[str, Any]]:
                 rows.append({"target": f"{suite} p={p}: median rho_k >= best baseline at every k",
                              **row})
     rows += regression_rows(suites)
-    return rows
+    return rows + evaluate_blind_targets(suites)
 
 
 def _margins(summary: dict[str, Any], label: str, others: list[str]) -> dict[str, dict]:
