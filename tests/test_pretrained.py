@@ -87,3 +87,22 @@ def test_wheel_contains_weights_and_cards(tmp_path):
         assert f"qlstm_optimizer/pretrained/weights/{model}.npz" in names
         assert f"qlstm_optimizer/pretrained/weights/{model}.json" in names
     assert "qlstm_optimizer/py.typed" in names
+
+
+def test_the_model_listing_follows_the_weights_directory(tmp_path, monkeypatch):
+    # list_pretrained caches its scan, keyed by the directory and its modification time: a
+    # card added or removed shows at once, another directory is never served the old names
+    import shutil
+
+    from qlstm_optimizer.pretrained import registry
+
+    first = registry.list_pretrained()
+    assert "maxcut-p1" in first and registry.list_pretrained() == first
+    monkeypatch.setattr(registry, "WEIGHTS_DIR", tmp_path)
+    assert registry.list_pretrained() == []
+    for ext in (".json", ".npz"):
+        shutil.copy(registry.__file__.rsplit("/", 1)[0] + f"/weights/sk-p1{ext}",
+                    tmp_path / f"sk-p1{ext}")
+    assert registry.list_pretrained() == ["sk-p1"]
+    (tmp_path / "sk-p1.json").unlink()
+    assert registry.list_pretrained() == []
