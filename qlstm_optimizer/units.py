@@ -238,7 +238,7 @@ def general_static(hamiltonian: Any = None) -> np.ndarray:
 
     Example:
         >>> from qlstm_optimizer.qubo_problems import labs
-        >>> general_static(None).tolist(), general_static(labs(6))[2]
+        >>> general_static(None).tolist(), float(general_static(labs(6))[2])
         ([0.0, 0.0, 0.0, 0.0, 0.0], 1.0)
     """
     if hamiltonian is None:
