@@ -80,7 +80,9 @@ def calibrated_anchor(anchor: Any, anchor_p1: Any, basin: Any) -> np.ndarray:
     """The depth-p ``anchor`` with its betas and gammas rescaled by ``basin / anchor_p1``: the
     instance's own p = 1 first-basin optimum ``basin = (beta, gamma)`` over the learned p = 1
     anchor, in the same (model) units; a ratio outside ``[1 / RATIO_LIMIT, RATIO_LIMIT]`` leaves
-    that angle as learned. At p = 1 it is ``basin`` itself.
+    that angle as learned. At p = 1 it is ``basin`` itself. A basin on the other side of
+    ``E(beta, gamma) = E(-beta, -gamma)`` than ``anchor_p1`` (gamma of the other sign) is
+    mirrored onto the anchor's side first.
 
     Why: the learned anchors are the training mixture's mean schedule; a penalty problem's
     optimal schedule differs from it mostly by a scale per angle, which the exact p = 1
@@ -89,12 +91,25 @@ def calibrated_anchor(anchor: Any, anchor_p1: Any, basin: Any) -> np.ndarray:
     Example:
         >>> calibrated_anchor([-0.5, -0.2, 0.3, 0.6], [-0.4, 0.5], [-0.2, 0.6]).tolist()
         [-0.25, -0.1, 0.36, 0.72]
+
+    Raises:
+        ValueError: ``anchor`` not one schedule (2p,), or ``anchor_p1`` / ``basin`` not (2,):
+            a batch of anchors must be calibrated row by row (its size would be read as p).
     """
     a = np.asarray(anchor, dtype=float)
+    if a.ndim != 1 or a.size < 2 or a.size % 2:
+        raise ValueError(f"anchor must be one schedule of 2p angles, got shape {a.shape}")
+    one, b = np.asarray(anchor_p1, dtype=float), np.asarray(basin, dtype=float)
+    for name, arr in (("anchor_p1", one), ("basin", b)):
+        if arr.shape != (2,):
+            raise ValueError(f"{name} must be 2 angles (beta, gamma), got shape {arr.shape}")
+    if b[1] * one[1] < 0:  # the same point's mirror image: anchors fitted on the other side
+        b = -b
     p = a.size // 2
     if p == 1:  # the exact p = 1 optimum of the basin: nothing to rescale
-        return np.asarray(basin, dtype=float).copy()
-    ratios = np.asarray(basin, dtype=float) / np.asarray(anchor_p1, dtype=float)
+        return b.copy()
+    with np.errstate(divide="ignore", invalid="ignore"):  # a zero angle: untrusted, below
+        ratios = b / one
     ratios = np.where((ratios >= 1 / RATIO_LIMIT) & (ratios <= RATIO_LIMIT), ratios, 1.0)
     return a * np.repeat(ratios, p)
 
@@ -290,4 +305,5 @@ def staged_refine(evaluate: Callable[[np.ndarray], float], history_x: Sequence,
     return None
 
 
-__all__ = ["DepthSpec", "Subspace", "fourier_matrix", "stage_bases", "staged_refine"]
+__all__ = ["DepthSpec", "Subspace", "calibrated_anchor", "fourier_matrix", "stage_bases",
+           "staged_refine"]

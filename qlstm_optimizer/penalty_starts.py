@@ -234,7 +234,7 @@ def p1_candidates(hamiltonian: Any, k: int, half_turns: float = HALF_TURNS,
 def first_basin(hamiltonian: Any) -> tuple[float, float]:
     """The p = 1 optimum ``(beta, gamma)`` of the first basin: the best point of the profile
     ``min_beta E(beta, gamma)`` on ``(0, 3 G_REF / c]`` (``c`` the term-local scale), polished;
-    beta in (-pi/2, pi/2], in (-pi/2, 0] for operators with even-order terms only.
+    beta in (-pi/2, pi/2], in [-pi/2, 0) for operators with even-order terms only.
 
     Why: term-local units put every class's first-basin gamma near ``G_REF`` but leave a spread
     (std of log 0.16) and the best beta differs by class; this is the instance's own, exact,
@@ -259,7 +259,7 @@ def first_basin(hamiltonian: Any) -> tuple[float, float]:
     low = int(np.argmin(best_beta(h, near)[1]))
     beta, gamma, _ = _refine(h, [near[low]], near[0])[0]
     if all(len(key) % 2 == 0 for key in h.terms if key):
-        # even-order terms only (ZZ, ZZZZ): beta has period pi / 2; the branch in (-pi/2, 0]
+        # even-order terms only (ZZ, ZZZZ): beta has period pi / 2; the branch in [-pi/2, 0)
         # is the learned anchors' (Qiskit's sign convention with gamma > 0)
         beta = (beta + np.pi / 2) % (np.pi / 2) - np.pi / 2
     return float(beta), gamma

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -396,3 +397,34 @@ def test_general_features_policy_option_is_checked_and_reaches_the_model():
     depth = DepthSpec(modes=1, anchors=[[-0.3, 0.5]])
     with pytest.raises(ValueError, match="model takes 7 features"):
         run_depth_policy(lambda x: qaoa_energy(h, x), model, spec, depth, p=1, maxfev=3)
+
+
+def test_calibrated_anchor_refuses_a_batch_and_bad_shapes_naming_the_argument():
+    # one schedule per call: a (B, 2p) batch would have been read as depth B p (review fix)
+    from qlstm_optimizer.depth import calibrated_anchor
+
+    one, basin = [-0.4, 0.5], [-0.6, 0.4]
+    for bad in (np.zeros((3, 4)), np.zeros(3), np.zeros(0)):
+        with pytest.raises(ValueError, match="anchor must be one schedule of 2p angles"):
+            calibrated_anchor(bad, one, basin)
+    for name, args in (("anchor_p1", ([0.1, 0.2], [0.1], basin)),
+                       ("basin", ([0.1, 0.2], one, [[0.1, 0.2]]))):
+        with pytest.raises(ValueError, match=f"{name} must be 2 angles"):
+            calibrated_anchor(*args)
+
+
+def test_calibrated_anchor_mirrors_a_basin_onto_the_anchors_side():
+    # E(beta, gamma) = E(-beta, -gamma): anchors fitted on the mirrored side (gamma < 0) are
+    # calibrated as their mirror images are, instead of every ratio being refused as negative
+    from qlstm_optimizer.depth import calibrated_anchor
+
+    anchor, one, basin = np.array([-0.5, -0.2, 0.3, 0.6]), np.array([-0.4, 0.5]), [-0.6, 0.4]
+    np.testing.assert_allclose(calibrated_anchor(-anchor, -one, basin),
+                               -calibrated_anchor(anchor, one, basin))
+    np.testing.assert_allclose(calibrated_anchor(-anchor, -one, basin), [0.75, 0.3, -0.24, -0.48])
+    np.testing.assert_allclose(calibrated_anchor(-one, -one, basin), [0.6, -0.4])  # p = 1
+    # zero angles in the p = 1 anchor: no division warning, that angle kept as learned
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(calibrated_anchor(anchor, [0.0, 0.5], basin),
+                                   [-0.5, -0.2, 0.24, 0.48])

@@ -132,10 +132,10 @@ def test_first_basin_is_the_best_profile_point_near_the_reference_gamma():
         grid = np.linspace(0, 3 * G_REF / c, 400)[1:]
         e = qaoa_energy(h, np.array([beta, gamma]))
         assert e <= best_beta(h, grid)[1].min() + 1e-9
-    # even-order operators (ZZ only): the branch of the learned anchors, beta in (-pi/2, 0]
+    # even-order operators (ZZ only): the branch of the learned anchors, beta in [-pi/2, 0)
     for h in (sk(8, seed=5), labs(8), regular(8, 3, seed=1)):
         beta, gamma = first_basin(h)
-        assert -np.pi / 2 < beta <= 0
+        assert -np.pi / 2 <= beta < 0
         assert np.isclose(qaoa_energy(h, np.array([beta, gamma])),
                           best_beta(h, [gamma])[1][0], atol=1e-9)
     far = candidate_starts(vertex_cover(8, 0.5, seed=2), 1, 1)[0]

@@ -326,3 +326,64 @@ def test_calibrated_training_batches_start_where_minimize_does(tmp_path):
         assert lifted.static.shape[1] == cfg.policy.num_static
     with pytest.raises(ValueError, match="does not match its distribution"):
         pool_basins(pool, dist, cfg.seed + 1, tmp_path)
+
+
+def test_calibrated_anchors_with_regular_anchors_start_where_the_shipped_policy_does(
+        tmp_path, monkeypatch):
+    # calibrate_anchor with depth.regular_anchors (review fix): the batch once passed the whole
+    # (B, 2p) anchor table to calibrated_anchor (a broadcast error), and regular rows must be
+    # rescaled relative to the regular p = 1 anchor, as run_depth_policy does (the published
+    # regular tables are on the gamma < 0 side: mirrored, not refused); the regular class's
+    # references include the local optima from its calibrated anchors, and every known run's
+    # first point (its probed anchor) is at or above the instance's reference
+    import tomllib
+
+    from qlstm_optimizer.depth import calibrated_anchor
+    from qlstm_optimizer.depth_policy import run_depth_policy
+    from qlstm_optimizer.instances import build_pool
+    from qlstm_optimizer.models import init_numpy_model
+    from qlstm_optimizer.training import depth_setup
+    from qlstm_optimizer.training.depth_setup import DepthTraining, pool_basins, regular_instances
+    from qlstm_optimizer.training.rollout import BatchDiagonals
+    from qlstm_optimizer.units import static_rows
+
+    calls = []
+    real = depth_setup.reference_energies
+
+    def recording(pool, anchors, depths, **kw):
+        calls.append(([np.asarray(a) for a in anchors], kw.get("subset")))
+        return real(pool, anchors, depths, **kw)
+
+    monkeypatch.setattr(depth_setup, "reference_energies", recording)
+
+    cfg = parse_config(tomllib.loads(TINY_DEPTH.replace(
+        "depth_feature = true\n",
+        'depth_feature = true\nprobe_anchor = "always"\ncalibrate_anchor = true\n')))
+    rule = cfg.policy.scale_rule
+    pool = build_pool(cfg.train_instances.distribution, "train", 8, cfg.p, base_seed=cfg.seed,
+                      cache_dir=tmp_path, scale_rule=rule)
+    val = build_pool(cfg.val_instances.distribution, "val", 3, cfg.p, base_seed=cfg.seed,
+                     cache_dir=tmp_path, scale_rule=rule)
+    reg = regular_instances(pool)
+    assert 0 < len(reg) < len(pool)
+    dt = DepthTraining(cfg, pool, val, cache_dir=tmp_path)
+    basins = pool_basins(pool, cfg.train_instances.distribution, cfg.seed, tmp_path)
+    regular_p3 = [calibrated_anchor(dt.spec.regular_anchors[2], dt.spec.regular_anchors[0],
+                                    b) for b in basins]
+    assert not np.allclose(regular_p3, dt.spec.regular_anchors[2])  # calibrated, not refused
+    assert any(subset is not None and np.allclose(anchors[2], regular_p3)
+               for anchors, subset in calls)
+    model = init_numpy_model("lstm", p=2, seed=0, num_features=7)
+    indices = np.arange(len(pool))
+    for p in (1, 3):
+        for blind in (np.zeros(len(pool), bool), np.ones(len(pool), bool)):
+            lifted = dt.lift(BatchDiagonals.from_pool(pool, indices, blind), p, indices, pool,
+                             blind)
+            for i in indices:
+                run = run_depth_policy(lambda x, i=i, b=blind[i]: pool.energy(i, x, b), model,
+                                       cfg.policy, dt.spec, p, maxfev=1, refine=None,
+                                       static=static_rows(pool.cvs[i], blind[i]),
+                                       basin=None if blind[i] else basins[i])
+                np.testing.assert_allclose(lifted.anchor[i].numpy(), run.history_x[0])
+                if not blind[i]:
+                    assert dt.train_refs[p][i] <= run.history_fun[0] + 1e-12

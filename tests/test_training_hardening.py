@@ -283,6 +283,13 @@ BAD = [
     ("policy", "handoff", 2.5, "policy.handoff"),
     ("policy", "static_features", "yes", "policy.static_features"),
     ("policy", "probe_step_scale", NAN, "policy.probe_step_scale"),
+    ("policy", "start_candidates", -1, "policy.start_candidates"),
+    ("policy", "start_candidates", 1.5, "policy.start_candidates"),
+    ("policy", "start_candidates", True, "policy.start_candidates"),
+    ("policy", "start_candidates", 2, "start_candidates needs depth_feature"),
+    ("policy", "calibrate_anchor", "yes", "policy.calibrate_anchor"),
+    ("policy", "calibrate_anchor", 1, "policy.calibrate_anchor"),
+    ("policy", "calibrate_anchor", True, "calibrate_anchor needs depth_feature"),
     ("train_instances", "components", "er", "train_instances.components"),
     ("val_instances", "scale_range", [1.0], "val_instances.scale_range"),
 ]

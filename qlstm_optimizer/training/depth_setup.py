@@ -249,6 +249,13 @@ def depth_rhos(numpy_model: Any, spec: PolicySpec, depth: DepthSpec, pool: Insta
     return out
 
 
+def _calibrated(anchors: Sequence[Any], basins: np.ndarray) -> list[np.ndarray]:
+    """Per depth, (I, 2p) each instance's ``anchors[p - 1]`` rescaled to its basin (relative
+    to ``anchors[0]``, the table's own p = 1 anchor, as ``run_depth_policy``)."""
+    first = np.asarray(anchors[0])
+    return [np.stack([calibrated_anchor(a, first, b) for b in basins]) for a in anchors]
+
+
 class DepthTraining:
     """The depth pieces of one training run: anchors, references, batches, validation."""
 
@@ -295,19 +302,21 @@ class DepthTraining:
         runs use the general ones)."""
         refs = reference_energies(pool, self.spec.anchors, depths, cache_dir=cache_dir)
         if basins is not None:  # and from each instance's calibrated anchors
-            first = np.asarray(self.spec.anchors[0])
-            calibrated = [np.stack([calibrated_anchor(a, first, b) for b in basins])
-                          for a in self.spec.anchors]
-            extra = reference_energies(pool, calibrated, depths, cache_dir=cache_dir)
+            extra = reference_energies(pool, _calibrated(self.spec.anchors, basins), depths,
+                                       cache_dir=cache_dir)
             refs = {p: np.minimum(refs[p], extra[p]) for p in depths}
         if self.spec.regular_anchors is None:
             return refs
         subset = regular_instances(pool)
         if not len(subset):
             return refs
-        extra = reference_energies(pool, self.spec.regular_anchors, depths,
-                                   cache_dir=cache_dir, subset=subset)
-        return {p: np.minimum(refs[p], extra[p]) for p in depths}
+        tables = [self.spec.regular_anchors]
+        if basins is not None:  # a known regular operator starts from its calibrated ones
+            tables.append(_calibrated(self.spec.regular_anchors, basins))
+        for table in tables:
+            extra = reference_energies(pool, table, depths, cache_dir=cache_dir, subset=subset)
+            refs = {p: np.minimum(refs[p], extra[p]) for p in depths}
+        return refs
 
     def sample_depth(self, rng: np.random.Generator, step: int) -> int:
         allowed = [p for p in self.config.train_depths if p <= self.config.cap(step)]
@@ -318,17 +327,20 @@ class DepthTraining:
         known = np.ones(len(indices), bool) if blind is None else ~np.asarray(blind, bool)
         factor = np.where(known, 1.0, pool.norms[indices])
         anchor = np.asarray(self.spec.anchors[p - 1])
+        first = np.asarray(self.spec.anchors[0])  # the p = 1 anchor a calibration divides by
         if self.spec.regular_anchors is not None:  # per instance, as run_depth_policy picks
             rows = F.static_rows(pool.cvs[indices], ~known)
             regular = F.probes_anchor("regular", rows)
             anchor = np.where(regular[:, None], np.asarray(self.spec.regular_anchors[p - 1]),
                               anchor[None, :])
+            first = np.where(regular[:, None], np.asarray(self.spec.regular_anchors[0]),
+                             first[None, :])
         if self.train_basins is not None:  # known operators start where run_depth_policy does
-            first = np.asarray(self.spec.anchors[0])
-            calibrated = np.stack([calibrated_anchor(anchor, first, b)
-                                   for b in self.train_basins[indices]])
-            anchor = np.where(known[:, None], calibrated, np.broadcast_to(
-                anchor, calibrated.shape))
+            shape = (len(indices), 2 * p)
+            calibrated = np.stack([calibrated_anchor(a, f, b) for a, f, b in zip(
+                np.broadcast_to(anchor, shape), np.broadcast_to(first, (len(indices), 2)),
+                self.train_basins[indices], strict=True)])
+            anchor = np.where(known[:, None], calibrated, np.broadcast_to(anchor, shape))
         general = None
         if self.train_general is not None:  # a blind run knows none of them
             general = np.where(known[:, None], self.train_general[indices], 0.0)

@@ -21,7 +21,7 @@ from ..units import general_static
 from .depth_cache import cache_path, pool_key
 
 # Bump when penalty_starts.first_basin changes what it returns (cached basins go stale).
-BASIN_RULE = 2  # 2: beta on the (-pi/2, 0] branch for even-order operators
+BASIN_RULE = 2  # 2: beta on the [-pi/2, 0) branch for even-order operators
 
 
 def _operators(pool: InstancePool, dist: Any, base_seed: int) -> Iterator[tuple[int, Any]]:
