@@ -32,9 +32,9 @@ from .depth import DepthSpec
 from .depth_policy import run_depth_policy
 from .fallback import refine_from_x0
 from .hamiltonian import as_hamiltonian
-from .model_choice import AUTO, resolve_auto
+from .model_choice import AUTO, logger, resolve_auto
 from .options import STARTS, check_bounds, check_real, check_run_options  # noqa: F401 (STARTS)
-from .penalty_starts import candidate_starts, first_basin
+from .penalty_starts import BASIN_MAX_WORK, basin_work, candidate_starts, first_basin
 from .policy import PolicyResult, PolicySpec, run_policy
 from .pretrained import (
     Pretrained,
@@ -284,6 +284,7 @@ def minimize_qaoa(
 
     # a depth-general model runs in the Fourier coordinates of depth p (depth_policy.py)
     run = run_policy if depth is None else partial(run_depth_policy, depth=depth, p=p)
+    skipped = None
     if depth is not None and spec.start_candidates and p == 1 and start == "learned" \
             and hamiltonian is not None:
         # a general-family model polishes around the operator's best classical start
@@ -292,14 +293,24 @@ def minimize_qaoa(
                       * to_model)
     elif depth is not None and spec.calibrate_anchor and start == "learned" \
             and hamiltonian is not None:
-        # the learned anchors rescaled to the operator's exact p = 1 first basin
-        run = partial(run, basin=np.asarray(first_basin(hamiltonian)) * to_model[[0, -1]])
+        # the learned anchors rescaled to the operator's exact p = 1 first basin, unless it
+        # costs more than it can save (dense operators of ~40+ spins) or there is none
+        h = as_hamiltonian(hamiltonian)
+        if not any(c for k, c in h.terms.items() if k):
+            skipped = "the operator has no Z terms"
+        elif basin_work(h) > BASIN_MAX_WORK:
+            skipped = (f"its first basin costs {basin_work(h):.3g} work units per point "
+                       f"(limit {BASIN_MAX_WORK})")
+        else:
+            run = partial(run, basin=np.asarray(first_basin(h)) * to_model[[0, -1]])
     elif (opts["blind_scale"] and depth is None and p == 1 and start == "learned"
             and hamiltonian is None and opts["hamiltonian_scale"] is None
             and spec.scale_rule == "coupling-rms"):
         # blind at p = 1: the first evaluations probe the scale (blind_scale.py; p >= 2 lost on
         # 3-regular graphs and SK: docs/design.md, "Blind runs: the scale from the energies")
         run = partial(run_probed, family="sk" if family == "sk" else "maxcut")
+    if skipped:
+        logger.info("the learned anchor is not calibrated: %s", skipped)
     result = run(
         model_fun, net, spec, static=units.static,
         maxfev=DEFAULT_MAXFEV if opts["maxfev"] is None else opts["maxfev"],

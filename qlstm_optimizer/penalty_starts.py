@@ -231,6 +231,33 @@ def p1_candidates(hamiltonian: Any, k: int, half_turns: float = HALF_TURNS,
     return _ordered(found, first, k, h.constant)
 
 
+# The closed-form p = 1 energy costs ~ sum over couplings of the two spins' degrees per point,
+# and first_basin evaluates ~700 points: above this much work per point (about a second here;
+# dense 40-spin operators) a caller should not wait for it (minimize_qaoa then keeps the
+# learned anchor).
+BASIN_MAX_WORK = 50_000
+
+
+def basin_work(hamiltonian: Any) -> float:
+    """The closed-form cost of one p = 1 energy of a Z + ZZ operator (the sum over its
+    couplings of both spins' coupling counts); 0 for operators of order 3+, whose first basin
+    is bounded by ``STATEVECTOR_QUBITS`` instead.
+
+    Example:
+        >>> from qlstm_optimizer.problems import regular
+        >>> basin_work(regular(8, 3, seed=0))  # 12 edges, degree 3 at both ends
+        72.0
+    """
+    h = as_hamiltonian(hamiltonian)
+    if h.max_order > 2:
+        return 0.0
+    pairs, _ = h.couplings()
+    if not len(pairs):
+        return 0.0
+    degree = np.bincount(pairs.ravel(), minlength=h.num_qubits)
+    return float((degree[pairs[:, 0]] + degree[pairs[:, 1]]).sum())
+
+
 def first_basin(hamiltonian: Any) -> tuple[float, float]:
     """The p = 1 optimum ``(beta, gamma)`` of the first basin: the best point of the profile
     ``min_beta E(beta, gamma)`` on ``(0, 3 G_REF / c]`` (``c`` the term-local scale), polished;
@@ -294,4 +321,5 @@ def candidate_starts(hamiltonian: Any, p: int, k: int, half_turns: float = HALF_
     return np.asarray(rows, dtype=float)
 
 
-__all__ = ["best_beta", "candidate_starts", "first_basin", "p1_candidates"]
+__all__ = ["BASIN_MAX_WORK", "basin_work", "best_beta", "candidate_starts", "first_basin",
+           "p1_candidates"]

@@ -428,3 +428,31 @@ def test_calibrated_anchor_mirrors_a_basin_onto_the_anchors_side():
         warnings.simplefilter("error")
         np.testing.assert_allclose(calibrated_anchor(anchor, [0.0, 0.5], basin),
                                    [-0.5, -0.2, 0.24, 0.48])
+
+
+def test_minimize_keeps_the_learned_anchor_where_no_basin_can_be_had(caplog):
+    # a named general model on a constant operator runs (no first basin to calibrate to), and
+    # a dense operator whose first basin would cost seconds keeps the learned anchor; both
+    # say so in the qlstm_optimizer log
+    import logging
+
+    from qlstm_optimizer.hamiltonian import DiagonalHamiltonian
+    from qlstm_optimizer.minimize import minimize_qaoa
+    from qlstm_optimizer.penalty_starts import BASIN_MAX_WORK, basin_work
+    from qlstm_optimizer.pretrained import load_pretrained
+    from qlstm_optimizer.problems import sk
+
+    pre = load_pretrained("qubo-depth")
+    constant = DiagonalHamiltonian(3, {(): 2.0})
+    with caplog.at_level(logging.INFO, logger="qlstm_optimizer"):
+        res = minimize_qaoa(lambda x: 2.0, np.zeros(2), model=pre, maxfev=3,
+                            hamiltonian=constant)
+    assert res.nfev == 3 and "no Z terms" in caplog.text
+    dense = sk(40, seed=1)
+    assert basin_work(dense) > BASIN_MAX_WORK
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="qlstm_optimizer"):
+        res = minimize_qaoa(lambda x: float(x[1] ** 2 + x[0] ** 2), np.zeros(2), model=pre,
+                            maxfev=2, hamiltonian=dense)
+    assert "not calibrated" in caplog.text
+    np.testing.assert_allclose(res.history_x[0][0], pre.depth.learned_anchor(1)[0])
