@@ -44,7 +44,7 @@ def optimal_p1_gamma(hamiltonian: Any, points: int = 200) -> float:
 def main(argv: list[str] | None = None) -> int:
     from qlstm_optimizer.instances import InstanceDistribution, sample_instance
     from qlstm_optimizer.minimize import hamiltonian_scale_factor
-    from qlstm_optimizer.policy import SCALE_RULES
+    from qlstm_optimizer.units import SCALE_RULES
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--instances", type=int, default=20, help="graphs per family")

@@ -16,10 +16,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "qlstm_optimizer"
 # Layer of each top-level module or subpackage (higher = closer to the user). A module may import
 # modules of a strictly lower layer, and modules of its own subpackage.
 LAYERS = {
-    "_version": 0, "hamiltonian": 0,
+    "_version": 0, "hamiltonian": 0, "checks": 0,
     "units": 1, "sim": 1, "models": 1, "stopping": 1, "model_choice": 1, "trust_region": 1,
     "angles": 2, "features": 2, "refine": 2, "autodetect": 2, "instance_pool": 2,
-    "optimum": 3, "options": 3, "depth": 3,
+    "optimum": 3, "options": 3, "depth": 3, "policy_spec": 3,
     "policy": 4, "problems": 4,
     "pretrained": 5, "qubo_problems": 5, "instances": 6, "penalty_starts": 4,
     "fallback": 5, "depth_policy": 5, "blind_scale": 5, "minimize": 6,
