@@ -373,3 +373,18 @@ def test_sim_speed_runs_chosen_sections_and_names_a_bad_one(capsys):
     with pytest.raises(SystemExit):
         main(["--sections", "analytic,speed"])
     assert "--sections: unknown ['speed']" in capsys.readouterr().err
+
+
+def test_report_regeneration_keeps_the_hand_written_tail(tmp_path):
+    # docs/benchmarks.md ends with hand-written summaries of the opt-in parts; a regenerated
+    # page keeps everything from the marker on (and a page without one gains nothing)
+    from qlstm_optimizer.bench.report import HAND_MARKER, kept_by_hand
+
+    page = tmp_path / "report.md"
+    assert kept_by_hand(page) == ""
+    page.write_text("# generated\n\nold tables\n")
+    assert kept_by_hand(page) == ""
+    page.write_text(f"# generated\n\nold tables\n{HAND_MARKER}\n\n## By hand\n\ntext\n")
+    tail = kept_by_hand(page)
+    assert tail.startswith("\n" + HAND_MARKER) and tail.endswith("## By hand\n\ntext\n")
+    assert "old tables" not in tail

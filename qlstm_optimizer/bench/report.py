@@ -316,7 +316,27 @@ def write_report(results: dict[str, Any], path: Path, figures_dir: Path,
               "", "```", *_reproduce(cfg), "```",
               "Optimal QAOA energies are cached in ~/.cache/qlstm_optimizer/bench/.", ""]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines))
+    path.write_text("\n".join(lines) + kept_by_hand(path))
+
+
+# Whatever follows this line in an existing report is hand-written (summaries of the opt-in
+# parts run into their own pages) and survives a regeneration of the page.
+HAND_MARKER = "<!-- hand-written below: kept when this page is regenerated -->"
+
+
+def kept_by_hand(path: Path) -> str:
+    """The hand-written tail of the report at ``path`` (from :data:`HAND_MARKER` on), or "".
+
+    Example:
+        >>> kept_by_hand(Path("/nonexistent/report.md"))
+        ''
+    """
+    try:
+        text = path.read_text()
+    except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError):
+        return ""
+    i = text.find(HAND_MARKER)
+    return "" if i < 0 else "\n" + text[i:]
 
 
 def _mode(cfg: dict[str, Any]) -> str:
