@@ -29,8 +29,6 @@ Every unknown key is an error, so typos never silently fall back to defaults.
 from __future__ import annotations
 
 import math
-import numbers
-import re
 import sys
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -46,6 +44,17 @@ from .. import features as F
 from ..instances import InstanceDistribution
 from ..models import build_config
 from ..policy import PolicySpec
+from .config_checks import (  # noqa: F401 (re-exported: the config's API)
+    NAME_PATTERN,
+    ConfigError,
+    _budgets,
+    _check_keys,
+    _one_of,
+    check_int,
+    check_name,
+    check_real,
+)
+from .depth_config import DepthConfig, parse_depth
 
 LOSSES = ("budget_rho", "observed_improvement", "weighted", "budget_log_gap")
 OPTIMIZERS = ("adam", "rmsprop")
@@ -54,38 +63,6 @@ SCHEDULES = ("constant", "cosine")
 # Model families a config may train (the card's "family"; "qubo": any diagonal Hamiltonian,
 # the general family model="auto" picks for fields and higher-order terms).
 FAMILIES = ("maxcut", "sk", "qubo")
-
-
-class ConfigError(ValueError):
-    """A training config is malformed (the message names the offending key)."""
-
-
-#: ``name`` is a plain file stem: it names ``OUT/<name>.npz`` and the exported card, so a path
-#: separator, ``..`` or an empty name would write outside (or beside) the run directory.
-NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-
-
-def check_int(key: str, value: Any, minimum: int) -> int:
-    """``value`` as an int >= ``minimum``; bools and non-integral numbers (3.5) are refused."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ConfigError(f"{key} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def check_real(key: str, value: Any) -> float:
-    """``value`` as a finite float; bools, strings, NaN and inf are refused."""
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-            or not math.isfinite(value)):
-        raise ConfigError(f"{key} must be a finite number, got {value!r}")
-    return float(value)
-
-
-def check_name(value: Any) -> str:
-    if not isinstance(value, str) or not NAME_PATTERN.fullmatch(value):
-        raise ConfigError(
-            f"name must be a plain file name (letters, digits, '.', '_', '-'; starting with a "
-            f"letter or digit; at most 100 characters), got {value!r}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -165,71 +142,10 @@ class TrainConfig:
         object.__setattr__(self, "score_budgets", score)
 
 
-def _budgets(key: str, value: Any, empty_ok: bool) -> tuple[int, ...]:
-    if not isinstance(value, (list, tuple)) or (not value and not empty_ok):
-        raise ConfigError(f"{key} must be a non-empty list of integers >= 1, got {value!r}")
-    return tuple(check_int(f"{key} entry", k, 1) for k in value)
-
-
 @dataclass(frozen=True)
 class PoolConfig:
     distribution: InstanceDistribution
     pool_size: int
-
-
-@dataclass(frozen=True)
-class DepthConfig:
-    """``[depth]``: a depth-general model (:mod:`qlstm_optimizer.depth`). ``modes`` must equal
-    ``model.p`` (the model acts on that many Fourier modes per angle); anchors are fitted for
-    depths 1..``max_depth``; each training batch runs at one depth drawn from
-    ``train_depths`` (those <= a cap growing linearly from ``train_depths[0]`` to the largest
-    over the first ``curriculum_steps`` steps: shallow schedules first); validation runs at
-    ``val_depths``; ``regular_anchors`` fits a second table of starts on the pool's regular
-    static class (``DepthSpec.regular_anchors``)."""
-
-    modes: int
-    max_depth: int
-    train_depths: tuple[int, ...]
-    val_depths: tuple[int, ...]
-    stage_radius: float = 0.02
-    curriculum_steps: int = 0
-    regular_anchors: bool = False
-
-    def cap(self, step: int) -> int:
-        """Largest training depth allowed at optimizer step ``step`` (0-based)."""
-        lo, hi = min(self.train_depths), max(self.train_depths)
-        if self.curriculum_steps <= 0 or step >= self.curriculum_steps:
-            return hi
-        return int(lo + (hi - lo) * step / self.curriculum_steps)
-
-
-def _depth(d: Any, p: int) -> DepthConfig:
-    if not isinstance(d, dict):
-        raise ConfigError(f"[depth] must be a table, got {d!r}")
-    _check_keys("depth", d, {f.name for f in fields(DepthConfig)})
-    for key in ("modes", "max_depth", "train_depths", "val_depths"):
-        if key not in d:
-            raise ConfigError(f"[depth] needs {key}")
-    modes = check_int("depth.modes", d["modes"], 1)
-    if modes != p:
-        raise ConfigError(f"depth.modes = {modes} must equal model.p = {p} (the model acts on "
-                          f"that many Fourier modes per angle)")
-    max_depth = check_int("depth.max_depth", d["max_depth"], 1)
-    depths = {}
-    for key in ("train_depths", "val_depths"):
-        depths[key] = _budgets(f"depth.{key}", d[key], empty_ok=False)
-        if max(depths[key]) > max_depth:
-            raise ConfigError(f"depth.{key} {list(depths[key])} exceed depth.max_depth = "
-                              f"{max_depth}")
-    radius = check_real("depth.stage_radius", d.get("stage_radius", 0.02))
-    if not radius > 0:
-        raise ConfigError(f"depth.stage_radius must be positive, got {radius}")
-    regular = d.get("regular_anchors", False)
-    if not isinstance(regular, bool):
-        raise ConfigError(f"depth.regular_anchors must be true or false, got {regular!r}")
-    return DepthConfig(modes, max_depth, depths["train_depths"], depths["val_depths"], radius,
-                       check_int("depth.curriculum_steps", d.get("curriculum_steps", 0), 0),
-                       regular)
 
 
 @dataclass(frozen=True)
@@ -252,17 +168,6 @@ class Config:
         d = dict(self.raw)
         d["policy"] = self.policy.to_dict()
         return d
-
-
-def _one_of(key: str, value: Any, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ConfigError(f"{key} must be one of {allowed}, got {value!r}")
-
-
-def _check_keys(section: str, d: dict[str, Any], allowed: set[str]) -> None:
-    unknown = set(d) - allowed
-    if unknown:
-        raise ConfigError(f"unknown key(s) {sorted(unknown)} in [{section}]")
 
 
 def resolve_anchor(anchor: Any, p: int) -> list[float]:
@@ -381,7 +286,7 @@ def parse_config(raw: dict[str, Any]) -> Config:
     policy = dict(raw.get("policy", {}))
     _check_keys("policy", policy, {f.name for f in fields(PolicySpec)} - {"p"})
     _check_policy(policy)
-    depth = None if "depth" not in raw else _depth(raw["depth"], p)
+    depth = None if "depth" not in raw else parse_depth(raw["depth"], p)
     if depth is not None and depth.regular_anchors and raw["family"] not in ("maxcut", "sk"):
         raise ConfigError(f"depth.regular_anchors needs a published fixed-angle table: family "
                           f"'maxcut' or 'sk', got {raw['family']!r}")
