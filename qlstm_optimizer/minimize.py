@@ -296,10 +296,11 @@ def minimize_qaoa(
         # the learned anchors rescaled to the operator's exact p = 1 first basin, unless it
         # costs more than it can save (dense operators of ~40+ spins) or there is none
         h = as_hamiltonian(hamiltonian)
+        work = basin_work(h)
         if not any(c for k, c in h.terms.items() if k):
             skipped = "the operator has no Z terms"
-        elif basin_work(h) > BASIN_MAX_WORK:
-            skipped = (f"its first basin costs {basin_work(h):.3g} work units per point "
+        elif work > BASIN_MAX_WORK:
+            skipped = (f"its first basin costs {work:.3g} work units per point "
                        f"(limit {BASIN_MAX_WORK})")
         else:
             run = partial(run, basin=np.asarray(first_basin(h)) * to_model[[0, -1]])

@@ -282,6 +282,14 @@ def write_depth_figures(results: dict[str, Any], out: Path) -> list[Path]:
     return [*paths, path]
 
 
+def verdict_cell(verdict: dict[str, Any]) -> str:
+    """A block's result cell from :func:`~qlstm_optimizer.bench.targets.depth_verdicts`:
+    PASS, FAIL (how many missed), or n/a (no learned method ran)."""
+    if verdict["passed"] is None and not verdict["missed"]:
+        return "n/a"
+    return "PASS" if verdict["passed"] else f"FAIL ({len(verdict['missed'])} missed)"
+
+
 def _target_cell(row: dict[str, Any]) -> str:
     if row.get("kind") == "absolute":
         base = row.get("best_baseline_value")
@@ -315,10 +323,9 @@ def depth_targets_section(rows: list[dict[str, Any]]) -> list[str]:
     table = []
     for v in verdicts:
         c = cells[(v["suite"], v["p"])]
-        result = ("n/a" if v["passed"] is None and not v["missed"] else
-                  "PASS" if v["passed"] else f"FAIL ({len(v['missed'])} missed)")
         table.append([v["suite"], str(v["p"]), ", ".join(v["method"]) or "-"]
-                     + [c.get(h, "-") for h in heads] + [c.get("baseline", "-"), result])
+                     + [c.get(h, "-") for h in heads]
+                     + [c.get("baseline", "-"), verdict_cell(v)])
     lines = ["### Depth targets", ""]
     if verdicts:
         met = sum(v["passed"] is True for v in verdicts)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .depth_report import _f, _table, _target_cell, block_lines
+from .depth_report import _f, _table, _target_cell, block_lines, verdict_cell
 from .qubo import FALLBACK_MODEL, QUBO_SUITES
 from .qubo_e2e import E2E_BASIS
 from .qubo_optima import MAX_GRID, NUM_LIFTED, NUM_POLISH
@@ -118,12 +118,10 @@ def targets_lines(rows: list[dict[str, Any]]) -> list[str]:
     table = []
     for v in verdicts:
         c = cells[(v["suite"], v["p"])]
-        result = ("n/a" if v["passed"] is None and not v["missed"] else
-                  "PASS" if v["passed"] else f"FAIL ({len(v['missed'])} missed)")
         table.append([v["suite"], str(v["p"]), ", ".join(v["method"]) or "-"]
                      + [c.get(h, "-") for h in HEADS]
                      + [c.get("baseline", "-"), c.get("e2e", "-"), c.get("regression", "-"),
-                        result])
+                        verdict_cell(v)])
     met = sum(v["passed"] is True for v in verdicts)
     return ["### Targets (issue 12, item 5)", "",
             f"Per class and depth: {met} of {len(verdicts)} meet every target. Cells: the "
