@@ -99,6 +99,17 @@ def check_starts(starts: Any, p: int, spec: PolicySpec, x0: Any) -> np.ndarray |
     return arr
 
 
+def check_basin(basin: Any) -> np.ndarray:
+    """``basin`` as 2 finite angles ``(beta, gamma)``; a ValueError naming it."""
+    try:
+        arr = np.asarray(basin, dtype=float)
+    except (TypeError, ValueError):
+        arr = np.full(3, np.nan)  # not numbers: refused below
+    if arr.shape != (2,) or not np.all(np.isfinite(arr)):
+        raise ValueError(f"basin must be 2 finite angles (beta, gamma), got {basin!r}")
+    return arr
+
+
 def run_depth_policy(
     fun: Callable[[np.ndarray], float],
     model: Any,
@@ -142,15 +153,8 @@ def run_depth_policy(
     regular = bool(F.probes_anchor("regular", row[:F.NUM_STATIC]))
     anchor = None
     if basin is not None:
-        try:
-            arr = np.asarray(basin, dtype=float)
-        except (TypeError, ValueError):
-            arr = np.full(3, np.nan)  # not numbers: refused below
-        if arr.shape != (2,) or not np.all(np.isfinite(arr)):
-            raise ValueError(f"basin must be 2 finite angles (beta, gamma), got {basin!r}")
-        basin = arr
         anchor = calibrated_anchor(depth.learned_anchor(p, regular),
-                                   depth.learned_anchor(1, regular), basin)
+                                   depth.learned_anchor(1, regular), check_basin(basin))
     sub = subspace_in_box(depth.subspace(p, anchor=anchor, regular=regular), box)
     starts = check_starts(starts, p, spec, x0)
     if x0 is not None:
@@ -203,4 +207,4 @@ def run_depth_policy(
     return finish(result, converged, refine, reason)
 
 
-__all__ = ["check_starts", "depth_static", "run_depth_policy", "subspace_in_box"]
+__all__ = ["check_basin", "check_starts", "depth_static", "run_depth_policy", "subspace_in_box"]

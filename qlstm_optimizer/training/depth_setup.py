@@ -238,7 +238,7 @@ def depth_rhos(numpy_model: Any, spec: PolicySpec, depth: DepthSpec, pool: Insta
             basin = None if blind or basins is None else basins[i]
             static = F.static_rows(pool.cvs[i], blind)
             if general is not None:
-                static = np.append(static, 0.0 * general[i] if blind else general[i])
+                static = np.append(static, np.zeros_like(general[i]) if blind else general[i])
             result = run_depth_policy(lambda x, i=i: pool.energy(i, x, blind), numpy_model,
                                       spec, depth, p, maxfev=kmax, refine=None,
                                       static=static, basin=basin)
